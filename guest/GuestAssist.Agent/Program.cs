@@ -1,0 +1,6 @@
+using System.CommandLine;
+using GuestAssist.Agent.Commands;
+
+var root = new RootCommand("guestassist-agent: GuestAssist guest agent (memory enlightenment for fast VM eviction)");
+root.Subcommands.Add(ScanCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
