@@ -71,7 +71,7 @@ internal static class UnixSocketFile
     }
 
     /// <summary>The S_IFMT bits of <paramref name="path"/> (not following symlinks), or null when it does not exist.</summary>
-    private static unsafe uint? FileType(string path)
+    internal static unsafe uint? FileType(string path)
     {
         var stat = stackalloc byte[Libc.StatSize];
         // SAFETY: stat points to StatSize (sizeof(struct stat)) bytes on this frame; lstat writes only that.
