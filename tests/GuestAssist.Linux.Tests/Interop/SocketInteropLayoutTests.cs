@@ -1,6 +1,7 @@
 using GuestAssist.Linux.Interop;
 using GuestAssist.Linux.Tests.Transports;
 using GuestAssist.Linux.Transports;
+using GuestAssist.Linux.Transports.Serial;
 
 namespace GuestAssist.Linux.Tests.Interop;
 
@@ -17,11 +18,11 @@ public class SocketInteropLayoutTests
 
     [Fact]
     public void Eventfd_flags() =>
-        Assert.Equal((0x80000, 0x800), (Libc.EFD_CLOEXEC, Libc.EFD_NONBLOCK));
+        Assert.Equal((0x80000, 0x800), (SerialPortStream.EfdCloexec, SerialPortStream.EfdNonblock));
 
     [Fact]
     public void Poll_events() =>
-        Assert.Equal((1, 4, 8, 0x10, 0x20), (Libc.POLLIN, Libc.POLLOUT, Libc.POLLERR, Libc.POLLHUP, Libc.POLLNVAL));
+        Assert.Equal((1, 4, 8, 0x10, 0x20), (PollFd.In, SerialPortStream.PollOut, PollFd.Error, PollFd.HangUp, PollFd.Invalid));
 
     [Fact]
     public unsafe void Pollfd_is_8_bytes_fd_events_revents()

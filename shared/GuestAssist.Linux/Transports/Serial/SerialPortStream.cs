@@ -11,6 +11,10 @@ namespace GuestAssist.Linux.Transports.Serial;
 /// </summary>
 public sealed class SerialPortStream : Stream
 {
+    internal const short PollOut = 0x4;
+    internal const int EfdCloexec = 0x80000;
+    internal const int EfdNonblock = 0x800;
+
     private readonly FileDescriptorHandle device;
     private readonly FileDescriptorHandle readWake;
     private readonly FileDescriptorHandle writeWake;
@@ -155,7 +159,7 @@ public sealed class SerialPortStream : Stream
                 return read;
             }
 
-            WaitReady(Libc.POLLIN, readWake, cancellationToken);
+            WaitReady(PollFd.In, readWake, cancellationToken);
         }
     }
 
@@ -167,7 +171,7 @@ public sealed class SerialPortStream : Stream
             buffer = buffer[WriteAvailable(buffer)..];
             if (!buffer.IsEmpty)
             {
-                WaitReady(Libc.POLLOUT, writeWake, cancellationToken);
+                WaitReady(PollOut, writeWake, cancellationToken);
             }
         }
     }
@@ -271,7 +275,7 @@ public sealed class SerialPortStream : Stream
             wake.DangerousAddRef(ref wakeAdded);
             var fds = stackalloc PollFd[2];
             fds[0] = new PollFd { Fd = device.Fd, Events = events };
-            fds[1] = new PollFd { Fd = wake.Fd, Events = Libc.POLLIN };
+            fds[1] = new PollFd { Fd = wake.Fd, Events = PollFd.In };
             // SAFETY: fds points to two pollfd structs on this frame; poll writes only their revents.
             var result = Retry.OnEintr(() => Libc.Poll(fds, 2, -1));
             if (result < 0)
@@ -279,7 +283,7 @@ public sealed class SerialPortStream : Stream
                 LinuxException.ThrowLast("poll", DevicePath);
             }
 
-            if ((fds[1].ReturnedEvents & Libc.POLLIN) != 0)
+            if ((fds[1].ReturnedEvents & PollFd.In) != 0)
             {
                 Drain(wake);
             }
@@ -303,7 +307,7 @@ public sealed class SerialPortStream : Stream
 
     private static FileDescriptorHandle CreateWakeEvent()
     {
-        var fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        var fd = Libc.Eventfd(0, EfdCloexec | EfdNonblock);
         if (fd < 0)
         {
             LinuxException.ThrowLast("eventfd");
