@@ -43,17 +43,12 @@ public sealed class VsockListener : IDisposable
     /// <summary>Waits for the next allowed peer; peers the policy rejects are closed and counted.</summary>
     public async ValueTask<(Socket Connection, VsockEndPoint Peer)> AcceptAsync(CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            var connection = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            if (connection.RemoteEndPoint is VsockEndPoint peer && Policy.Allows(peer))
-            {
-                return (connection, peer);
-            }
-
-            Interlocked.Increment(ref rejectedPeers);
-            connection.Dispose();
-        }
+        var connection = await PolicyAccept.AcceptAsync(
+            socket,
+            peer => peer is VsockEndPoint vsock && Policy.Allows(vsock),
+            _ => Interlocked.Increment(ref rejectedPeers),
+            cancellationToken).ConfigureAwait(false);
+        return (connection, (VsockEndPoint)connection.RemoteEndPoint!);
     }
 
     public void Dispose() => socket.Dispose();
