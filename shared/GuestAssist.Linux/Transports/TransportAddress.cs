@@ -22,6 +22,11 @@ public abstract record TransportAddress
     internal const string Forms =
         "unix:/path, tcp:host:port, vsock:cid:port, vsock:port, hybrid:/uds_path:port, hybrid-listen:/uds_path:port, serial:/dev/virtio-ports/name";
 
+    /// <summary>The set of address kinds is closed: each one has its transport in <see cref="TransportEndpoint"/>.</summary>
+    private protected TransportAddress()
+    {
+    }
+
     /// <summary>Parses an address; throws <see cref="TransportAddressFormatException"/> saying what is wrong.</summary>
     public static TransportAddress Parse(string text)
     {
