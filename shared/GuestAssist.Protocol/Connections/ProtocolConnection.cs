@@ -325,6 +325,11 @@ public sealed class ProtocolConnection : IAsyncDisposable
         finally
         {
             Close(failure ?? PeerClosed());
+            if (!_options.LeaveOpen)
+            {
+                // The peer learns of the end by EOF; a stream we cannot frame is of no further use.
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
             _pushes.OnCompleted();
             _completion.TrySetResult();
         }
