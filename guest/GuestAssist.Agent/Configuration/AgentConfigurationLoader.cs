@@ -128,7 +128,7 @@ public static class AgentConfigurationLoader
             var normalized = AgentSettingKeys.Normalize(key);
             if (!AgentSettingKeys.IsKnown(normalized))
             {
-                var message = $"unknown key \"{key}\" (known: {string.Join(", ", AgentSettingKeys.All)})";
+                var message = $"unknown key \"{key.Trim()}\" (known: {string.Join(", ", AgentSettingKeys.All)})";
                 if (strict)
                 {
                     throw new AgentConfigurationException(origin, message);
