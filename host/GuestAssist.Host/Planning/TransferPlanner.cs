@@ -38,6 +38,7 @@ public sealed class TransferPlanner
 
     private readonly Lock _gate = new();
     private readonly IDirtyLog? _dirtyLog;
+    private readonly DirtyBitmap? _dirtyBitmap;
     private readonly long _mapRequestedAt;
     private readonly ulong _frames;
     private readonly FrameBitmap _backed;
@@ -90,6 +91,7 @@ public sealed class TransferPlanner
             throw new ArgumentException($"the map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", nameof(map));
         }
         _dirtyLog = dirtyLog;
+        _dirtyBitmap = dirtyLog as DirtyBitmap;
         _mapRequestedAt = mapRequestedAt;
         _frames = layout.TotalFrames;
         _pivots = new Pivot[options.MaxPivots];
@@ -459,8 +461,15 @@ public sealed class TransferPlanner
         return SkippingStates.Enabled;
     }
 
-    private bool IsDirtyForSkipping(ulong gfn) =>
-        _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+    /// <summary>Frames the log does not cover count as written.</summary>
+    private bool IsDirtyForSkipping(ulong gfn)
+    {
+        if (_dirtyBitmap is not null)
+        {
+            return gfn >= _dirtyBitmap.TotalFrames || _dirtyBitmap.IsDirty(gfn);
+        }
+        return _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+    }
 
     private bool TakeUrgent(ulong gfn)
     {
