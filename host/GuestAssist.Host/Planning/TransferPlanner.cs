@@ -31,7 +31,7 @@ namespace GuestAssist.Host.Planning;
 /// threads. Memory: four bits per frame plus ~25 bytes per run; no per-frame objects.
 /// </para>
 /// </summary>
-public sealed class TransferPlanner
+public sealed class TransferPlanner : ITransferPlan
 {
     private const int ClassSlots = 8;
     private const ulong NoOwnerRank = 0xFFFF;

@@ -12,13 +12,13 @@ internal sealed class PlannerDriver
 
     private readonly ulong[] _buffer = new ulong[256];
 
-    public PlannerDriver(TransferPlanner planner, ulong frames)
+    public PlannerDriver(ITransferPlan planner, ulong frames)
     {
         Planner = planner;
         HandedOut = new byte[frames + 512];
     }
 
-    public TransferPlanner Planner { get; }
+    public ITransferPlan Planner { get; }
 
     /// <summary>How each frame left the plan (0 = not yet).</summary>
     public byte[] HandedOut { get; }
