@@ -31,6 +31,16 @@ public sealed class MemoryFilePageSource : IPageRequester, IDisposable
     public static MemoryFilePageSource FromDescriptor(FileDescriptorHandle fd, ulong fileBytes, GuestMemoryLayout layout) =>
         Map(fd, fileBytes, layout, "memory fd");
 
+    /// <summary>Opens <paramref name="path"/> for the server's layout and makes it the server's page requester.</summary>
+    public static MemoryFilePageSource OpenFor(FaultServer server, string path)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var source = Open(path, server.Layout);
+        source.Attach(server);
+        server.AttachRequester(source);
+        return source;
+    }
+
     /// <summary>The server whose Install path receives the pages.</summary>
     public void Attach(FaultServer server) => _server = server;
 
