@@ -382,7 +382,7 @@ public sealed class FaultServer : IDisposable
 
     private void RecordFaultStart(ulong address, long now)
     {
-        if (_layout.TryGetGfnOfHostAddress(address, out var gfn) && !_received.IsSet(gfn))
+        if (_layout.TryGetGfnOfHostAddress(address, out var gfn))
         {
             lock (_pendingLock)
             {
@@ -440,6 +440,7 @@ public sealed class FaultServer : IDisposable
         {
             // Installed (or being installed) since the fault was queued: the copy wakes it; wake again in case.
             _uffd.Wake(page, _pageSize);
+            CompletePending(gfn, 1);
             return;
         }
         if (_requested.TrySet(gfn))
