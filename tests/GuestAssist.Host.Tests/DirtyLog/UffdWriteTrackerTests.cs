@@ -56,6 +56,20 @@ public class UffdWriteTrackerTests
         Assert.Equal(5, tracker.DirtyCount);
     }
 
+    [UffdFact]
+    public void More_written_ranges_than_one_scan_buffer_holds_are_all_collected()
+    {
+        using var memory = MappedMemory.Anonymous(4096 * Page);
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, memory.Length, 0, memory.Address64)]);
+        using var tracker = UffdWriteTracker.ForCurrentProcess(layout);
+        for (var page = 0UL; page < 4096; page += 3)
+        {
+            NativeAccess.Fill(memory.Address64 + (page * Page), 1, 1);
+        }
+        tracker.Collect();
+        Assert.Equal(Enumerable.Range(0, 4096).Where(p => p % 3 == 0).Select(p => (ulong)p), Dirty(tracker));
+    }
+
     private static ulong[] Dirty(UffdWriteTracker tracker) =>
         [.. Enumerable.Range(0, (int)tracker.TotalFrames).Select(i => (ulong)i).Where(tracker.IsDirty)];
 }
