@@ -41,7 +41,13 @@ internal static class ScanCommand
                 SysRoot = parseResult.GetValue(sysRoot) ?? "/sys",
             };
             using var stdout = Console.OpenStandardOutput();
-            return await ScanRunner.RunAsync(options, stdout, AnsiConsole.Console, Console.Error, cancellationToken).ConfigureAwait(false);
+            var console = AnsiConsole.Console;
+            if (Console.IsOutputRedirected)
+            {
+                // Spectre assumes 80 columns when it cannot ask a terminal; logs and pipes have room.
+                console.Profile.Width = 132;
+            }
+            return await ScanRunner.RunAsync(options, stdout, console, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

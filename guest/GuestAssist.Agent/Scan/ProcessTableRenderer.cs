@@ -10,18 +10,17 @@ internal static class ProcessTableRenderer
 {
     public static void Render(IAnsiConsole console, AttributionResult attribution, int top)
     {
-        var table = new Table().Title("processes by frames").AddColumns("pid", "command", "cgroup", "frames");
+        var table = new Table().Border(TableBorder.Simple).Title("processes by frames (cgroups in --json)").AddColumns("pid", "command", "frames");
         foreach (var pageClass in ClassCounts.Ordered)
         {
-            table.AddColumn(ScanTableRenderer.ClassName(pageClass));
+            table.AddColumn(new TableColumn(ShortClassName(pageClass)).RightAligned());
         }
         foreach (var process in attribution.Processes.Take(top))
         {
             var cells = new List<string>
             {
                 process.Pid.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(process.Owner.Command),
-                Markup.Escape(process.Owner.Cgroup),
+                Markup.Escape(process.Owner.Command.Length > 15 ? process.Owner.Command[..15] : process.Owner.Command),
                 process.Frames.ToString("N0", CultureInfo.InvariantCulture),
             };
             cells.AddRange(ClassCounts.Ordered.Select(c => process.Counts[c].ToString("N0", CultureInfo.InvariantCulture)));
@@ -33,4 +32,13 @@ internal static class ProcessTableRenderer
             attribution.Walked, attribution.Vanished, attribution.Denied, attribution.Owners.Count,
             attribution.PfnsHidden ? " (frame numbers hidden: not root)" : "");
     }
+
+    private static string ShortClassName(GuestAssist.Protocol.V1.PageClass pageClass) =>
+        ScanTableRenderer.ClassName(pageClass) switch
+        {
+            "inactive" => "inact",
+            "unbacked" => "unbk",
+            "kernel" => "kern",
+            var name => name,
+        };
 }

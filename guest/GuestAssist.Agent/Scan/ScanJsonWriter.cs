@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using GuestAssist.Guest.Classification;
 using GuestAssist.Guest.Heat;
@@ -9,7 +10,7 @@ internal static class ScanJsonWriter
 {
     public static void Write(Stream output, ScanReport report, int top)
     {
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var scan = report.Scan;
         json.WriteStartObject();
         json.WriteNumber("pageSize", scan.PageSize);

@@ -134,6 +134,11 @@ public sealed class ProcessAttributor
             AfterMappingsRead?.Invoke(pid);
             var owner = new ProcessOwner(pid, ReadCommand(pid), ReadCgroup(pid));
             frames = new ProcessFrames(owner);
+            if (mappings.Count == 0)
+            {
+                // Kernel threads and zombies have no address space (their pagemap refuses to open: ESRCH).
+                return WalkOutcome.Walked;
+            }
             using var pagemap = File.OpenHandle(_paths.ProcessFile(pid, "pagemap"), FileMode.Open, FileAccess.Read);
             foreach (var (start, end) in mappings)
             {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using GuestAssist.Protocol.PageMaps;
@@ -53,6 +54,7 @@ public sealed class ClassRunAccumulator
     }
 
     /// <summary>Appends one code per frame, finding class changes 32 or 64 frames at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(ReadOnlySpan<byte> codes)
     {
         if (codes.IsEmpty)

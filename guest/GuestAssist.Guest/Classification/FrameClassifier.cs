@@ -159,6 +159,7 @@ public static class FrameClassifier
         return bits & ((1UL << count) - 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Classify512(
         ReadOnlySpan<ulong> flags, ReadOnlySpan<ulong> counts, ulong firstPfn,
         ReadOnlySpan<ulong> accessedNow, ReadOnlySpan<ulong> accessedRecently, bool useIdle,
@@ -241,6 +242,7 @@ public static class FrameClassifier
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Classify256(
         ReadOnlySpan<ulong> flags, ReadOnlySpan<ulong> counts, ulong firstPfn,
         ReadOnlySpan<ulong> accessedNow, ReadOnlySpan<ulong> accessedRecently, bool useIdle,

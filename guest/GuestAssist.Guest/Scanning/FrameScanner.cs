@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using GuestAssist.Guest.Classification;
 using GuestAssist.Guest.Heat;
@@ -79,6 +80,7 @@ public sealed class FrameScanner : IDisposable
     /// Scans all frames. With an idle-tracking <paramref name="workingSet"/> hot means accessed in its window;
     /// otherwise hot is LRU + ACTIVE + REFERENCED. The result object is reused by the next scan.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public FrameScanResult Scan(WorkingSet? workingSet = null)
     {
         var started = Stopwatch.GetTimestamp();
