@@ -134,13 +134,13 @@ public static class FrameClassifier
         for (var i = 0; i < flags.Length; i++)
         {
             var f = flags[i];
-            if ((f & KPageFlag.CompoundTail) != 0 && (f & KPageFlag.UnbackedMask) == 0)
-            {
-                codes[i] = head;
-            }
-            else
+            if ((f & KPageFlag.CompoundTail) == 0)
             {
                 head = codes[i];
+            }
+            else if ((f & KPageFlag.UnbackedMask) == 0)
+            {
+                codes[i] = head;
             }
         }
     }
