@@ -21,4 +21,17 @@ public sealed class RootFactAttribute : FactAttribute
             Skip = "needs CONFIG_PROC_PAGE_MONITOR (/proc/kpageflags, /proc/kpagecount)";
         }
     }
+
+    /// <summary>Also skip when perl (used for child processes) is missing.</summary>
+    public bool NeedsPerl
+    {
+        get => false;
+        init
+        {
+            if (value && Skip is null && !PerlChild.Available)
+            {
+                Skip = "needs perl for the child process";
+            }
+        }
+    }
 }
