@@ -13,6 +13,7 @@ internal static class ScanCommand
         var byProcess = new Option<bool>("--by-process") { Description = "Attribute frames to processes and list them by frames." };
         var top = new Option<int>("--top") { Description = "How many processes to list.", DefaultValueFactory = _ => 20 };
         var pids = new Option<int[]>("--pid") { Description = "Attribute only these processes (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var service = new Option<string?>("--service") { Description = "Attribute only this service's processes (command name or cgroup path segment, e.g. nginx.service)." };
         var map = new Option<string?>("--map") { Description = "Write the encoded class map (length-delimited MemoryMapChunk messages) to FILE." };
         var bench = new Option<bool>("--bench") { Description = "Time a raw read of kpageflags+kpagecount against scan+classify." };
         var rounds = new Option<int>("--rounds") { Description = "Benchmark rounds.", DefaultValueFactory = _ => 5 };
@@ -21,7 +22,7 @@ internal static class ScanCommand
         var sysRoot = new Option<string>("--sys-root") { Description = "Where sysfs is mounted.", DefaultValueFactory = _ => "/sys", Hidden = true };
 
         var command = new Command("scan", "Classify every page frame of this machine and print a table (or JSON).");
-        foreach (var option in new Option[] { json, byProcess, top, pids, map, bench, rounds, window, procRoot, sysRoot })
+        foreach (var option in new Option[] { json, byProcess, top, pids, service, map, bench, rounds, window, procRoot, sysRoot })
         {
             command.Options.Add(option);
         }
@@ -33,6 +34,7 @@ internal static class ScanCommand
                 ByProcess = parseResult.GetValue(byProcess),
                 Top = parseResult.GetValue(top),
                 Pids = parseResult.GetValue(pids) ?? [],
+                Service = parseResult.GetValue(service),
                 MapFile = parseResult.GetValue(map),
                 Bench = parseResult.GetValue(bench),
                 Rounds = parseResult.GetValue(rounds),

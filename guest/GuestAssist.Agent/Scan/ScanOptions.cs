@@ -11,6 +11,9 @@ internal sealed record ScanOptions
 
     public IReadOnlyList<int> Pids { get; init; } = [];
 
+    /// <summary>Attribute only the processes of this service (command name or cgroup path segment).</summary>
+    public string? Service { get; init; }
+
     public string? MapFile { get; init; }
 
     public bool Bench { get; init; }

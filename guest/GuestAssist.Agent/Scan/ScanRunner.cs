@@ -48,9 +48,20 @@ internal static class ScanRunner
                 await stderr.WriteLineAsync($"degraded: no kernel counters to compare with: {e.Message}").ConfigureAwait(false);
             }
             AttributionResult? attribution = null;
-            if (options.ByProcess || options.Pids.Count > 0)
+            if (options.ByProcess || options.Pids.Count > 0 || options.Service is not null)
             {
-                attribution = new ProcessAttributor(paths).Attribute(scan, options.Pids.Count > 0 ? options.Pids : null);
+                var attributor = new ProcessAttributor(paths);
+                var pids = options.Pids.ToList();
+                if (options.Service is { } service)
+                {
+                    var members = attributor.FindService(service);
+                    if (members.Count == 0)
+                    {
+                        await stderr.WriteLineAsync($"attribution: no process has command or cgroup '{service}'").ConfigureAwait(false);
+                    }
+                    pids.AddRange(members);
+                }
+                attribution = attributor.Attribute(scan, pids.Count > 0 || options.Service is not null ? pids : null);
             }
             if (options.MapFile is { } mapFile)
             {

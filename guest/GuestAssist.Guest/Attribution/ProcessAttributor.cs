@@ -267,6 +267,23 @@ public sealed class ProcessAttributor
         }
     }
 
+    /// <summary>
+    /// Pids of a named service: processes whose command is <paramref name="service"/> or whose cgroup path has a
+    /// segment equal to it (e.g. "nginx.service"), so the planner can favour that service's frames.
+    /// </summary>
+    public IReadOnlyList<int> FindService(string service)
+    {
+        var pids = new List<int>();
+        foreach (var pid in ListPids())
+        {
+            if (ReadCommand(pid) == service || ReadCgroup(pid).Split('/').Contains(service))
+            {
+                pids.Add(pid);
+            }
+        }
+        return pids;
+    }
+
     private IEnumerable<int> ListPids()
     {
         foreach (var directory in Directory.EnumerateDirectories(_paths.ProcRoot))

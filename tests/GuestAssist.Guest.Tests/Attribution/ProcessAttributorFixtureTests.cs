@@ -110,6 +110,19 @@ public sealed class ProcessAttributorFixtureTests : IDisposable
         Assert.Equal(1UL, result.Processes[0].Frames);
     }
 
+    [Fact]
+    public void A_service_is_found_by_command_or_cgroup_segment()
+    {
+        AddProcess(100, "db", "/system.slice/db.service", 0x400, [Present | 1000]);
+        AddProcess(101, "db-helper", "/system.slice/db.service", 0x400, [Present | 1001]);
+        AddProcess(200, "web", "/system.slice/web.service", 0x400, [Present | 1002]);
+        var attributor = new ProcessAttributor(_fixture.Paths);
+
+        Assert.Equal([100, 101], attributor.FindService("db.service").Order());
+        Assert.Equal([200], attributor.FindService("web"));
+        Assert.Empty(attributor.FindService("system"));
+    }
+
     private FrameScanResult Scan()
     {
         var scanner = new FrameScanner(_fixture.Paths);
