@@ -67,8 +67,9 @@ internal static class ScanRunner
             {
                 try
                 {
-                    var chunks = MapFileWriter.Write(mapFile, scan.ToMap(withHeat: true, attribution?.Owners));
-                    await stderr.WriteLineAsync($"map: {scan.Runs.RunCount} runs in {chunks} chunks written to {mapFile}").ConfigureAwait(false);
+                    var classMap = scan.ToMap(withHeat: true, attribution?.Owners);
+                    var chunks = MapFileWriter.Write(mapFile, classMap);
+                    await stderr.WriteLineAsync($"map: {classMap.RunCount} runs in {chunks} chunks written to {mapFile}").ConfigureAwait(false);
                 }
                 catch (NotImplementedException)
                 {
