@@ -63,12 +63,14 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
 
     private async ValueTask HelloAsync(IncomingRequest request, CancellationToken cancellationToken)
     {
-        if (Session is not null)
+        // Requests run concurrently: the session must be in place before the HelloAck can reach the host,
+        // or its next request could race ahead of it and be refused as "before Hello".
+        var session = HandshakeNegotiator.Accept(runtime.Offer, request.Envelope.Hello, out var ack);
+        if (Interlocked.CompareExchange(ref _session, session, null) is not null)
         {
             throw new ProtocolException(ErrorCode.InvalidArgument, "Hello was already answered on this connection; open a new connection to renegotiate");
         }
-        var session = await HandshakeNegotiator.AnswerAsync(request, runtime.Offer, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _session, session);
+        await request.ReplyAsync(new Envelope { HelloAck = ack }, cancellationToken).ConfigureAwait(false);
         logger.Negotiated(connection, session.Version, session.PeerSoftware, string.Join(", ", session.Capabilities));
     }
 
@@ -109,26 +111,26 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
                 $"max_chunk_bytes {ask.MaxChunkBytes} is outside {PageClassMapCodec.MinChunkBytes}..{runtime.Options.MaxChunkBytes} (0 = agent default)");
         }
         var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids]);
-        // Scan and send under the gate: the source may hand out a map backed by buffers the next scan reuses.
-        await runtime.Scans.RunAsync(
+        // Scan and encode under the gate (the source may reuse its buffers on the next scan); the chunks
+        // are copies, so sending happens outside it and a slow host never holds up the next scan.
+        var (scanned, chunks, scanMs) = await runtime.Scans.RunAsync(
             async token =>
             {
                 var started = Stopwatch.GetTimestamp();
-                var scanned = await runtime.Source.ScanAsync(mapRequest, token).ConfigureAwait(false);
-                var scanMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                var chunks = PageClassMapCodec.ToChunks(scanned.Map, chunkBytes);
-                long bytes = 0;
-                foreach (var chunk in chunks)
-                {
-                    chunk.HeatMethod = scanned.HeatMethod;
-                    bytes += chunk.EncodedRuns.Length;
-                    await request.ReplyAsync(new Envelope { MemoryMapChunk = chunk }, token).ConfigureAwait(false);
-                }
-                runtime.RecordEpoch(scanned.Map.Epoch);
-                logger.MapSent(connection, scanned.Map.Epoch.Sequence, scanned.Map.RunCount, chunks.Count, bytes, scanMs);
-                return chunks.Count;
+                var map = await runtime.Source.ScanAsync(mapRequest, token).ConfigureAwait(false);
+                var encoded = PageClassMapCodec.ToChunks(map.Map, chunkBytes);
+                return (map, encoded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             },
             cancellationToken).ConfigureAwait(false);
+        runtime.RecordEpoch(scanned.Map.Epoch);
+        long bytes = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.HeatMethod = scanned.HeatMethod;
+            bytes += chunk.EncodedRuns.Length;
+            await request.ReplyAsync(new Envelope { MemoryMapChunk = chunk }, cancellationToken).ConfigureAwait(false);
+        }
+        logger.MapSent(connection, scanned.Map.Epoch.Sequence, scanned.Map.RunCount, chunks.Count, bytes, scanMs);
     }
 
     private async ValueTask HeartbeatAsync(IncomingRequest request, Heartbeat heartbeat, CancellationToken cancellationToken)

@@ -37,6 +37,18 @@ public sealed class AgentOverUnixSocketTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_first_request_after_hello_is_never_refused_as_before_hello()
+    {
+        // Requests are handled concurrently; the session must exist before the HelloAck goes out.
+        for (var i = 0; i < 40; i++)
+        {
+            await using var client = await _agent.ConnectAsync();
+            var status = await client.GetStatusAsync();
+            Assert.Equal(4096u, status.PageSize);
+        }
+    }
+
+    [Fact]
     public async Task Status_reports_the_sources_facts_and_a_running_guest_clock()
     {
         await using var client = await _agent.ConnectAsync();

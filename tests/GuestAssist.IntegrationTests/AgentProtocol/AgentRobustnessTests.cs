@@ -105,14 +105,15 @@ public sealed class AgentRobustnessTests : IDisposable
     [Fact]
     public async Task Map_requests_beyond_the_queue_are_refused_with_busy()
     {
-        var source = new FixtureMapSource(delay: TimeSpan.FromMilliseconds(500));
+        var source = new FixtureMapSource { Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         await using var agent = await RunningAgent.StartOnUnixAsync(_directory, source, o => o with { MaxQueuedScans = 0 });
         await using var first = await agent.ConnectAsync();
         await using var second = await agent.ConnectAsync();
 
         var running = first.GetMemoryMapAsync(false, false);
-        await Task.Delay(100);
+        Assert.True(await source.ScanStarted.WaitAsync(TimeSpan.FromSeconds(10)));
         var refused = await Assert.ThrowsAsync<RemoteErrorException>(() => second.GetMemoryMapAsync(false, false));
+        source.Hold.SetResult();
         var completed = await running;
         var afterwards = await second.GetMemoryMapAsync(false, false);
 
@@ -124,15 +125,19 @@ public sealed class AgentRobustnessTests : IDisposable
     [Fact]
     public async Task One_connection_may_have_several_requests_in_flight()
     {
-        var source = new FixtureMapSource(delay: TimeSpan.FromMilliseconds(300));
+        var source = new FixtureMapSource { Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         await using var agent = await RunningAgent.StartOnUnixAsync(_directory, source);
         await using var client = await agent.ConnectAsync();
 
         var map = client.GetMemoryMapAsync(false, false);
+        Assert.True(await source.ScanStarted.WaitAsync(TimeSpan.FromSeconds(10)));
         var heartbeat = await client.HeartbeatAsync();
+        var status = await client.GetStatusAsync();
 
         Assert.False(map.IsCompleted, "a heartbeat must not wait behind a scan");
         Assert.Equal(1ul, heartbeat.Sequence);
+        Assert.Equal(4096u, status.PageSize);
+        source.Hold.SetResult();
         Assert.True((await map).Map.RunCount > 0);
     }
 

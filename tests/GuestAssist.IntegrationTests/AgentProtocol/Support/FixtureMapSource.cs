@@ -37,6 +37,11 @@ public sealed class FixtureMapSource : IMemoryMapSource
 
     public MemoryMapSourceInfo Info { get; }
 
+    /// <summary>When set, each scan signals <see cref="ScanStarted"/> and waits for this before finishing.</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    public SemaphoreSlim ScanStarted { get; } = new(0);
+
     public int MaxConcurrentScans => Volatile.Read(ref _maxRunning);
 
     public int Scans => Volatile.Read(ref _scans);
@@ -55,6 +60,11 @@ public sealed class FixtureMapSource : IMemoryMapSource
         InterlockedMax(ref _maxRunning, running);
         try
         {
+            ScanStarted.Release();
+            if (Hold is { } hold)
+            {
+                await hold.Task.WaitAsync(cancellationToken);
+            }
             if (_delay > TimeSpan.Zero)
             {
                 await Task.Delay(_delay, cancellationToken);
