@@ -135,6 +135,12 @@ internal sealed class AgentListenerService(TransportAddress address, AgentRuntim
         try
         {
             connection.Start();
+            var ended = await Task.WhenAny(connection.Completion, Task.Delay(runtime.Options.HelloTimeout, stoppingToken)).ConfigureAwait(false);
+            if (ended != connection.Completion && handler.Session is null && !stoppingToken.IsCancellationRequested)
+            {
+                logger.HelloTimedOut(name, runtime.Options.HelloTimeout.TotalSeconds);
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
             await connection.Completion.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -45,6 +45,9 @@ internal static partial class AgentLog
     [LoggerMessage(13, LogLevel.Warning, "{Listener}: serial port unavailable, retrying: {Reason}")]
     public static partial void SerialUnavailable(this ILogger logger, string listener, string reason);
 
+    [LoggerMessage(16, LogLevel.Warning, "{Connection}: no Hello within {Seconds} s; closing")]
+    public static partial void HelloTimedOut(this ILogger logger, string connection, double seconds);
+
     [LoggerMessage(14, LogLevel.Information, "Offering protocol {Versions} with capabilities: {Capabilities}")]
     public static partial void Offering(this ILogger logger, string versions, string capabilities);
 

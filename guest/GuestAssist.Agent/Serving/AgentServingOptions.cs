@@ -30,6 +30,9 @@ public sealed record AgentServingOptions
     /// <summary>Connections served at once per listener; more are closed at accept.</summary>
     public int MaxConnections { get; init; } = 64;
 
+    /// <summary>A connection that has not completed Hello by then is closed, so silent peers cannot hold connection slots.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public int MaxFrameSize { get; init; } = FrameFormat.DefaultMaxFrameSize;
 
     public TransportOptions Transport { get; init; } = TransportOptions.Default;

@@ -62,6 +62,23 @@ public sealed class AgentRobustnessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_silent_peer_is_closed_after_the_hello_timeout_and_others_are_unaffected()
+    {
+        await using var agent = await RunningAgent.StartOnUnixAsync(_directory, new FixtureMapSource(runs: 10), o => o with { HelloTimeout = TimeSpan.FromMilliseconds(200) });
+        using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await silent.ConnectAsync(new UnixDomainSocketEndPoint(((UnixAddress)agent.Address).Path));
+        await using var client = await agent.ConnectAsync();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var eof = await silent.ReceiveAsync(new byte[1], timeout.Token);
+        await Task.Delay(300);
+        var status = await client.GetStatusAsync();
+
+        Assert.Equal(0, eof);
+        Assert.Equal(4096u, status.PageSize);
+    }
+
+    [Fact]
     public async Task A_peer_that_vanishes_mid_map_does_not_disturb_the_next_request()
     {
         var source = new FixtureMapSource(delay: TimeSpan.FromMilliseconds(200));
