@@ -18,7 +18,7 @@ namespace GuestAssist.Host.Planning;
 /// </para>
 /// <para>
 /// Skipping (DESIGN.md invariant 1): a free/unbacked frame is skipped (handed to <see cref="TakeZeroFill"/>
-/// for the destination to zero-fill locally) only when the dirty log started before the map was requested,
+/// for the destination to zero-fill locally) only when the dirty log started at or before the map request,
 /// is sealed, and shows the frame clean. The decision is taken lazily, frame by frame, at the moment a frame
 /// is handed out, never at construction: planning may start before switchover, and until the log is sealed
 /// every free frame counts as possibly written. A free frame that is dirty is sent in the free phase, which
