@@ -18,7 +18,7 @@ namespace GuestAssist.Host.Planning;
 /// </para>
 /// <para>
 /// Skipping (DESIGN.md invariant 1): a free/unbacked frame is skipped (handed to <see cref="TakeZeroFill"/>
-/// for the destination to zero-fill locally) only when the dirty log started before the map was requested,
+/// for the destination to zero-fill locally) only when the dirty log started at or before the map request,
 /// is sealed, and shows the frame clean. The decision is taken lazily, frame by frame, at the moment a frame
 /// is handed out, never at construction: planning may start before switchover, and until the log is sealed
 /// every free frame counts as possibly written. A free frame that is dirty is sent in the free phase, which
@@ -31,13 +31,14 @@ namespace GuestAssist.Host.Planning;
 /// threads. Memory: four bits per frame plus ~25 bytes per run; no per-frame objects.
 /// </para>
 /// </summary>
-public sealed class TransferPlanner
+public sealed class TransferPlanner : ITransferPlan
 {
     private const int ClassSlots = 8;
     private const ulong NoOwnerRank = 0xFFFF;
 
     private readonly Lock _gate = new();
     private readonly IDirtyLog? _dirtyLog;
+    private readonly DirtyBitmap? _dirtyBitmap;
     private readonly long _mapRequestedAt;
     private readonly ulong _frames;
     private readonly FrameBitmap _backed;
@@ -90,6 +91,7 @@ public sealed class TransferPlanner
             throw new ArgumentException($"the map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", nameof(map));
         }
         _dirtyLog = dirtyLog;
+        _dirtyBitmap = dirtyLog as DirtyBitmap;
         _mapRequestedAt = mapRequestedAt;
         _frames = layout.TotalFrames;
         _pivots = new Pivot[options.MaxPivots];
@@ -254,37 +256,7 @@ public sealed class TransferPlanner
             {
                 return 0;
             }
-            var n = 0;
-            var words = _pending.Words;
-            var segment = _zeroSegment;
-            var position = _zeroPosition;
-            while (n < gfns.Length && segment < _segmentStart.Length)
-            {
-                var end = _segmentEnd[segment];
-                if (position >= end)
-                {
-                    if (++segment < _segmentStart.Length)
-                    {
-                        position = _segmentStart[segment];
-                    }
-                    continue;
-                }
-                var bit = _pending.FindNextSet(position, end);
-                if (bit >= end)
-                {
-                    position = end;
-                    continue;
-                }
-                position = bit + 1;
-                if (IsDirtyForSkipping(bit))
-                {
-                    continue;
-                }
-                words[(int)(bit >> 6)] &= ~(1UL << (int)(bit & 63));
-                gfns[n++] = bit;
-            }
-            _zeroSegment = segment;
-            _zeroPosition = position;
+            var n = Scan(gfns, ref _zeroSegment, ref _zeroPosition, ScanMode.CleanCandidatesOnly);
             _zeroFilledFrames += (ulong)n;
             _pendingCount -= (ulong)n;
             return n;
@@ -459,8 +431,15 @@ public sealed class TransferPlanner
         return SkippingStates.Enabled;
     }
 
-    private bool IsDirtyForSkipping(ulong gfn) =>
-        _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+    /// <summary>Frames the log does not cover count as written.</summary>
+    private bool IsDirtyForSkipping(ulong gfn)
+    {
+        if (_dirtyBitmap is not null)
+        {
+            return gfn >= _dirtyBitmap.TotalFrames || _dirtyBitmap.IsDirty(gfn);
+        }
+        return _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+    }
 
     private bool TakeUrgent(ulong gfn)
     {
@@ -486,12 +465,19 @@ public sealed class TransferPlanner
         }
     }
 
-    private int EmitInOrder(Span<ulong> gfns, bool skipping)
+    private int EmitInOrder(Span<ulong> gfns, bool skipping) =>
+        Scan(gfns, ref _segment, ref _position, skipping ? ScanMode.LeaveCleanCandidates : ScanMode.All);
+
+    /// <summary>
+    /// Hands out pending frames segment by segment from a cursor, one 64-frame word at a time. In the
+    /// candidate (free/unbacked) phase, clean frames are left for zero-fill or are the only ones taken.
+    /// </summary>
+    private int Scan(Span<ulong> gfns, ref int segmentCursor, ref ulong positionCursor, ScanMode mode)
     {
         var n = 0;
         var words = _pending.Words;
-        var segment = _segment;
-        var position = _position;
+        var segment = segmentCursor;
+        var position = positionCursor;
         var segments = _segmentStart.Length;
         while (n < gfns.Length && segment < segments)
         {
@@ -505,29 +491,64 @@ public sealed class TransferPlanner
                 continue;
             }
             var w = (int)(position >> 6);
+            var wordBase = (ulong)w << 6;
             var word = words[w] & (~0UL << (int)(position & 63));
-            if (word == 0)
+            if (end - wordBase < 64)
             {
-                position = (ulong)(w + 1) << 6;
+                word &= (1UL << (int)(end - wordBase)) - 1;
+            }
+            var filter = mode != ScanMode.All && segment >= _candidatePhase;
+            if (filter && _dirtyBitmap is not null)
+            {
+                var dirty = DirtyWord(w);
+                word &= mode == ScanMode.LeaveCleanCandidates ? dirty : ~dirty;
+                filter = false;
+            }
+            if (filter)
+            {
+                // Opaque dirty log: ask frame by frame.
+                if (word == 0)
+                {
+                    position = Math.Min(wordBase + 64, end);
+                    continue;
+                }
+                var bit = wordBase | (uint)BitOperations.TrailingZeroCount(word);
+                position = bit + 1;
+                if (IsDirtyForSkipping(bit) == (mode == ScanMode.LeaveCleanCandidates))
+                {
+                    words[w] &= ~(1UL << (int)(bit & 63));
+                    gfns[n++] = bit;
+                }
                 continue;
             }
-            var bit = ((ulong)w << 6) | (uint)BitOperations.TrailingZeroCount(word);
-            if (bit >= end)
+            var taken = 0UL;
+            while (word != 0 && n < gfns.Length)
             {
-                position = end;
-                continue;
+                var lowest = word & (0UL - word);
+                taken |= lowest;
+                word ^= lowest;
+                gfns[n++] = wordBase | (uint)BitOperations.TrailingZeroCount(lowest);
             }
-            position = bit + 1;
-            if (skipping && segment >= _candidatePhase && !IsDirtyForSkipping(bit))
-            {
-                continue;
-            }
-            words[w] &= ~(1UL << (int)(bit & 63));
-            gfns[n++] = bit;
+            words[w] &= ~taken;
+            position = word == 0 ? Math.Min(wordBase + 64, end) : wordBase | (uint)BitOperations.TrailingZeroCount(word);
         }
-        _segment = segment;
-        _position = position;
+        segmentCursor = segment;
+        positionCursor = position;
         return n;
+    }
+
+    /// <summary>Dirty bits of frames 64w..64w+63 from a supplied bitmap; frames it does not cover count as written.</summary>
+    private ulong DirtyWord(int w)
+    {
+        var dirty = _dirtyBitmap!.Words;
+        var covered = _dirtyBitmap.TotalFrames;
+        var first = (ulong)w << 6;
+        if (first >= covered)
+        {
+            return ~0UL;
+        }
+        var word = dirty[w];
+        return covered - first >= 64 ? word : word | (~0UL << (int)(covered - first));
     }
 
     private void AddPivot(ulong gfn)
