@@ -21,6 +21,12 @@ namespace GuestAssist.Host.Destination;
 /// EEXIST counts as done. EAGAIN means an event (usually a REMOVE) is pending: the server thread
 /// drains events itself and retries; other threads wait for it to do so.
 /// </para>
+/// <para>
+/// Known window: between the server reading a REMOVE and marking its frames removed, a concurrent stream
+/// install into that range can succeed after the VMM's zap, leaving old contents where the VMM expects
+/// zeros. Only balloon/free-page ranges are affected (the guest gave those pages up), and only while a
+/// background stream runs; faults never see it.
+/// </para>
 /// </summary>
 public sealed class FaultServer : IDisposable
 {
