@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using Google.Protobuf;
 using GuestAssist.Protocol.Framing;
@@ -106,7 +105,7 @@ public class ProtocolFrameBenchmarks
     /// 256 KiB frame allocates a 256 KiB ByteString, which by default lands on the LOH in fresh pages,
     /// and first-touch page faults are expensive in these VMs. The pair shows how much of the time that is.
     /// </summary>
-    private sealed class Config : ManualConfig
+    private sealed class Config : ProtocolBenchmarkConfig
     {
         public Config()
         {
