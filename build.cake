@@ -34,6 +34,7 @@ Task("Test")
         NoBuild = true,
         NoRestore = true,
         ResultsDirectory = testResults,
+        Settings = "./tests/test.runsettings",
         Loggers = { "trx", "console;verbosity=minimal" },
     };
     Exception failure = null;
@@ -53,7 +54,8 @@ Task("Test")
         failed += int.Parse(counters.Attribute("failed").Value);
         skipped += int.Parse(counters.Attribute("notExecuted").Value);
     }
-    Information($"tests: {passed} passed, {failed} failed, {skipped} skipped");
+    // Plain line (no colours) so CI can read the totals.
+    Console.WriteLine($"tests: {passed} passed, {failed} failed, {skipped} skipped");
     if (failure != null || failed > 0)
     {
         throw new Exception($"{failed} test(s) failed", failure);
