@@ -3,8 +3,10 @@ namespace GuestAssist.Host.Source;
 /// <summary>
 /// A link limit shared by the urgent and the background channel. Background transfers wait until the bucket
 /// is not in debt and then take their bytes (possibly going into debt); urgent transfers take their bytes at once,
-/// going into debt, and only wait when the debt exceeds the burst. The debt is repaid by the background waiting,
-/// so over any interval the bytes granted stay within rate × time + burst + urgent burst.
+/// going into debt, and wait only when the debt exceeds what background traffic can explain (the largest background
+/// take) by more than the burst: an urgent page jumps the queue as on a link with priority queueing, and the debt it
+/// makes is repaid by the background waiting longer. Over any interval the bytes granted stay within
+/// rate × time + 2 × burst + the largest background take.
 /// </summary>
 public sealed class TokenBucket
 {
@@ -15,6 +17,7 @@ public sealed class TokenBucket
     private double _tokens;
     private long _last;
     private long _granted;
+    private long _largestBackground;
 
     public TokenBucket(LinkRate rate, long burstBytes = 256 * 1024, TimeProvider? time = null)
     {
@@ -53,7 +56,13 @@ public sealed class TokenBucket
             }
             _tokens -= bytes;
             _granted += bytes;
-            return trafficClass == TrafficClass.Urgent && _tokens < -_burst ? Ticks(-_tokens - _burst) : TimeSpan.Zero;
+            if (trafficClass == TrafficClass.Background)
+            {
+                _largestBackground = Math.Max(_largestBackground, bytes);
+                return TimeSpan.Zero;
+            }
+            var allowance = _burst + _largestBackground;
+            return _tokens < -allowance ? Ticks(-_tokens - allowance) : TimeSpan.Zero;
         }
     }
 
