@@ -22,7 +22,7 @@ public class PostCopyTransferTests
         using var server = StartServer(file, out var endPoint);
         var sink = new MemoryPageSink(Layout);
         using var client = new PostCopyClient(endPoint, Layout, sink);
-        var faults = new ulong[] { 3500, 10, 2999, 3096, 4095 };
+        var faults = new ulong[] { 3500, 2000, 2999, 3096, 4095 };
         var faulted = 0;
         sink.BeforeInstall = gfn =>
         {
