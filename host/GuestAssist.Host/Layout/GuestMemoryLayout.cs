@@ -6,6 +6,12 @@ namespace GuestAssist.Host.Layout;
 /// </summary>
 public sealed class GuestMemoryLayout
 {
+    /// <summary>x86_64 guests address at most 52 bits of physical memory.</summary>
+    public const ulong MaxGuestPhysicalAddress = 1UL << 52;
+
+    private const ulong GiB = 1UL << 30;
+    private const ulong FourGiB = 4 * GiB;
+
     private readonly MemoryRegion[] _regions;
 
     public GuestMemoryLayout(IEnumerable<MemoryRegion> regions, uint pageSize = 4096)
@@ -13,33 +19,37 @@ public sealed class GuestMemoryLayout
         ArgumentNullException.ThrowIfNull(regions);
         if (pageSize == 0 || (pageSize & (pageSize - 1)) != 0)
         {
-            throw new LayoutException($"page size {pageSize} is not a power of two");
+            throw new LayoutException(LayoutErrorKind.Misaligned, $"page size {pageSize} is not a power of two");
         }
         PageSize = pageSize;
         PageShift = System.Numerics.BitOperations.TrailingZeroCount(pageSize);
         _regions = [.. regions.OrderBy(r => r.GuestPhysicalAddress)];
         if (_regions.Length == 0)
         {
-            throw new LayoutException("a guest memory layout needs at least one region");
+            throw new LayoutException(LayoutErrorKind.Empty, "a guest memory layout needs at least one region");
         }
         for (var i = 0; i < _regions.Length; i++)
         {
             var r = _regions[i];
             if (r.Size == 0)
             {
-                throw new LayoutException($"region {i} (GPA 0x{r.GuestPhysicalAddress:x}) is empty");
+                throw new LayoutException(LayoutErrorKind.Empty, $"region {i} (GPA 0x{r.GuestPhysicalAddress:x}) is empty");
             }
             if (((r.GuestPhysicalAddress | r.Size | r.FileOffset | r.HostAddress) & (pageSize - 1)) != 0)
             {
-                throw new LayoutException($"region {i} (GPA 0x{r.GuestPhysicalAddress:x}, size 0x{r.Size:x}, offset 0x{r.FileOffset:x}, host 0x{r.HostAddress:x}) is not aligned to the {pageSize}-byte page size");
+                throw new LayoutException(LayoutErrorKind.Misaligned, $"region {i} (GPA 0x{r.GuestPhysicalAddress:x}, size 0x{r.Size:x}, offset 0x{r.FileOffset:x}, host 0x{r.HostAddress:x}) is not aligned to the {pageSize}-byte page size");
             }
             if (r.GuestPhysicalEnd < r.GuestPhysicalAddress || r.FileOffset + r.Size < r.FileOffset || r.HostEnd < r.HostAddress)
             {
-                throw new LayoutException($"region {i} (GPA 0x{r.GuestPhysicalAddress:x}, size 0x{r.Size:x}) overflows the address space");
+                throw new LayoutException(LayoutErrorKind.OutOfRange, $"region {i} (GPA 0x{r.GuestPhysicalAddress:x}, size 0x{r.Size:x}) overflows the address space");
+            }
+            if (r.GuestPhysicalEnd > MaxGuestPhysicalAddress)
+            {
+                throw new LayoutException(LayoutErrorKind.OutOfRange, $"region {i} (GPA 0x{r.GuestPhysicalAddress:x}..0x{r.GuestPhysicalEnd:x}) ends beyond the 52-bit guest physical address space");
             }
             if (i > 0 && _regions[i - 1].GuestPhysicalEnd > r.GuestPhysicalAddress)
             {
-                throw new LayoutException($"region {i} (GPA 0x{r.GuestPhysicalAddress:x}) overlaps region {i - 1} (GPA 0x{_regions[i - 1].GuestPhysicalAddress:x}..0x{_regions[i - 1].GuestPhysicalEnd:x})");
+                throw new LayoutException(LayoutErrorKind.Overlap, $"region {i} (GPA 0x{r.GuestPhysicalAddress:x}) overlaps region {i - 1} (GPA 0x{_regions[i - 1].GuestPhysicalAddress:x}..0x{_regions[i - 1].GuestPhysicalEnd:x})");
             }
         }
         for (var i = 0; i < _regions.Length; i++)
@@ -50,11 +60,11 @@ public sealed class GuestMemoryLayout
                 var b = _regions[j];
                 if (a.FileOffset < b.FileOffset + b.Size && b.FileOffset < a.FileOffset + a.Size)
                 {
-                    throw new LayoutException($"regions {i} and {j} overlap in the memory file (offsets 0x{a.FileOffset:x} and 0x{b.FileOffset:x})");
+                    throw new LayoutException(LayoutErrorKind.FileOverlap, $"regions {i} and {j} overlap in the memory file (offsets 0x{a.FileOffset:x} and 0x{b.FileOffset:x})");
                 }
                 if (a.HostAddress != 0 && b.HostAddress != 0 && a.HostAddress < b.HostEnd && b.HostAddress < a.HostEnd)
                 {
-                    throw new LayoutException($"regions {i} and {j} overlap in host memory (0x{a.HostAddress:x} and 0x{b.HostAddress:x})");
+                    throw new LayoutException(LayoutErrorKind.HostOverlap, $"regions {i} and {j} overlap in host memory (0x{a.HostAddress:x} and 0x{b.HostAddress:x})");
                 }
             }
         }
@@ -64,6 +74,34 @@ public sealed class GuestMemoryLayout
     }
 
     public uint PageSize { get; }
+
+    /// <summary>
+    /// Firecracker x86_64 (v1.13 and later): RAM from GPA 0 up to the MMIO gap at 3 GiB, the rest from 4 GiB.
+    /// The snapshot memory file holds the regions concatenated (region 1 starts at file offset 3 GiB).
+    /// </summary>
+    public static GuestMemoryLayout Firecracker(ulong memoryBytes) =>
+        SplitAtFourGiB(nameof(Firecracker), memoryBytes, lowMemoryBytes: Math.Min(memoryBytes, 3 * GiB));
+
+    /// <summary>
+    /// QEMU pc (i440fx): low RAM up to 0xE0000000 when the guest has at least that much, the rest from 4 GiB.
+    /// With <paramref name="gigabyteAlign"/> (the machine property of newer machine types) low RAM stops at
+    /// 3 GiB instead once RAM reaches 0xE0000000. The memory file is the one RAM block: high part after the low.
+    /// </summary>
+    public static GuestMemoryLayout QemuPc(ulong memoryBytes, bool gigabyteAlign = false)
+    {
+        var lowLimit = memoryBytes >= 0xE000_0000UL && gigabyteAlign ? 3 * GiB : 0xE000_0000UL;
+        return SplitAtFourGiB(nameof(QemuPc), memoryBytes, Math.Min(memoryBytes, lowLimit));
+    }
+
+    /// <summary>
+    /// QEMU q35: low RAM is 2 GiB when the guest has at least 0xB0000000 bytes (room for the PCIe ECAM window),
+    /// otherwise all RAM is low. The memory file is the one RAM block: high part after the low.
+    /// </summary>
+    public static GuestMemoryLayout QemuQ35(ulong memoryBytes)
+    {
+        var low = memoryBytes >= 0xB000_0000UL ? 2 * GiB : memoryBytes;
+        return SplitAtFourGiB(nameof(QemuQ35), memoryBytes, low);
+    }
 
     public int PageShift { get; }
 
@@ -120,7 +158,7 @@ public sealed class GuestMemoryLayout
         var region = RegionOf(gfn);
         if (region.HostAddress == 0)
         {
-            throw new LayoutException($"GFN 0x{gfn:x} is in a region without a host address");
+            throw new LayoutException(LayoutErrorKind.NoHostAddress, $"GFN 0x{gfn:x} is in a region without a host address");
         }
         return region.HostAddress + ((gfn << PageShift) - region.GuestPhysicalAddress);
     }
@@ -146,13 +184,35 @@ public sealed class GuestMemoryLayout
         ArgumentNullException.ThrowIfNull(hostBases);
         if (hostBases.Count != _regions.Length)
         {
-            throw new LayoutException($"{hostBases.Count} host addresses given for {_regions.Length} regions");
+            throw new LayoutException(LayoutErrorKind.Invalid, $"{hostBases.Count} host addresses given for {_regions.Length} regions");
         }
         return new GuestMemoryLayout(_regions.Select((r, i) => r with { HostAddress = hostBases[i] }), PageSize);
+    }
+
+    private static GuestMemoryLayout SplitAtFourGiB(string preset, ulong memoryBytes, ulong lowMemoryBytes)
+    {
+        if (memoryBytes == 0)
+        {
+            throw new LayoutException(LayoutErrorKind.Empty, $"{preset}: a guest needs some memory");
+        }
+        if ((memoryBytes & 0xFFF) != 0)
+        {
+            throw new LayoutException(LayoutErrorKind.Misaligned, $"{preset}: memory size 0x{memoryBytes:x} is not a multiple of 4096");
+        }
+        if (memoryBytes > MaxGuestPhysicalAddress - FourGiB)
+        {
+            throw new LayoutException(LayoutErrorKind.OutOfRange, $"{preset}: memory size 0x{memoryBytes:x} does not fit the 52-bit guest physical address space");
+        }
+        var regions = new List<MemoryRegion>(2) { new(0, lowMemoryBytes, 0) };
+        if (memoryBytes > lowMemoryBytes)
+        {
+            regions.Add(new MemoryRegion(FourGiB, memoryBytes - lowMemoryBytes, lowMemoryBytes));
+        }
+        return new GuestMemoryLayout(regions);
     }
 
     private MemoryRegion RegionOf(ulong gfn) =>
         TryGetRegion(gfn, out var region, out _)
             ? region
-            : throw new LayoutException($"GFN 0x{gfn:x} (GPA 0x{gfn << PageShift:x}) is not backed by any region");
+            : throw new LayoutException(LayoutErrorKind.NotBacked, $"GFN 0x{gfn:x} (GPA 0x{gfn << PageShift:x}) is not backed by any region");
 }

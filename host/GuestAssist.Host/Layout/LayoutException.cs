@@ -4,7 +4,15 @@ namespace GuestAssist.Host.Layout;
 public class LayoutException : Exception
 {
     public LayoutException(string message)
-        : base(message)
+        : this(LayoutErrorKind.Invalid, message)
     {
     }
+
+    public LayoutException(LayoutErrorKind kind, string message)
+        : base(message)
+    {
+        Kind = kind;
+    }
+
+    public LayoutErrorKind Kind { get; }
 }

@@ -1,0 +1,9 @@
+namespace GuestAssist.Host.Planning;
+
+public enum OwnerSelectorKind
+{
+    OwnerIndex,
+    Pid,
+    Cgroup,
+    Command,
+}

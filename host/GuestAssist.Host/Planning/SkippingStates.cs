@@ -1,0 +1,11 @@
+namespace GuestAssist.Host.Planning;
+
+/// <summary>The exact texts a plan reports about skipping free/unbacked frames (DESIGN.md invariant 1).</summary>
+public static class SkippingStates
+{
+    public const string Enabled = "skipping enabled: dirty log covers map request to switchover";
+    public const string NoDirtyLog = "skipping disabled: no dirty log";
+    public const string StartedAfterMap = "skipping disabled: dirty log started after the map";
+    public const string NotSealed = "skipping disabled: dirty log not sealed";
+    public const string SealedBeforeMap = "skipping disabled: dirty log sealed before the map";
+}

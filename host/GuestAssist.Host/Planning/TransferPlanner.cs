@@ -1,0 +1,657 @@
+using System.Numerics;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.Layout;
+using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Host.Planning;
+
+/// <summary>
+/// Orders the post-copy transfer of a guest's frames from its class map.
+/// <para>
+/// Background order (<see cref="NextBatch"/>): kernel, hot, active, inactive, cache, frames the map does not
+/// classify, then the free/unbacked phase; within a class by heat (hottest first), owner priority and address
+/// (see <see cref="OwnerPriorityMode"/>). Only frames inside layout regions are ever emitted; holes the map
+/// covers are not. A demand fault (<see cref="OnDemandFault"/>) takes its frame for the urgent channel and
+/// becomes the newest of up to <see cref="TransferPlannerOptions.MaxPivots"/> pivots: following batches
+/// grow outward from the pivots, newest first, alternating up and down, before the class order resumes.
+/// </para>
+/// <para>
+/// Skipping (DESIGN.md invariant 1): a free/unbacked frame is skipped (handed to <see cref="TakeZeroFill"/>
+/// for the destination to zero-fill locally) only when the dirty log started before the map was requested,
+/// is sealed, and shows the frame clean. The decision is taken lazily, frame by frame, at the moment a frame
+/// is handed out, never at construction: planning may start before switchover, and until the log is sealed
+/// every free frame counts as possibly written. A free frame that is dirty is sent in the free phase, which
+/// comes last in the background order. If the background stream reaches the free phase while the log is
+/// not sealed, those frames are sent (reordering only); callers seal the log at switchover, before the stream.
+/// </para>
+/// <para>
+/// Every frame is handed out at most once across NextBatch, urgent takes and zero-fill takes; frames marked
+/// sent or received never are. Thread-safe: the urgent and background channels may call from different
+/// threads. Memory: four bits per frame plus ~25 bytes per run; no per-frame objects.
+/// </para>
+/// </summary>
+public sealed class TransferPlanner
+{
+    private const int ClassSlots = 8;
+    private const ulong NoOwnerRank = 0xFFFF;
+
+    private readonly Lock _gate = new();
+    private readonly IDirtyLog? _dirtyLog;
+    private readonly long _mapRequestedAt;
+    private readonly ulong _frames;
+    private readonly FrameBitmap _backed;
+    private readonly FrameBitmap _planned;
+    private readonly FrameBitmap _pending;
+    private readonly FrameBitmap _candidate;
+    private readonly ulong[] _segmentStart;
+    private readonly ulong[] _segmentEnd;
+    private readonly PageClass[] _segmentClass;
+    private readonly int _candidatePhase;
+    private readonly ulong[] _plannedPerClass = new ulong[ClassSlots];
+    private readonly ulong _holeFrames;
+    private readonly ulong _alreadyReceived;
+    private readonly Pivot[] _pivots;
+    private readonly ulong _pivotRadius;
+    private readonly int _pivotStep;
+    private int _pivotCount;
+    private int _segment;
+    private ulong _position;
+    private int _zeroSegment;
+    private ulong _zeroPosition;
+    private ulong _pendingCount;
+    private ulong _backgroundFrames;
+    private ulong _pivotFrames;
+    private ulong _urgentFrames;
+    private ulong _zeroFilledFrames;
+    private bool _skippingEnabled;
+    private ulong[]? _cleanCandidatesPerClass;
+
+    /// <param name="map">The guest's class map.</param>
+    /// <param name="layout">Which frames exist; frames outside its regions are never emitted.</param>
+    /// <param name="mapRequestedAt">Host Stopwatch ticks at which the map was requested from the guest.</param>
+    /// <param name="dirtyLog">Writes since before the map request; without one nothing is skipped.</param>
+    /// <param name="options">Owner priorities and pre-paging tuning.</param>
+    /// <param name="alreadyReceived">Destination's received bitmap (bit gfn % 64 of word gfn / 64), for resume: those frames are never emitted.</param>
+    public TransferPlanner(
+        PageClassMap map,
+        GuestMemoryLayout layout,
+        long mapRequestedAt,
+        IDirtyLog? dirtyLog = null,
+        TransferPlannerOptions? options = null,
+        ReadOnlySpan<ulong> alreadyReceived = default)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(layout);
+        options ??= TransferPlannerOptions.Default;
+        options.Validate();
+        if (map.PageSize != 0 && map.PageSize != layout.PageSize)
+        {
+            throw new ArgumentException($"the map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", nameof(map));
+        }
+        _dirtyLog = dirtyLog;
+        _mapRequestedAt = mapRequestedAt;
+        _frames = layout.TotalFrames;
+        _pivots = new Pivot[options.MaxPivots];
+        _pivotRadius = (ulong)options.PivotRadius;
+        _pivotStep = options.PivotStep;
+
+        _backed = new FrameBitmap(_frames);
+        foreach (var region in layout.Regions)
+        {
+            _backed.SetRange(region.GuestPhysicalAddress >> layout.PageShift, region.GuestPhysicalEnd >> layout.PageShift);
+        }
+        _planned = new FrameBitmap(_frames);
+        _planned.CopyFrom(_backed);
+        _planned.AndNot(alreadyReceived);
+        _pending = new FrameBitmap(_frames);
+        _pending.CopyFrom(_planned);
+        _pendingCount = _pending.CountSet();
+        _alreadyReceived = _backed.CountSet() - _pendingCount;
+        _candidate = new FrameBitmap(_frames);
+
+        var runs = map.Runs;
+        var ownerRanks = ResolveOwnerRanks(map, options.PriorityOwners);
+        var keys = new List<ulong>(runs.Length + 1);
+        var candidateRuns = new List<int>();
+        ulong mapFramesInLayout = 0;
+        for (var i = 0; i < runs.Length && runs[i].StartGfn < _frames; i++)
+        {
+            var run = runs[i];
+            var end = Math.Min(run.EndGfn, _frames);
+            mapFramesInLayout += end - run.StartGfn;
+            if (IsCandidateClass(run.Class))
+            {
+                candidateRuns.Add(i);
+                _candidate.SetRange(run.StartGfn, end);
+                continue;
+            }
+            var heat = map.RunHeat?[i] ?? 0;
+            var ownerRank = map.RunOwner is { } owners && ownerRanks.TryGetValue(owners[i], out var rank) ? rank : NoOwnerRank;
+            keys.Add(OrderKey(run.Class, heat, ownerRank, options.OwnerPriorityMode) | (uint)i);
+        }
+        _candidate.And(_backed.Words);
+        var unclassifiedFrom = Math.Min(map.TotalFrames, _frames);
+        if (unclassifiedFrom < _frames)
+        {
+            keys.Add(OrderKey(PageClass.Unspecified, 0, NoOwnerRank, options.OwnerPriorityMode) | (uint)runs.Length);
+        }
+        keys.Sort();
+
+        var segments = keys.Count + candidateRuns.Count;
+        _segmentStart = new ulong[segments];
+        _segmentEnd = new ulong[segments];
+        _segmentClass = new PageClass[segments];
+        var s = 0;
+        foreach (var key in keys)
+        {
+            var i = (int)(uint)key;
+            if (i == runs.Length)
+            {
+                AddSegment(s++, unclassifiedFrom, _frames, PageClass.Unspecified);
+            }
+            else
+            {
+                AddSegment(s++, runs[i].StartGfn, Math.Min(runs[i].EndGfn, _frames), runs[i].Class);
+            }
+        }
+        _candidatePhase = s;
+        foreach (var i in candidateRuns)
+        {
+            AddSegment(s++, runs[i].StartGfn, Math.Min(runs[i].EndGfn, _frames), runs[i].Class);
+        }
+        _holeFrames = mapFramesInLayout - _backed.CountSet(0, unclassifiedFrom)
+            + (map.TotalFrames > _frames ? map.TotalFrames - _frames : 0);
+        ResetCursors();
+    }
+
+    /// <summary>Size of the frame space (the layout's highest GFN + 1, holes included).</summary>
+    public ulong TotalFrames => _frames;
+
+    /// <summary>True when every frame has been handed out (sent, taken, zero-filled, or marked).</summary>
+    public bool IsComplete
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pendingCount == 0;
+            }
+        }
+    }
+
+    /// <summary>One of the <see cref="SkippingStates"/> texts, evaluated now.</summary>
+    public string SkippingState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return EvaluateSkipping(out _);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="gfns"/> with the next frames to push on the background channel; 0 when nothing
+    /// is left to send (frames left for <see cref="TakeZeroFill"/> may remain).
+    /// </summary>
+    public int NextBatch(Span<ulong> gfns)
+    {
+        lock (_gate)
+        {
+            EvaluateSkipping(out var skipping);
+            var n = 0;
+            if (_pivotCount > 0)
+            {
+                n = EmitAroundPivots(gfns, skipping);
+                _pivotFrames += (ulong)n;
+            }
+            var background = EmitInOrder(gfns[n..], skipping);
+            _backgroundFrames += (ulong)background;
+            n += background;
+            _pendingCount -= (ulong)n;
+            return n;
+        }
+    }
+
+    /// <summary>
+    /// A destination fault on <paramref name="gfn"/>: takes the frame for the urgent channel if nobody has
+    /// sent it yet, and re-centres pre-paging on it (also when it was already sent).
+    /// </summary>
+    public FaultDisposition OnDemandFault(ulong gfn)
+    {
+        lock (_gate)
+        {
+            if (!_backed.IsSet(gfn))
+            {
+                return FaultDisposition.NotBacked;
+            }
+            AddPivot(gfn);
+            return TakeUrgent(gfn) ? FaultDisposition.SendNow : FaultDisposition.AlreadyHandled;
+        }
+    }
+
+    /// <summary>Takes a frame for the urgent channel without moving the pivots; false if it was already handed out.</summary>
+    public bool TryTakeForUrgent(ulong gfn)
+    {
+        lock (_gate)
+        {
+            return TakeUrgent(gfn);
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="gfns"/> with free/unbacked frames the dirty log proves clean: the destination
+    /// zero-fills them locally and they are never sent. Returns 0 while skipping is disabled.
+    /// </summary>
+    public int TakeZeroFill(Span<ulong> gfns)
+    {
+        lock (_gate)
+        {
+            EvaluateSkipping(out var skipping);
+            if (!skipping)
+            {
+                return 0;
+            }
+            var n = 0;
+            var words = _pending.Words;
+            var segment = _zeroSegment;
+            var position = _zeroPosition;
+            while (n < gfns.Length && segment < _segmentStart.Length)
+            {
+                var end = _segmentEnd[segment];
+                if (position >= end)
+                {
+                    if (++segment < _segmentStart.Length)
+                    {
+                        position = _segmentStart[segment];
+                    }
+                    continue;
+                }
+                var bit = _pending.FindNextSet(position, end);
+                if (bit >= end)
+                {
+                    position = end;
+                    continue;
+                }
+                position = bit + 1;
+                if (IsDirtyForSkipping(bit))
+                {
+                    continue;
+                }
+                words[(int)(bit >> 6)] &= ~(1UL << (int)(bit & 63));
+                gfns[n++] = bit;
+            }
+            _zeroSegment = segment;
+            _zeroPosition = position;
+            _zeroFilledFrames += (ulong)n;
+            _pendingCount -= (ulong)n;
+            return n;
+        }
+    }
+
+    /// <summary>Takes one frame for local zero-fill if skipping is enabled and it is a clean free/unbacked frame not yet handed out.</summary>
+    public bool TryTakeZeroFill(ulong gfn)
+    {
+        lock (_gate)
+        {
+            EvaluateSkipping(out var skipping);
+            if (!skipping || !_candidate.IsSet(gfn) || IsDirtyForSkipping(gfn) || !_pending.TryClear(gfn))
+            {
+                return false;
+            }
+            _zeroFilledFrames++;
+            _pendingCount--;
+            return true;
+        }
+    }
+
+    /// <summary>The frame was sent by other means; never emit it. False if it was already handed out.</summary>
+    public bool MarkSent(ulong gfn) => MarkHandled(gfn);
+
+    /// <summary>The destination has the frame; never emit it. False if it was already handed out.</summary>
+    public bool MarkReceived(ulong gfn) => MarkHandled(gfn);
+
+    /// <summary>
+    /// Recovery after a lost connection: every backed frame not in <paramref name="receivedWords"/> (the
+    /// destination's received bitmap, zero-filled frames included) is pending again; cursors and pivots restart.
+    /// </summary>
+    public void ResumeFrom(ReadOnlySpan<ulong> receivedWords)
+    {
+        lock (_gate)
+        {
+            _pending.CopyFrom(_backed);
+            _pending.AndNot(receivedWords);
+            _pendingCount = _pending.CountSet();
+            _pivotCount = 0;
+            ResetCursors();
+        }
+    }
+
+    public PlanStatistics GetStatistics()
+    {
+        lock (_gate)
+        {
+            var state = EvaluateSkipping(out var skipping);
+            var toSend = (ulong[])_plannedPerClass.Clone();
+            var toSkip = new ulong[ClassSlots];
+            if (skipping)
+            {
+                _cleanCandidatesPerClass ??= CountCleanCandidates();
+                for (var c = 0; c < ClassSlots; c++)
+                {
+                    toSkip[c] = _cleanCandidatesPerClass[c];
+                    toSend[c] -= toSkip[c];
+                }
+            }
+            return new PlanStatistics(
+                toSend,
+                toSkip,
+                skipping,
+                state,
+                _holeFrames,
+                _alreadyReceived,
+                _backgroundFrames,
+                _pivotFrames,
+                _urgentFrames,
+                _zeroFilledFrames,
+                _pendingCount);
+        }
+    }
+
+    private static bool IsCandidateClass(PageClass pageClass) =>
+        pageClass is PageClass.Free or PageClass.Unbacked;
+
+    private static int ClassSlot(PageClass pageClass) =>
+        (int)pageClass is > 0 and < ClassSlots ? (int)pageClass : 0;
+
+    /// <summary>Sort key in the high 32 bits (rank nibble, then 28 bits of class/heat/owner); run index goes in the low 32.</summary>
+    private static ulong OrderKey(PageClass pageClass, byte heat, ulong ownerRank, OwnerPriorityMode mode)
+    {
+        ulong classRank = pageClass switch
+        {
+            PageClass.Kernel => 0,
+            PageClass.Hot => 2,
+            PageClass.Active => 3,
+            PageClass.Inactive => 4,
+            PageClass.Cache => 5,
+            _ => 6,
+        };
+        var coldness = (ulong)(byte)~heat;
+        var rank = classRank;
+        ulong subClass = 0;
+        if (mode == OwnerPriorityMode.ClassBoost && ownerRank != NoOwnerRank && classRank is >= 2 and <= 5)
+        {
+            rank = 1;
+            subClass = classRank;
+        }
+        var middle = mode == OwnerPriorityMode.FirstInClass
+            ? (subClass << 24) | (ownerRank << 8) | coldness
+            : (subClass << 24) | (coldness << 16) | ownerRank;
+        return (rank << 60) | (middle << 32);
+    }
+
+    /// <summary>Run owner value (owner index + 1) → rank of the first selector that matches it.</summary>
+    private static Dictionary<uint, ulong> ResolveOwnerRanks(PageClassMap map, IReadOnlyList<OwnerSelector> selectors)
+    {
+        var ranks = new Dictionary<uint, ulong>();
+        if (selectors.Count == 0)
+        {
+            return ranks;
+        }
+        foreach (var owner in map.Owners)
+        {
+            for (var s = 0; s < selectors.Count; s++)
+            {
+                if (selectors[s].Matches(owner))
+                {
+                    ranks[owner.Index + 1] = (ulong)Math.Min(s, (int)NoOwnerRank - 1);
+                    break;
+                }
+            }
+        }
+        return ranks;
+    }
+
+    private void AddSegment(int index, ulong start, ulong end, PageClass pageClass)
+    {
+        _segmentStart[index] = start;
+        _segmentEnd[index] = end;
+        _segmentClass[index] = pageClass;
+        _plannedPerClass[ClassSlot(pageClass)] += _planned.CountSet(start, end);
+    }
+
+    private void ResetCursors()
+    {
+        _segment = 0;
+        _position = _segmentStart.Length > 0 ? _segmentStart[0] : 0;
+        _zeroSegment = _candidatePhase;
+        _zeroPosition = _candidatePhase < _segmentStart.Length ? _segmentStart[_candidatePhase] : 0;
+    }
+
+    private string EvaluateSkipping(out bool enabled)
+    {
+        enabled = false;
+        if (_skippingEnabled)
+        {
+            enabled = true;
+            return SkippingStates.Enabled;
+        }
+        if (_dirtyLog is null)
+        {
+            return SkippingStates.NoDirtyLog;
+        }
+        if (_dirtyLog.TrackingStartedAt > _mapRequestedAt)
+        {
+            return SkippingStates.StartedAfterMap;
+        }
+        if (_dirtyLog.SealedAt is not { } sealedAt)
+        {
+            return SkippingStates.NotSealed;
+        }
+        if (sealedAt < _mapRequestedAt)
+        {
+            return SkippingStates.SealedBeforeMap;
+        }
+        // A sealed log never changes again, so the decision can be latched.
+        _skippingEnabled = enabled = true;
+        return SkippingStates.Enabled;
+    }
+
+    private bool IsDirtyForSkipping(ulong gfn) =>
+        _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+
+    private bool TakeUrgent(ulong gfn)
+    {
+        if (!_pending.TryClear(gfn))
+        {
+            return false;
+        }
+        _pendingCount--;
+        _urgentFrames++;
+        return true;
+    }
+
+    private bool MarkHandled(ulong gfn)
+    {
+        lock (_gate)
+        {
+            if (!_pending.TryClear(gfn))
+            {
+                return false;
+            }
+            _pendingCount--;
+            return true;
+        }
+    }
+
+    private int EmitInOrder(Span<ulong> gfns, bool skipping)
+    {
+        var n = 0;
+        var words = _pending.Words;
+        var segment = _segment;
+        var position = _position;
+        var segments = _segmentStart.Length;
+        while (n < gfns.Length && segment < segments)
+        {
+            var end = _segmentEnd[segment];
+            if (position >= end)
+            {
+                if (++segment < segments)
+                {
+                    position = _segmentStart[segment];
+                }
+                continue;
+            }
+            var w = (int)(position >> 6);
+            var word = words[w] & (~0UL << (int)(position & 63));
+            if (word == 0)
+            {
+                position = (ulong)(w + 1) << 6;
+                continue;
+            }
+            var bit = ((ulong)w << 6) | (uint)BitOperations.TrailingZeroCount(word);
+            if (bit >= end)
+            {
+                position = end;
+                continue;
+            }
+            position = bit + 1;
+            if (skipping && segment >= _candidatePhase && !IsDirtyForSkipping(bit))
+            {
+                continue;
+            }
+            words[w] &= ~(1UL << (int)(bit & 63));
+            gfns[n++] = bit;
+        }
+        _segment = segment;
+        _position = position;
+        return n;
+    }
+
+    private void AddPivot(ulong gfn)
+    {
+        if (_pivots.Length == 0)
+        {
+            return;
+        }
+        var keep = Math.Min(_pivotCount, _pivots.Length - 1);
+        Array.Copy(_pivots, 0, _pivots, 1, keep);
+        _pivots[0] = new Pivot(gfn, _pivotRadius, _frames);
+        _pivotCount = keep + 1;
+    }
+
+    private void RemovePivot(int index)
+    {
+        Array.Copy(_pivots, index + 1, _pivots, index, _pivotCount - index - 1);
+        _pivotCount--;
+    }
+
+    private int EmitAroundPivots(Span<ulong> gfns, bool skipping)
+    {
+        var n = 0;
+        while (n < gfns.Length && _pivotCount > 0)
+        {
+            var p = 0;
+            while (p < _pivotCount && n < gfns.Length)
+            {
+                ref var pivot = ref _pivots[p];
+                var upBudget = _pivotStep;
+                var downBudget = _pivotStep;
+                while (n < gfns.Length && ((upBudget > 0 && !pivot.UpDone) || (downBudget > 0 && !pivot.DownDone)))
+                {
+                    if (upBudget > 0 && TryEmitUp(ref pivot, skipping, out var up))
+                    {
+                        gfns[n++] = up;
+                        upBudget--;
+                    }
+                    if (n < gfns.Length && downBudget > 0 && TryEmitDown(ref pivot, skipping, out var down))
+                    {
+                        gfns[n++] = down;
+                        downBudget--;
+                    }
+                }
+                if (pivot.UpDone && pivot.DownDone)
+                {
+                    RemovePivot(p);
+                }
+                else
+                {
+                    p++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private bool TryEmitUp(ref Pivot pivot, bool skipping, out ulong gfn)
+    {
+        while (!pivot.UpDone)
+        {
+            var bit = _pending.FindNextSet(pivot.Up, pivot.UpEnd);
+            if (bit >= pivot.UpEnd)
+            {
+                pivot.Up = pivot.UpEnd;
+                break;
+            }
+            pivot.Up = bit + 1;
+            if (TryTakeNeighbour(bit, skipping))
+            {
+                gfn = bit;
+                return true;
+            }
+        }
+        gfn = 0;
+        return false;
+    }
+
+    private bool TryEmitDown(ref Pivot pivot, bool skipping, out ulong gfn)
+    {
+        while (!pivot.DownDone)
+        {
+            var bit = _pending.FindPreviousSet(pivot.DownTop - 1, pivot.DownEnd);
+            if (bit == FrameBitmap.NotFound)
+            {
+                pivot.DownTop = pivot.DownEnd;
+                break;
+            }
+            pivot.DownTop = bit;
+            if (TryTakeNeighbour(bit, skipping))
+            {
+                gfn = bit;
+                return true;
+            }
+        }
+        gfn = 0;
+        return false;
+    }
+
+    /// <summary>A clean free frame near a fault is left for zero-fill rather than sent.</summary>
+    private bool TryTakeNeighbour(ulong gfn, bool skipping)
+    {
+        if (skipping && _candidate.IsSet(gfn) && !IsDirtyForSkipping(gfn))
+        {
+            return false;
+        }
+        _pending.Clear(gfn);
+        return true;
+    }
+
+    private ulong[] CountCleanCandidates()
+    {
+        var counts = new ulong[ClassSlots];
+        for (var s = _candidatePhase; s < _segmentStart.Length; s++)
+        {
+            var end = _segmentEnd[s];
+            for (var bit = _planned.FindNextSet(_segmentStart[s], end); bit < end; bit = _planned.FindNextSet(bit + 1, end))
+            {
+                if (!IsDirtyForSkipping(bit))
+                {
+                    counts[ClassSlot(_segmentClass[s])]++;
+                }
+            }
+        }
+        return counts;
+    }
+}
