@@ -1,0 +1,9 @@
+using System.Runtime.InteropServices;
+
+namespace GuestAssist.Linux.Interop;
+
+internal static partial class Libc
+{
+    [LibraryImport(Name, EntryPoint = "getsockname", SetLastError = true)]
+    internal static unsafe partial int GetSockName(int fd, byte* address, uint* addressLength);
+}

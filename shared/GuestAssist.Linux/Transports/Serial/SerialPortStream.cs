@@ -1,0 +1,371 @@
+using GuestAssist.Linux.Errors;
+using GuestAssist.Linux.Interop;
+
+namespace GuestAssist.Linux.Transports.Serial;
+
+/// <summary>
+/// A character device (virtio-serial port, tty) as a Stream. FileStream's async I/O does not work
+/// on character devices (it cannot be cancelled and blocks Dispose), so the device is opened
+/// non-blocking and waits happen in poll(2) together with an eventfd that cancellation and
+/// Dispose signal. A pending async read or write occupies one thread-pool thread while it waits.
+/// </summary>
+public sealed class SerialPortStream : Stream
+{
+    internal const short PollOut = 0x4;
+    internal const int EfdCloexec = 0x80000;
+    internal const int EfdNonblock = 0x800;
+
+    private readonly FileDescriptorHandle device;
+    private readonly FileDescriptorHandle readWake;
+    private readonly FileDescriptorHandle writeWake;
+    private volatile bool disposed;
+
+    private SerialPortStream(string devicePath, FileDescriptorHandle device, FileDescriptorHandle readWake, FileDescriptorHandle writeWake)
+    {
+        DevicePath = devicePath;
+        this.device = device;
+        this.readWake = readWake;
+        this.writeWake = writeWake;
+    }
+
+    public string DevicePath { get; }
+
+    public override bool CanRead => !disposed;
+
+    public override bool CanWrite => !disposed;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Opens the device read-write; a terminal (legacy serial port, pty) is switched to raw mode.</summary>
+    public static SerialPortStream Open(string devicePath)
+    {
+        var fd = Retry.OnEintr(() => Libc.Open(devicePath, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0));
+        if (fd < 0)
+        {
+            LinuxException.ThrowLast("open", devicePath);
+        }
+
+        var device = new FileDescriptorHandle(fd);
+        FileDescriptorHandle? readWake = null;
+        try
+        {
+            MakeRawIfTerminal(device, devicePath);
+            readWake = CreateWakeEvent();
+            return new SerialPortStream(devicePath, device, readWake, CreateWakeEvent());
+        }
+        catch
+        {
+            readWake?.Dispose();
+            device.Dispose();
+            throw;
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer) => ReadBlocking(buffer, CancellationToken.None);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (buffer.IsEmpty)
+        {
+            return ValueTask.FromResult(0);
+        }
+
+        if (TryRead(buffer.Span, out var read))
+        {
+            return ValueTask.FromResult(read);
+        }
+
+        return new ValueTask<int>(Task.Factory.StartNew(
+            () => ReadBlocking(buffer.Span, cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default));
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer) => WriteBlocking(buffer, CancellationToken.None);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var written = WriteAvailable(buffer.Span);
+        if (written == buffer.Length)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var rest = buffer[written..];
+        return new ValueTask(Task.Factory.StartNew(
+            () => WriteBlocking(rest.Span, cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default));
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !disposed)
+        {
+            disposed = true;
+            Signal(readWake);
+            Signal(writeWake);
+            // A waiter holds references on these handles; SafeHandle defers the close until it lets go.
+            device.Dispose();
+            readWake.Dispose();
+            writeWake.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private int ReadBlocking(Span<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        using var registration = cancellationToken.Register(static wake => Signal((FileDescriptorHandle)wake!), readWake);
+        while (true)
+        {
+            if (TryRead(buffer, out var read))
+            {
+                return read;
+            }
+
+            WaitReady(PollFd.In, readWake, cancellationToken);
+        }
+    }
+
+    private void WriteBlocking(ReadOnlySpan<byte> buffer, CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.Register(static wake => Signal((FileDescriptorHandle)wake!), writeWake);
+        while (!buffer.IsEmpty)
+        {
+            buffer = buffer[WriteAvailable(buffer)..];
+            if (!buffer.IsEmpty)
+            {
+                WaitReady(PollOut, writeWake, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>One non-blocking read; false when nothing is available yet. A hung-up terminal reads as end of stream.</summary>
+    private unsafe bool TryRead(Span<byte> buffer, out int read)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var added = false;
+        try
+        {
+            device.DangerousAddRef(ref added);
+            nint result;
+            // SAFETY: buffer is pinned for the call and read(2) writes at most buffer.Length bytes.
+            fixed (byte* bytes = buffer)
+            {
+                var pointer = bytes;
+                var length = (nuint)buffer.Length;
+                result = Retry.OnEintr(() => Libc.Read(device.Fd, pointer, length));
+            }
+
+            if (result >= 0)
+            {
+                read = (int)result;
+                return true;
+            }
+
+            switch (LinuxException.LastErrno())
+            {
+                case Errno.EAGAIN:
+                    read = 0;
+                    return false;
+                case Errno.EIO:
+                    // The other end of a terminal hung up.
+                    read = 0;
+                    return true;
+                case var errno:
+                    throw new LinuxException(errno, "read", DevicePath);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                device.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Writes what the device takes now without blocking; returns how many bytes that was.</summary>
+    private unsafe int WriteAvailable(ReadOnlySpan<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var added = false;
+        var written = 0;
+        try
+        {
+            device.DangerousAddRef(ref added);
+            // SAFETY: buffer is pinned for the calls and write(2) reads at most the remaining length.
+            fixed (byte* bytes = buffer)
+            {
+                while (written < buffer.Length)
+                {
+                    var pointer = bytes + written;
+                    var length = (nuint)(buffer.Length - written);
+                    var result = Retry.OnEintr(() => Libc.Write(device.Fd, pointer, length));
+                    if (result < 0)
+                    {
+                        var errno = LinuxException.LastErrno();
+                        if (errno == Errno.EAGAIN)
+                        {
+                            break;
+                        }
+
+                        throw new LinuxException(errno, "write", DevicePath);
+                    }
+
+                    written += (int)result;
+                }
+            }
+
+            return written;
+        }
+        finally
+        {
+            if (added)
+            {
+                device.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Blocks in poll(2) until the device is ready for <paramref name="events"/> (or hangs up), or the wake event fires.</summary>
+    private unsafe void WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
+    {
+        var deviceAdded = false;
+        var wakeAdded = false;
+        try
+        {
+            device.DangerousAddRef(ref deviceAdded);
+            wake.DangerousAddRef(ref wakeAdded);
+            var fds = stackalloc PollFd[2];
+            fds[0] = new PollFd { Fd = device.Fd, Events = events };
+            fds[1] = new PollFd { Fd = wake.Fd, Events = PollFd.In };
+            // SAFETY: fds points to two pollfd structs on this frame; poll writes only their revents.
+            var result = Retry.OnEintr(() => Libc.Poll(fds, 2, -1));
+            if (result < 0)
+            {
+                LinuxException.ThrowLast("poll", DevicePath);
+            }
+
+            if ((fds[1].ReturnedEvents & PollFd.In) != 0)
+            {
+                Drain(wake);
+            }
+        }
+        finally
+        {
+            if (wakeAdded)
+            {
+                wake.DangerousRelease();
+            }
+
+            if (deviceAdded)
+            {
+                device.DangerousRelease();
+            }
+        }
+
+        ObjectDisposedException.ThrowIf(disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private static FileDescriptorHandle CreateWakeEvent()
+    {
+        var fd = Libc.Eventfd(0, EfdCloexec | EfdNonblock);
+        if (fd < 0)
+        {
+            LinuxException.ThrowLast("eventfd");
+        }
+
+        return new FileDescriptorHandle(fd);
+    }
+
+    private static unsafe void Signal(FileDescriptorHandle wake)
+    {
+        var added = false;
+        try
+        {
+            wake.DangerousAddRef(ref added);
+            ulong one = 1;
+            // SAFETY: writes the 8-byte counter increment from this frame; a failure (overflow, EAGAIN) still leaves it readable.
+            _ = Libc.Write(wake.Fd, &one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed: nobody is waiting on it any more.
+        }
+        finally
+        {
+            if (added)
+            {
+                wake.DangerousRelease();
+            }
+        }
+    }
+
+    private static unsafe void Drain(FileDescriptorHandle wake)
+    {
+        ulong count;
+        // SAFETY: reads the 8-byte eventfd counter into this frame; EAGAIN (already drained) is fine.
+        _ = Libc.Read(wake.Fd, &count, sizeof(ulong));
+    }
+
+    private static unsafe void MakeRawIfTerminal(FileDescriptorHandle device, string devicePath)
+    {
+        var termios = stackalloc byte[Libc.TermiosBufferSize];
+        // SAFETY: termios is an opaque buffer larger than glibc's struct termios; only libc touches it.
+        if (Libc.TcGetAttr(device.Fd, termios) < 0)
+        {
+            var errno = LinuxException.LastErrno();
+            if (errno is Errno.ENOTTY or Errno.EINVAL)
+            {
+                return; // virtio-serial ports are not terminals: nothing to configure.
+            }
+
+            throw new LinuxException(errno, "tcgetattr", devicePath);
+        }
+
+        // Without raw mode the line discipline echoes, buffers lines and rewrites \n: binary frames break.
+        Libc.CfMakeRaw(termios);
+        if (Retry.OnEintr(() => Libc.TcSetAttr(device.Fd, Libc.TCSANOW, termios)) < 0)
+        {
+            LinuxException.ThrowLast("tcsetattr", devicePath);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace GuestAssist.Linux.Transports;
+
+public enum TransportOperation
+{
+    Connect,
+    Handshake,
+    Listen,
+    Accept,
+    Open,
+}
