@@ -206,6 +206,9 @@ public sealed class PageServer : IDisposable
                 writer.WriteZeroRun(gfn, 1, ZeroRunReason.Skipped);
                 continue;
             }
+            // Take the frame from the background order and re-centre pre-paging on it before answering, so the
+            // stream does not send it again and its neighbours follow on the background channel.
+            _schedule?.OnDemandFault(gfn);
             _source.Read(gfn, 1, page);
             if (ZeroPage.IsZero(page))
             {
@@ -219,7 +222,6 @@ public sealed class PageServer : IDisposable
                 writer.WritePages(gfn, 1, page);
                 Counters.AddPages(TrafficClass.Urgent, ClassOf(gfn), 1, TransferFrameHeader.Size + pageSize);
             }
-            _schedule?.OnDemandFault(gfn);
         }
     }
 
