@@ -43,7 +43,7 @@ public static class MigrateDemoCommand
                     case "destination":
                         var n = parse.GetValue(cutAfter);
                         ConnectionCut[] cuts = n is { } after ? [new(ChannelKind.Background, after), new(ChannelKind.Urgent, after)] : [];
-                        throw new InvalidOperationException($"destination role needs the fault server ({cuts.Length})");
+                        return DemoDestinationRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), parse.GetValue(connect)!, parse.GetValue(sourcePid), parse.GetValue(sourceFd), cuts, Console.Out);
                     case null:
                         break;
                     default:

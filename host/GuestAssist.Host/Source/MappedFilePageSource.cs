@@ -16,12 +16,15 @@ public sealed unsafe class MappedFilePageSource : IPageSource
     {
         ArgumentNullException.ThrowIfNull(layout);
         _layout = layout;
-        var length = new FileInfo(path).Length;
+        // Open first and ask the descriptor: /proc/PID/fd/N is a symlink whose own length means nothing.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var length = stream.Length;
         if ((ulong)length < layout.FileBytes)
         {
+            stream.Dispose();
             throw new LayoutException($"memory file {path} has {length} bytes, the layout needs {layout.FileBytes}");
         }
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
         _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         // SAFETY: the view stays mapped (and the pointer acquired) until Dispose releases it.
