@@ -1,6 +1,8 @@
 using System.CommandLine;
+using GuestAssist.Cli.Commands;
 
 var root = new RootCommand("guestassist: GuestAssist host tooling (enlightened post-copy migration)");
-root.Subcommands.Add(GuestAssist.Cli.Commands.MigrateDemoCommand.Create());
-root.Subcommands.Add(GuestAssist.Cli.Commands.PageServerCommand.Create());
+root.Subcommands.Add(UffdHandlerCommand.Create());
+root.Subcommands.Add(MigrateDemoCommand.Create());
+root.Subcommands.Add(PageServerCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

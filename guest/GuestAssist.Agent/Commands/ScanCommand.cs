@@ -1,4 +1,6 @@
 using System.CommandLine;
+using GuestAssist.Agent.Scan;
+using Spectre.Console;
 
 namespace GuestAssist.Agent.Commands;
 
@@ -7,11 +9,47 @@ internal static class ScanCommand
 {
     public static Command Create()
     {
+        var json = new Option<bool>("--json") { Description = "Print the scan as JSON." };
+        var byProcess = new Option<bool>("--by-process") { Description = "Attribute frames to processes and list them by frames." };
+        var top = new Option<int>("--top") { Description = "How many processes to list.", DefaultValueFactory = _ => 20 };
+        var pids = new Option<int[]>("--pid") { Description = "Attribute only these processes (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var service = new Option<string?>("--service") { Description = "Attribute only this service's processes (command name or cgroup path segment, e.g. nginx.service)." };
+        var map = new Option<string?>("--map") { Description = "Write the encoded class map (length-delimited MemoryMapChunk messages) to FILE." };
+        var bench = new Option<bool>("--bench") { Description = "Time a raw read of kpageflags+kpagecount against scan+classify." };
+        var rounds = new Option<int>("--rounds") { Description = "Benchmark rounds.", DefaultValueFactory = _ => 5 };
+        var window = new Option<double>("--window") { Description = "Working-set window in seconds (idle page tracking only).", DefaultValueFactory = _ => 2.0 };
+        var procRoot = new Option<string>("--proc-root") { Description = "Where procfs is mounted.", DefaultValueFactory = _ => "/proc", Hidden = true };
+        var sysRoot = new Option<string>("--sys-root") { Description = "Where sysfs is mounted.", DefaultValueFactory = _ => "/sys", Hidden = true };
+
         var command = new Command("scan", "Classify every page frame of this machine and print a table (or JSON).");
-        command.SetAction(_ =>
+        foreach (var option in new Option[] { json, byProcess, top, pids, service, map, bench, rounds, window, procRoot, sysRoot })
         {
-            Console.Error.WriteLine("scan: not implemented yet");
-            return 2;
+            command.Options.Add(option);
+        }
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var options = new ScanOptions
+            {
+                Json = parseResult.GetValue(json),
+                ByProcess = parseResult.GetValue(byProcess),
+                Top = parseResult.GetValue(top),
+                Pids = parseResult.GetValue(pids) ?? [],
+                Service = parseResult.GetValue(service),
+                MapFile = parseResult.GetValue(map),
+                Bench = parseResult.GetValue(bench),
+                Rounds = parseResult.GetValue(rounds),
+                Window = TimeSpan.FromSeconds(parseResult.GetValue(window)),
+                ProcRoot = parseResult.GetValue(procRoot) ?? "/proc",
+                SysRoot = parseResult.GetValue(sysRoot) ?? "/sys",
+            };
+            using var stdout = Console.OpenStandardOutput();
+            var console = AnsiConsole.Console;
+            if (Console.IsOutputRedirected)
+            {
+                // Spectre assumes 80 columns when it cannot ask a terminal; logs and pipes have room.
+                console.Profile.Width = 132;
+            }
+            return await ScanRunner.RunAsync(options, stdout, console, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

@@ -31,13 +31,14 @@ namespace GuestAssist.Host.Planning;
 /// threads. Memory: four bits per frame plus ~25 bytes per run; no per-frame objects.
 /// </para>
 /// </summary>
-public sealed class TransferPlanner
+public sealed class TransferPlanner : ITransferPlan
 {
     private const int ClassSlots = 8;
     private const ulong NoOwnerRank = 0xFFFF;
 
     private readonly Lock _gate = new();
     private readonly IDirtyLog? _dirtyLog;
+    private readonly DirtyBitmap? _dirtyBitmap;
     private readonly long _mapRequestedAt;
     private readonly ulong _frames;
     private readonly FrameBitmap _backed;
@@ -90,6 +91,7 @@ public sealed class TransferPlanner
             throw new ArgumentException($"the map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", nameof(map));
         }
         _dirtyLog = dirtyLog;
+        _dirtyBitmap = dirtyLog as DirtyBitmap;
         _mapRequestedAt = mapRequestedAt;
         _frames = layout.TotalFrames;
         _pivots = new Pivot[options.MaxPivots];
@@ -254,37 +256,7 @@ public sealed class TransferPlanner
             {
                 return 0;
             }
-            var n = 0;
-            var words = _pending.Words;
-            var segment = _zeroSegment;
-            var position = _zeroPosition;
-            while (n < gfns.Length && segment < _segmentStart.Length)
-            {
-                var end = _segmentEnd[segment];
-                if (position >= end)
-                {
-                    if (++segment < _segmentStart.Length)
-                    {
-                        position = _segmentStart[segment];
-                    }
-                    continue;
-                }
-                var bit = _pending.FindNextSet(position, end);
-                if (bit >= end)
-                {
-                    position = end;
-                    continue;
-                }
-                position = bit + 1;
-                if (IsDirtyForSkipping(bit))
-                {
-                    continue;
-                }
-                words[(int)(bit >> 6)] &= ~(1UL << (int)(bit & 63));
-                gfns[n++] = bit;
-            }
-            _zeroSegment = segment;
-            _zeroPosition = position;
+            var n = Scan(gfns, ref _zeroSegment, ref _zeroPosition, ScanMode.CleanCandidatesOnly);
             _zeroFilledFrames += (ulong)n;
             _pendingCount -= (ulong)n;
             return n;
@@ -459,8 +431,15 @@ public sealed class TransferPlanner
         return SkippingStates.Enabled;
     }
 
-    private bool IsDirtyForSkipping(ulong gfn) =>
-        _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+    /// <summary>Frames the log does not cover count as written.</summary>
+    private bool IsDirtyForSkipping(ulong gfn)
+    {
+        if (_dirtyBitmap is not null)
+        {
+            return gfn >= _dirtyBitmap.TotalFrames || _dirtyBitmap.IsDirty(gfn);
+        }
+        return _dirtyLog is null || gfn >= _dirtyLog.TotalFrames || _dirtyLog.IsDirty(gfn);
+    }
 
     private bool TakeUrgent(ulong gfn)
     {
@@ -486,12 +465,19 @@ public sealed class TransferPlanner
         }
     }
 
-    private int EmitInOrder(Span<ulong> gfns, bool skipping)
+    private int EmitInOrder(Span<ulong> gfns, bool skipping) =>
+        Scan(gfns, ref _segment, ref _position, skipping ? ScanMode.LeaveCleanCandidates : ScanMode.All);
+
+    /// <summary>
+    /// Hands out pending frames segment by segment from a cursor, one 64-frame word at a time. In the
+    /// candidate (free/unbacked) phase, clean frames are left for zero-fill or are the only ones taken.
+    /// </summary>
+    private int Scan(Span<ulong> gfns, ref int segmentCursor, ref ulong positionCursor, ScanMode mode)
     {
         var n = 0;
         var words = _pending.Words;
-        var segment = _segment;
-        var position = _position;
+        var segment = segmentCursor;
+        var position = positionCursor;
         var segments = _segmentStart.Length;
         while (n < gfns.Length && segment < segments)
         {
@@ -506,6 +492,13 @@ public sealed class TransferPlanner
             }
             var w = (int)(position >> 6);
             var word = words[w] & (~0UL << (int)(position & 63));
+            var filter = mode != ScanMode.All && segment >= _candidatePhase;
+            if (filter && _dirtyBitmap is not null)
+            {
+                var dirty = DirtyWord(w);
+                word &= mode == ScanMode.LeaveCleanCandidates ? dirty : ~dirty;
+                filter = false;
+            }
             if (word == 0)
             {
                 position = (ulong)(w + 1) << 6;
@@ -518,16 +511,30 @@ public sealed class TransferPlanner
                 continue;
             }
             position = bit + 1;
-            if (skipping && segment >= _candidatePhase && !IsDirtyForSkipping(bit))
+            if (filter && IsDirtyForSkipping(bit) != (mode == ScanMode.LeaveCleanCandidates))
             {
                 continue;
             }
             words[w] &= ~(1UL << (int)(bit & 63));
             gfns[n++] = bit;
         }
-        _segment = segment;
-        _position = position;
+        segmentCursor = segment;
+        positionCursor = position;
         return n;
+    }
+
+    /// <summary>Dirty bits of frames 64w..64w+63 from a supplied bitmap; frames it does not cover count as written.</summary>
+    private ulong DirtyWord(int w)
+    {
+        var dirty = _dirtyBitmap!.Words;
+        var covered = _dirtyBitmap.TotalFrames;
+        var first = (ulong)w << 6;
+        if (first >= covered)
+        {
+            return ~0UL;
+        }
+        var word = dirty[w];
+        return covered - first >= 64 ? word : word | (~0UL << (int)(covered - first));
     }
 
     private void AddPivot(ulong gfn)

@@ -65,7 +65,19 @@ internal sealed class PendingCall
             return true;
         }
         _stream!.Writer.TryWrite(reply);
-        if (_isFinal(reply))
+        bool final;
+        try
+        {
+            final = _isFinal(reply);
+        }
+#pragma warning disable CA1031 // The caller's predicate runs on the connection's reader: its failure ends this call only.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _stream.Writer.TryComplete(ex);
+            return true;
+        }
+        if (final)
         {
             _stream.Writer.TryComplete();
             return true;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GuestAssist.Protocol.Framing;
 using GuestAssist.Protocol.V1;
 
@@ -22,14 +23,33 @@ public sealed class PageClassMapAssembler
     private uint _nextIndex;
     private bool? _hasHeat;
     private bool? _hasOwners;
+    private ProtocolException? _fault;
 
     public bool IsComplete { get; private set; }
 
     public int ChunkCount => (int)_nextIndex;
 
+    /// <summary>Adds the next chunk. After a <see cref="ProtocolException"/> the assembler is faulted and refuses more.</summary>
     public void Add(MemoryMapChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
+        if (_fault is not null)
+        {
+            throw Inconsistent($"an earlier chunk was rejected: {_fault.Message}");
+        }
+        try
+        {
+            AddChecked(chunk);
+        }
+        catch (ProtocolException ex)
+        {
+            _fault = ex;
+            throw;
+        }
+    }
+
+    private void AddChecked(MemoryMapChunk chunk)
+    {
         var index = _nextIndex;
         if (IsComplete)
         {
@@ -67,7 +87,9 @@ public sealed class PageClassMapAssembler
         {
             throw Inconsistent($"chunk {index} starts at GFN {chunk.FirstGfn}; the previous chunk ended at {_nextGfn}");
         }
-        var runs = PageClassMapCodec.DecodeRuns(chunk.EncodedRuns.Span, chunk.FirstGfn, _totalFrames - _nextGfn);
+        var first = _runs.Count;
+        PageClassMapCodec.DecodeRunsInto(chunk.EncodedRuns.Span, chunk.FirstGfn, _totalFrames - _nextGfn, _runs);
+        var runs = CollectionsMarshal.AsSpan(_runs)[first..];
         for (var i = 0; i < runs.Length; i++)
         {
             if (runs[i].Class == PageClass.Unspecified)
@@ -77,7 +99,6 @@ public sealed class PageClassMapAssembler
         }
         CheckPerRun(ref _hasHeat, chunk.RunHeat.Length, runs.Length, index, "heat");
         CheckPerRun(ref _hasOwners, chunk.RunOwner.Count, runs.Length, index, "owner");
-        _runs.AddRange(runs);
         if (_hasHeat == true)
         {
             _heat.AddRange(chunk.RunHeat.Span);
@@ -87,7 +108,7 @@ public sealed class PageClassMapAssembler
             _owner.AddRange(chunk.RunOwner);
         }
         _owners.AddRange(chunk.Owners);
-        _nextGfn = runs.Length == 0 ? _nextGfn : runs[^1].EndGfn;
+        _nextGfn = _runs.Count == first ? _nextGfn : _runs[^1].EndGfn;
         _nextIndex++;
         if (chunk.Last)
         {
@@ -101,6 +122,10 @@ public sealed class PageClassMapAssembler
 
     public PageClassMap Build()
     {
+        if (_fault is not null)
+        {
+            throw Inconsistent($"a chunk was rejected: {_fault.Message}");
+        }
         if (!IsComplete)
         {
             throw Inconsistent(_nextIndex == 0

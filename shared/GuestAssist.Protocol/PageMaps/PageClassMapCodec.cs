@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using GuestAssist.Protocol.Framing;
 using GuestAssist.Protocol.V1;
@@ -43,18 +44,20 @@ public static class PageClassMapCodec
     /// <summary>Decodes runs produced by <see cref="EncodeRuns"/>, covering at most <paramref name="maxFrames"/> frames.</summary>
     public static ClassRun[] DecodeRuns(ReadOnlySpan<byte> encoded, ulong firstGfn, ulong maxFrames)
     {
-        var count = Validate(encoded, firstGfn, maxFrames, out _);
-        var runs = new ClassRun[count];
-        var gfn = firstGfn;
-        var offset = 1;
-        for (var i = 0; i < runs.Length; i++)
-        {
-            offset += Varint.TryRead(encoded[offset..], out var word);
-            var length = word >> ClassBits;
-            runs[i] = new ClassRun(gfn, length, (PageClass)(int)(word & ClassMask));
-            gfn += length;
-        }
+        var runs = new ClassRun[Validate(encoded, firstGfn, maxFrames, out _)];
+        DecodeValidated(encoded, firstGfn, runs);
         return runs;
+    }
+
+    /// <summary>As <see cref="DecodeRuns"/>, appending to <paramref name="destination"/>; returns the runs added.</summary>
+    public static int DecodeRunsInto(ReadOnlySpan<byte> encoded, ulong firstGfn, ulong maxFrames, List<ClassRun> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var count = Validate(encoded, firstGfn, maxFrames, out _);
+        var start = destination.Count;
+        CollectionsMarshal.SetCount(destination, start + count);
+        DecodeValidated(encoded, firstGfn, CollectionsMarshal.AsSpan(destination)[start..]);
+        return count;
     }
 
     /// <summary>Frames covered by <paramref name="encoded"/>, validating it as <see cref="DecodeRuns"/> does, without allocating.</summary>
@@ -131,6 +134,18 @@ public static class PageClassMapCodec
             assembler.Add(chunk);
         }
         return assembler.Build();
+    }
+
+    private static void DecodeValidated(ReadOnlySpan<byte> encoded, ulong gfn, Span<ClassRun> runs)
+    {
+        var offset = 1;
+        for (var i = 0; i < runs.Length; i++)
+        {
+            offset += Varint.TryRead(encoded[offset..], out var word);
+            var length = word >> ClassBits;
+            runs[i] = new ClassRun(gfn, length, (PageClass)(int)(word & ClassMask));
+            gfn += length;
+        }
     }
 
     internal static ulong RunWord(ClassRun run) => (run.Length << ClassBits) | (ulong)(uint)run.Class;

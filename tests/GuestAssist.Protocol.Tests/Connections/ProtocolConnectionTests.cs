@@ -294,6 +294,24 @@ public sealed class ProtocolConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_throwing_end_of_stream_predicate_ends_that_call_only()
+    {
+        await using var server = Open(_pair.Acceptor, Echo(async (request, ct) =>
+        {
+            await request.ReplyAsync(new Envelope { MemoryMapChunk = new MemoryMapChunk() }, ct);
+            await request.ReplyAsync(new Envelope { MemoryMapChunk = new MemoryMapChunk { Last = true } }, ct);
+        }));
+        await using var client = Open(_pair.Opener);
+        await Assert.ThrowsAsync<FormatException>(async () =>
+        {
+            await foreach (var _ in client.RequestStreamAsync(new Envelope { GetMemoryMap = new() }, isFinal: _ => throw new FormatException("bad predicate")))
+            {
+            }
+        });
+        Assert.Equal(4UL, (await client.RequestAsync(Beat(4))).Heartbeat.Sequence);
+    }
+
+    [Fact]
     public async Task Pushes_reach_subscribers_and_complete_when_the_connection_ends()
     {
         await using var server = Open(_pair.Acceptor, Echo());

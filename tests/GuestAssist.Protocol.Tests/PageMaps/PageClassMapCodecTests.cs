@@ -179,6 +179,28 @@ public class PageClassMapCodecTests
         Assert.StartsWith("inconsistent memory map", ex.Message);
     }
 
+    [Fact]
+    public void An_assembler_that_rejected_a_chunk_refuses_the_rest()
+    {
+        var map = RealisticMaps.Create(1, 0.5, 11);
+        var chunks = PageClassMapCodec.ToChunks(map, 2048);
+        var assembler = new PageClassMapAssembler();
+        assembler.Add(chunks[0]);
+        Assert.Throws<ProtocolException>(() => assembler.Add(chunks[2]));
+        Assert.Contains("an earlier chunk was rejected: inconsistent memory map: expected chunk 1, got chunk 2",
+            Assert.Throws<ProtocolException>(() => assembler.Add(chunks[1])).Message);
+        Assert.Throws<ProtocolException>(assembler.Build);
+    }
+
+    [Fact]
+    public void Decoding_into_a_list_appends()
+    {
+        var encoded = PageClassMapCodec.EncodeRuns([new(10, 5, PageClass.Hot), new(15, 1, PageClass.Free)], 10);
+        var list = new List<ClassRun> { new(0, 10, PageClass.Kernel) };
+        Assert.Equal(2, PageClassMapCodec.DecodeRunsInto(encoded, 10, 6, list));
+        Assert.Equal([new(0, 10, PageClass.Kernel), new(10, 5, PageClass.Hot), new(15, 1, PageClass.Free)], list);
+    }
+
     private static ByteString Rewrite(MemoryMapChunk chunk, Func<ClassRun, ClassRun> change)
     {
         var runs = PageClassMapCodec.DecodeRuns(chunk.EncodedRuns.Span, chunk.FirstGfn, chunk.TotalFrames);

@@ -1,0 +1,28 @@
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Guest.Classification;
+
+/// <summary>
+/// One byte per classified frame: the <see cref="PageClass"/> value in bits 0-2 and the heat level
+/// (<see cref="HeatLevel"/>) in bits 4-5, so a change in either starts a new run.
+/// </summary>
+public static class FrameCode
+{
+    public const byte ClassMask = 0x07;
+    public const int HeatShift = 4;
+
+    public static byte Of(PageClass pageClass, HeatLevel heat = HeatLevel.Cold) =>
+        (byte)((int)pageClass | ((int)heat << HeatShift));
+
+    public static PageClass ClassOf(byte code) => (PageClass)(code & ClassMask);
+
+    public static HeatLevel HeatOf(byte code) => (HeatLevel)(code >> HeatShift);
+
+    /// <summary>Heat level as the map's per-run heat byte (0 cold .. 255 hot now).</summary>
+    public static byte WireHeat(byte code) => HeatOf(code) switch
+    {
+        HeatLevel.Now => 255,
+        HeatLevel.Recent => 128,
+        _ => 0,
+    };
+}

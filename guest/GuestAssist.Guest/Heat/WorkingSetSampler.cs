@@ -1,0 +1,128 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using GuestAssist.Guest.ProcFs;
+using GuestAssist.Protocol.V1;
+using Microsoft.Win32.SafeHandles;
+
+namespace GuestAssist.Guest.Heat;
+
+/// <summary>
+/// Samples /sys/kernel/mm/page_idle/bitmap: marks every RAM frame idle, waits one window, reads the bitmap
+/// back (a cleared bit = accessed) and keeps the last <see cref="HistoryDepth"/> windows as "hot recently".
+/// Where the bitmap is missing, heat falls back to LRU ACTIVE+REFERENCED and the result says so.
+/// Bitmaps are allocated once and reused by every sample.
+/// </summary>
+public sealed class WorkingSetSampler
+{
+    public const int HistoryDepth = 3;
+    private const int IoWords = 64 * 1024;
+
+    private readonly ProcFsPaths _paths;
+    private readonly IReadOnlyList<PfnRange> _ranges;
+    private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+    private readonly ulong[] _io = new ulong[IoWords];
+    private readonly ulong[][] _history = new ulong[HistoryDepth][];
+    private readonly ulong[] _now;
+    private readonly ulong[] _recent;
+    private int _historyNext;
+
+    /// <summary>The delay waits out the window; tests pass one that simulates accesses in a fixture bitmap.</summary>
+    public WorkingSetSampler(ProcFsPaths paths, IReadOnlyList<PfnRange> ranges, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    {
+        _paths = paths;
+        _ranges = ranges;
+        _delay = delay ?? Task.Delay;
+        var words = ranges.Count == 0 ? 0 : (int)((ranges[^1].End + 63) / 64);
+        _now = new ulong[words];
+        _recent = new ulong[words];
+        for (var i = 0; i < HistoryDepth; i++)
+        {
+            _history[i] = new ulong[words];
+        }
+    }
+
+    public static TimeSpan DefaultWindow { get; } = TimeSpan.FromSeconds(2);
+
+    public bool IsAvailable => File.Exists(_paths.PageIdleBitmap);
+
+    public async Task<WorkingSet> SampleAsync(TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        if (!IsAvailable)
+        {
+            return WorkingSet.FromLruFlags($"{_paths.PageIdleBitmap} missing (CONFIG_IDLE_PAGE_TRACKING off): heat from LRU ACTIVE+REFERENCED");
+        }
+        SafeFileHandle bitmap;
+        try
+        {
+            bitmap = File.OpenHandle(_paths.PageIdleBitmap, FileMode.Open, FileAccess.ReadWrite);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return WorkingSet.FromLruFlags($"{_paths.PageIdleBitmap} not usable ({e.Message}): heat from LRU ACTIVE+REFERENCED");
+        }
+        using (bitmap)
+        {
+            MarkIdle(bitmap);
+            await _delay(window, cancellationToken).ConfigureAwait(false);
+            ReadAccessed(bitmap);
+        }
+        return new WorkingSet(HeatMethod.IdleTracking, _now, _recent, window, "idle page tracking");
+    }
+
+    private void MarkIdle(SafeFileHandle bitmap)
+    {
+        _io.AsSpan().Fill(ulong.MaxValue);
+        foreach (var (first, end) in WordRanges())
+        {
+            for (var word = first; word < end; word += IoWords)
+            {
+                var count = (int)Math.Min(IoWords, end - word);
+                RandomAccess.Write(bitmap, MemoryMarshal.AsBytes(_io.AsSpan(0, count)), word * sizeof(ulong));
+            }
+        }
+    }
+
+    private void ReadAccessed(SafeFileHandle bitmap)
+    {
+        // The window just sampled becomes history; "recent" is every earlier window still kept.
+        _now.CopyTo(_history[_historyNext], 0);
+        _historyNext = (_historyNext + 1) % HistoryDepth;
+        Array.Clear(_now);
+        foreach (var (first, end) in WordRanges())
+        {
+            for (var word = first; word < end; word += IoWords)
+            {
+                var count = (int)Math.Min(IoWords, end - word);
+                var span = _io.AsSpan(0, count);
+                var read = RandomAccess.Read(bitmap, MemoryMarshal.AsBytes(span), word * sizeof(ulong)) / sizeof(ulong);
+                for (var i = 0; i < read; i++)
+                {
+                    _now[word + i] = ~span[i];
+                }
+            }
+        }
+        Array.Clear(_recent);
+        foreach (var earlier in _history)
+        {
+            var target = _recent.AsSpan();
+            var source = earlier.AsSpan();
+            var i = 0;
+            for (; i + Vector<ulong>.Count <= target.Length; i += Vector<ulong>.Count)
+            {
+                (new Vector<ulong>(target[i..]) | new Vector<ulong>(source[i..])).CopyTo(target[i..]);
+            }
+            for (; i < target.Length; i++)
+            {
+                target[i] |= source[i];
+            }
+        }
+    }
+
+    private IEnumerable<(long First, long End)> WordRanges()
+    {
+        foreach (var range in _ranges)
+        {
+            yield return ((long)(range.Start / 64), (long)((range.End + 63) / 64));
+        }
+    }
+}

@@ -1,0 +1,520 @@
+using System.Diagnostics;
+using GuestAssist.Host.Layout;
+using GuestAssist.Linux.Userfaultfd;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GuestAssist.Host.Destination;
+
+/// <summary>
+/// Serves userfaultfd page faults of a VM's memory on a dedicated thread and installs pages that arrive
+/// from elsewhere (thread-safe <see cref="Install"/> and <see cref="ZeroFill"/>).
+/// <para>
+/// Per wake-up the thread reads every queued event before serving any fault, and applies REMOVE/UNMAP
+/// ranges first: a removed frame later faults to a local zero page and is never installed from the
+/// stream. A fault on a frame marked skipped (<see cref="MarkSkipped"/>) is zero-filled locally; any
+/// other fault is asked for once through <see cref="IPageRequester.RequestUrgent"/> and its wait is
+/// timed until the page is installed (<see cref="Blocktime"/>).
+/// </para>
+/// <para>
+/// Each frame is installed at most once: <see cref="Received"/> is claimed atomically before the copy.
+/// EEXIST counts as done. EAGAIN means an event (usually a REMOVE) is pending: the server thread
+/// drains events itself and retries; other threads wait for it to do so.
+/// </para>
+/// </summary>
+public sealed class FaultServer : IDisposable
+{
+    private const int EventBatch = 256;
+    private const int MaxRetryWaitMilliseconds = 1;
+
+    private readonly Userfaultfd _uffd;
+    private readonly GuestMemoryLayout _layout;
+    private readonly ILogger _logger;
+    private readonly AtomicBitmap _received;
+    private readonly AtomicBitmap _requested;
+    private readonly AtomicBitmap _removed;
+    private readonly AtomicBitmap _skipped;
+    private readonly Dictionary<ulong, long> _pendingSince = [];
+    private readonly Lock _pendingLock = new();
+    private readonly Queue<UffdEvent> _faults = new();
+    private readonly UffdEvent[] _events = new UffdEvent[EventBatch];
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ulong _pageSize;
+    private IPageRequester? _requester;
+    private Thread? _thread;
+    private volatile bool _stopping;
+    private volatile bool _targetGone;
+    private volatile bool _exited;
+    private volatile int _serverThreadId = -1;
+    private long _faultCount;
+    private long _urgentRequests;
+    private long _localZeroFills;
+    private long _removeEvents;
+    private long _pagesInstalled;
+    private long _pagesZeroed;
+    private long _alreadyPresent;
+    private long _retries;
+    private long _unknownFaults;
+
+    /// <param name="uffd">The uffd the VM memory is registered with (MISSING mode); the server owns it from now on.</param>
+    /// <param name="layout">The VM's layout, with host addresses of every region.</param>
+    /// <param name="requester">Where non-local faults are sent; may be attached later with <see cref="AttachRequester"/>.</param>
+    /// <param name="logger">Optional diagnostics.</param>
+    public FaultServer(Userfaultfd uffd, GuestMemoryLayout layout, IPageRequester? requester = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(uffd);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (layout.Regions.Any(r => r.HostAddress == 0))
+        {
+            throw new LayoutException("a fault server needs the host address of every region");
+        }
+        _uffd = uffd;
+        _layout = layout;
+        _requester = requester;
+        _logger = logger ?? NullLogger.Instance;
+        _pageSize = layout.PageSize;
+        _received = new AtomicBitmap(layout.TotalFrames);
+        _requested = new AtomicBitmap(layout.TotalFrames);
+        _removed = new AtomicBitmap(layout.TotalFrames);
+        _skipped = new AtomicBitmap(layout.TotalFrames);
+    }
+
+    public GuestMemoryLayout Layout => _layout;
+
+    /// <summary>Frames installed (or claimed for installation, or removed by the VMM): what a resumed transfer must not send again.</summary>
+    public AtomicBitmap Received => _received;
+
+    /// <summary>Fault wait times: fault read → page installed.</summary>
+    public LatencyHistogram Blocktime { get; } = new();
+
+    /// <summary>Completes when the server thread ends: stopped, or the VM is gone; faulted on an unexpected error.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>True once an install reported the target process or mapping gone.</summary>
+    public bool TargetGone => _targetGone;
+
+    /// <summary>True when every backed frame has been received.</summary>
+    public bool IsComplete => (ulong)_received.Count >= _layout.MemoryBytes / _pageSize;
+
+    public FaultServerStatistics Statistics => new(
+        Interlocked.Read(ref _faultCount),
+        Interlocked.Read(ref _urgentRequests),
+        Interlocked.Read(ref _localZeroFills),
+        Interlocked.Read(ref _removeEvents),
+        Interlocked.Read(ref _pagesInstalled),
+        Interlocked.Read(ref _pagesZeroed),
+        Interlocked.Read(ref _alreadyPresent),
+        Interlocked.Read(ref _retries),
+        Interlocked.Read(ref _unknownFaults));
+
+    public void AttachRequester(IPageRequester requester)
+    {
+        ArgumentNullException.ThrowIfNull(requester);
+        _requester = requester;
+    }
+
+    /// <summary>Frames requested urgently and not installed yet (to re-request after a reconnect).</summary>
+    public ulong[] PendingFaults()
+    {
+        lock (_pendingLock)
+        {
+            return [.. _pendingSince.Keys];
+        }
+    }
+
+    /// <summary>Marks frames the source skipped (proven free): a fault on one is answered with a local zero page.</summary>
+    public void MarkSkipped(ulong firstGfn, ulong count)
+    {
+        CheckFrames(firstGfn, count);
+        _skipped.SetRange(firstGfn, count);
+    }
+
+    public void Start()
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("the fault server is already started");
+        }
+        _thread = new Thread(Run) { IsBackground = true, Name = "uffd-fault-server" };
+        _thread.Start();
+    }
+
+    /// <summary>Stops the server thread and waits for it.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        _uffd.Interrupt();
+        if (_thread is { } thread && thread != Thread.CurrentThread)
+        {
+            thread.Join();
+        }
+    }
+
+    /// <summary>
+    /// Installs whole pages starting at <paramref name="firstGfn"/> (pages.Length a multiple of the page size)
+    /// with batched UFFDIO_COPY; frames already received or removed are left alone. Thread-safe.
+    /// </summary>
+    public unsafe InstallResult Install(ulong firstGfn, ReadOnlySpan<byte> pages)
+    {
+        if ((ulong)pages.Length % _pageSize != 0)
+        {
+            throw new ArgumentException($"{pages.Length} bytes is not a whole number of {_pageSize}-byte pages", nameof(pages));
+        }
+        var count = (ulong)pages.Length / _pageSize;
+        CheckFrames(firstGfn, count);
+        fixed (byte* source = pages)
+        {
+            // SAFETY: the span stays pinned while the synchronous copies read from it.
+            return Fill(firstGfn, count, (ulong)source);
+        }
+    }
+
+    /// <summary>Installs zero pages over [firstGfn, firstGfn+count) now (frames already received are left alone). Thread-safe.</summary>
+    public InstallResult ZeroFill(ulong firstGfn, ulong count)
+    {
+        CheckFrames(firstGfn, count);
+        return Fill(firstGfn, count, source: 0);
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _uffd.Dispose();
+    }
+
+    /// <summary>Installs runs of frames; source 0 means zero pages.</summary>
+    private InstallResult Fill(ulong firstGfn, ulong count, ulong source)
+    {
+        ulong installed = 0, skipped = 0;
+        var i = 0UL;
+        while (i < count)
+        {
+            if (_targetGone)
+            {
+                return new InstallResult(installed, skipped + (count - i), true);
+            }
+            if (!Claim(firstGfn + i))
+            {
+                skipped++;
+                i++;
+                continue;
+            }
+            var start = i++;
+            var region = RegionIndexOf(firstGfn + start);
+            while (i < count && RegionIndexOf(firstGfn + i) == region && Claim(firstGfn + i))
+            {
+                i++;
+            }
+            var run = i - start;
+            var (done, already) = InstallRun(firstGfn + start, run, source == 0 ? 0 : source + (start * _pageSize));
+            installed += done;
+            skipped += already;
+            CompletePending(firstGfn + start, run);
+        }
+        return new InstallResult(installed, skipped, _targetGone);
+    }
+
+    private bool Claim(ulong gfn) => !_removed.IsSet(gfn) && _received.TrySet(gfn);
+
+    /// <summary>Copies a claimed run; falls back to page by page when the batch cannot go in whole.</summary>
+    private (ulong Installed, ulong Already) InstallRun(ulong firstGfn, ulong frames, ulong source)
+    {
+        var destination = _layout.HostAddressOf(firstGfn);
+        var length = frames * _pageSize;
+        var result = source == 0 ? _uffd.ZeroPage(destination, length) : _uffd.Copy(destination, source, length);
+        if (result.Outcome == CopyOutcome.Copied)
+        {
+            Count(source, frames);
+            return (frames, 0);
+        }
+        if (result.Outcome == CopyOutcome.Gone)
+        {
+            MarkGone();
+            return (0, 0);
+        }
+        ulong installed = 0, already = 0;
+        var first = 0UL;
+        if (result.Outcome == CopyOutcome.Retry)
+        {
+            first = result.Bytes / _pageSize;
+            installed = first;
+            Count(source, first);
+        }
+        for (var f = first; f < frames && !_targetGone; f++)
+        {
+            var gfn = firstGfn + f;
+            while (true)
+            {
+                if (result.Outcome == CopyOutcome.Retry)
+                {
+                    Interlocked.Increment(ref _retries);
+                    if (!AwaitEventsRead())
+                    {
+                        return (installed, already);
+                    }
+                }
+                if (_removed.IsSet(gfn))
+                {
+                    already++;
+                    break;
+                }
+                var pageSource = source == 0 ? 0 : source + (f * _pageSize);
+                var page = destination + (f * _pageSize);
+                result = pageSource == 0 ? _uffd.ZeroPage(page, _pageSize) : _uffd.Copy(page, pageSource, _pageSize);
+                if (result.Outcome == CopyOutcome.Copied)
+                {
+                    Count(source, 1);
+                    installed++;
+                    break;
+                }
+                if (result.Outcome == CopyOutcome.AlreadyPresent)
+                {
+                    Interlocked.Increment(ref _alreadyPresent);
+                    already++;
+                    break;
+                }
+                if (result.Outcome == CopyOutcome.Gone)
+                {
+                    MarkGone();
+                    return (installed, already);
+                }
+            }
+        }
+        return (installed, already);
+    }
+
+    private void Count(ulong source, ulong frames)
+    {
+        if (source == 0)
+        {
+            Interlocked.Add(ref _pagesZeroed, (long)frames);
+        }
+        else
+        {
+            Interlocked.Add(ref _pagesInstalled, (long)frames);
+        }
+    }
+
+    /// <summary>
+    /// EAGAIN: an event is queued and must be read before installs can proceed. On the server thread read
+    /// (and apply) it now; elsewhere give the server thread a moment. False when the server is stopping.
+    /// </summary>
+    private bool AwaitEventsRead()
+    {
+        if (Environment.CurrentManagedThreadId == _serverThreadId)
+        {
+            DrainEvents();
+            return true;
+        }
+        if (_stopping || _exited)
+        {
+            return false;
+        }
+        Thread.Sleep(MaxRetryWaitMilliseconds);
+        return true;
+    }
+
+    private void Run()
+    {
+        _serverThreadId = Environment.CurrentManagedThreadId;
+        try
+        {
+            while (!_stopping && !_targetGone)
+            {
+                var wait = _uffd.Wait(-1);
+                if (wait == UffdWaitResult.Closed)
+                {
+                    break;
+                }
+                if (wait != UffdWaitResult.EventsReady)
+                {
+                    continue;
+                }
+                DrainEvents();
+                while (_faults.Count > 0 && !_targetGone)
+                {
+                    ServeFault(_faults.Dequeue());
+                }
+            }
+            _exited = true;
+            _completion.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _exited = true;
+            _logger.LogError(e, "uffd fault server failed");
+            _completion.TrySetException(e);
+        }
+    }
+
+    /// <summary>Reads every queued event; applies removals at once and queues faults to serve after them.</summary>
+    private void DrainEvents()
+    {
+        int read;
+        while ((read = _uffd.ReadEvents(_events)) > 0)
+        {
+            var now = Stopwatch.GetTimestamp();
+            for (var i = 0; i < read; i++)
+            {
+                var e = _events[i];
+                switch (e.Kind)
+                {
+                    case UffdEventKind.Pagefault:
+                        Interlocked.Increment(ref _faultCount);
+                        RecordFaultStart(e.Address, now);
+                        _faults.Enqueue(e);
+                        break;
+                    case UffdEventKind.Remove:
+                    case UffdEventKind.Unmap:
+                        Interlocked.Increment(ref _removeEvents);
+                        ApplyRemove(e.Start, e.End);
+                        break;
+                    case UffdEventKind.Fork:
+                        new GuestAssist.Linux.FileDescriptorHandle(e.ForkFd).Dispose();
+                        break;
+                    default:
+                        _logger.LogWarning("ignoring userfaultfd event {Event}", e.ToString());
+                        break;
+                }
+            }
+        }
+    }
+
+    private void RecordFaultStart(ulong address, long now)
+    {
+        if (_layout.TryGetGfnOfHostAddress(address, out var gfn))
+        {
+            lock (_pendingLock)
+            {
+                _pendingSince.TryAdd(gfn, now);
+            }
+        }
+    }
+
+    /// <summary>Marks every frame in [start, end) removed: never installed from the stream, zero-filled on fault.</summary>
+    private void ApplyRemove(ulong start, ulong end)
+    {
+        var page = start & ~(_pageSize - 1);
+        while (page < end)
+        {
+            if (_layout.TryGetGfnOfHostAddress(page, out var gfn))
+            {
+                _removed.TrySet(gfn);
+                _received.TrySet(gfn);
+            }
+            page += _pageSize;
+        }
+    }
+
+    private void ServeFault(UffdEvent fault)
+    {
+        var page = fault.Address & ~(_pageSize - 1);
+        if (!_layout.TryGetGfnOfHostAddress(page, out var gfn))
+        {
+            // Registered memory outside the layout: answer with zeros rather than leave a vCPU hung.
+            Interlocked.Increment(ref _unknownFaults);
+            _logger.LogWarning("fault at 0x{Address:x} is outside every region: zero-filling it", fault.Address);
+            ZeroLocally(page);
+            return;
+        }
+        if (_removed.IsSet(gfn))
+        {
+            ZeroLocally(page);
+            CompletePending(gfn, 1);
+            return;
+        }
+        if (_skipped.IsSet(gfn))
+        {
+            if (_received.TrySet(gfn))
+            {
+                ZeroLocally(page);
+            }
+            else
+            {
+                _uffd.Wake(page, _pageSize);
+            }
+            CompletePending(gfn, 1);
+            return;
+        }
+        if (_received.IsSet(gfn))
+        {
+            // Installed (or being installed) since the fault was queued: the copy wakes it; wake again in case.
+            _uffd.Wake(page, _pageSize);
+            CompletePending(gfn, 1);
+            return;
+        }
+        if (_requested.TrySet(gfn))
+        {
+            var requester = _requester ?? throw new InvalidOperationException("no page requester is attached to the fault server");
+            Interlocked.Increment(ref _urgentRequests);
+            requester.RequestUrgent(gfn);
+        }
+    }
+
+    private void ZeroLocally(ulong page)
+    {
+        while (true)
+        {
+            var result = _uffd.ZeroPage(page, _pageSize);
+            switch (result.Outcome)
+            {
+                case CopyOutcome.Copied:
+                    Interlocked.Increment(ref _localZeroFills);
+                    Interlocked.Increment(ref _pagesZeroed);
+                    return;
+                case CopyOutcome.AlreadyPresent:
+                    Interlocked.Increment(ref _alreadyPresent);
+                    return;
+                case CopyOutcome.Gone:
+                    MarkGone();
+                    return;
+                default:
+                    Interlocked.Increment(ref _retries);
+                    DrainEvents();
+                    break;
+            }
+        }
+    }
+
+    private void CompletePending(ulong firstGfn, ulong count)
+    {
+        lock (_pendingLock)
+        {
+            if (_pendingSince.Count == 0)
+            {
+                return;
+            }
+            var now = Stopwatch.GetTimestamp();
+            for (var gfn = firstGfn; gfn < firstGfn + count; gfn++)
+            {
+                if (_pendingSince.Remove(gfn, out var since))
+                {
+                    Blocktime.RecordStopwatchTicks(now - since);
+                }
+            }
+        }
+    }
+
+    private void MarkGone()
+    {
+        if (!_targetGone)
+        {
+            _targetGone = true;
+            _logger.LogInformation("the VM memory is gone (process exited or mapping removed)");
+            _uffd.Interrupt();
+        }
+    }
+
+    private int RegionIndexOf(ulong gfn) => _layout.TryGetRegion(gfn, out _, out var index) ? index : -1;
+
+    private void CheckFrames(ulong firstGfn, ulong count)
+    {
+        for (var gfn = firstGfn; gfn < firstGfn + count; gfn += Math.Max(1, count - 1))
+        {
+            if (!_layout.IsBacked(gfn))
+            {
+                throw new ArgumentOutOfRangeException(nameof(firstGfn), $"GFN 0x{gfn:x} is not backed by any region");
+            }
+        }
+    }
+}

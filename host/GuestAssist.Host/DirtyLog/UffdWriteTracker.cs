@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using GuestAssist.Host.Destination;
+using GuestAssist.Host.Layout;
+using GuestAssist.Linux.Pagemap;
+using GuestAssist.Linux.Userfaultfd;
+
+namespace GuestAssist.Host.DirtyLog;
+
+/// <summary>
+/// Exact write tracking of a VM's memory without soft-dirty: every region is registered in WP mode on a uffd
+/// created with WP_ASYNC|WP_UNPOPULATED and write-protected; the kernel then resolves write faults itself
+/// (no handler thread) and marks the pages written. <see cref="Collect"/> runs PAGEMAP_SCAN on the memory
+/// owner's /proc/&lt;pid&gt;/pagemap, which reports the written ranges and write-protects them again in the
+/// same walk. Works on another process's memory when that process hands over its uffd (SCM_RIGHTS).
+/// </summary>
+public sealed class UffdWriteTracker : IDirtyLog, IDisposable
+{
+    private const int RegionBatch = 512;
+
+    private readonly Userfaultfd _uffd;
+    private readonly PagemapScanner _scanner;
+    private readonly GuestMemoryLayout _layout;
+    private readonly AtomicBitmap _dirty;
+    private readonly PageRegion[] _regions = new PageRegion[RegionBatch];
+    private readonly Lock _collectLock = new();
+    private long? _sealedAt;
+
+    private UffdWriteTracker(Userfaultfd uffd, PagemapScanner scanner, GuestMemoryLayout layout)
+    {
+        _uffd = uffd;
+        _scanner = scanner;
+        _layout = layout;
+        _dirty = new AtomicBitmap(layout.TotalFrames);
+        foreach (var region in layout.Regions)
+        {
+            _uffd.Register(region.HostAddress, region.Size, UffdRegisterMode.WriteProtect);
+            _uffd.WriteProtect(region.HostAddress, region.Size, protect: true);
+        }
+        TrackingStartedAt = Stopwatch.GetTimestamp();
+    }
+
+    public ulong TotalFrames => _layout.TotalFrames;
+
+    public long TrackingStartedAt { get; }
+
+    public long? SealedAt => _sealedAt;
+
+    /// <summary>Frames seen written so far.</summary>
+    public long DirtyCount => _dirty.Count;
+
+    /// <summary>Tracks memory of this process (the layout's host addresses are ours).</summary>
+    public static UffdWriteTracker ForCurrentProcess(GuestMemoryLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var uffd = Userfaultfd.Create(UffdFeatures.WpAsync | UffdFeatures.WpUnpopulated);
+        return Build(uffd, processId: null, layout);
+    }
+
+    /// <summary>
+    /// Tracks memory of process <paramref name="processId"/>, which created <paramref name="uffd"/> with
+    /// WP_ASYNC|WP_UNPOPULATED and handed it over; the layout's host addresses are in that process.
+    /// The tracker owns the uffd from now on.
+    /// </summary>
+    public static UffdWriteTracker ForProcess(int processId, Userfaultfd uffd, GuestMemoryLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(uffd);
+        ArgumentNullException.ThrowIfNull(layout);
+        return Build(uffd, processId, layout);
+    }
+
+    public bool IsDirty(ulong gfn) => _dirty.IsSet(gfn);
+
+    public void Collect()
+    {
+        lock (_collectLock)
+        {
+            if (_sealedAt is not null)
+            {
+                return;
+            }
+            foreach (var region in _layout.Regions)
+            {
+                var start = region.HostAddress;
+                var end = region.HostEnd;
+                while (start < end)
+                {
+                    var result = _scanner.Scan(start, end, _regions, PagemapScanFlags.WpMatching | PagemapScanFlags.CheckWpAsync, PageCategories.Written, PageCategories.Written);
+                    for (var i = 0; i < result.Regions; i++)
+                    {
+                        MarkDirty(region, _regions[i].Start, _regions[i].End);
+                    }
+                    if (result.WalkEnd <= start)
+                    {
+                        break;
+                    }
+                    start = result.WalkEnd;
+                }
+            }
+        }
+    }
+
+    public void Seal()
+    {
+        lock (_collectLock)
+        {
+            Collect();
+            _sealedAt ??= Stopwatch.GetTimestamp();
+        }
+    }
+
+    public void Dispose()
+    {
+        _scanner.Dispose();
+        _uffd.Dispose();
+    }
+
+    private static UffdWriteTracker Build(Userfaultfd uffd, int? processId, GuestMemoryLayout layout)
+    {
+        if (layout.Regions.Any(r => r.HostAddress == 0))
+        {
+            uffd.Dispose();
+            throw new LayoutException("a write tracker needs the host address of every region");
+        }
+        PagemapScanner? scanner = null;
+        try
+        {
+            scanner = new PagemapScanner(processId);
+            return new UffdWriteTracker(uffd, scanner, layout);
+        }
+        catch
+        {
+            scanner?.Dispose();
+            uffd.Dispose();
+            throw;
+        }
+    }
+
+    private void MarkDirty(MemoryRegion region, ulong start, ulong end)
+    {
+        var first = (region.GuestPhysicalAddress + (start - region.HostAddress)) >> _layout.PageShift;
+        var count = (end - start + _layout.PageSize - 1) >> _layout.PageShift;
+        _dirty.SetRange(first, count);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using GuestAssist.Host.Destination;
+using GuestAssist.Linux.Memory;
+using GuestAssist.Linux.Userfaultfd;
+
+namespace GuestAssist.Host.Tests.Destination;
+
+public class FaultServerTests
+{
+    private const ulong Page = TestVm.Page;
+
+    [UffdFact]
+    public void Faults_are_served_from_a_memory_file()
+    {
+        using var vm = new TestVm();
+        using var source = MemoryFilePageSource.FromDescriptor(vm.File, vm.FileBytes, vm.Layout);
+        var server = new FaultServer(vm.Uffd, vm.Layout, source);
+        source.Attach(server);
+        server.Start();
+        var frames = TestVm.Frames.ToArray();
+        var readers = Enumerable.Range(0, 3).Select(t => Task.Factory.StartNew(
+            () =>
+            {
+                foreach (var gfn in frames.Where((_, i) => i % 3 == t))
+                {
+                    Assert.Equal(TestVm.Expected(gfn), vm.Touch(gfn));
+                }
+            },
+            TaskCreationOptions.LongRunning)).ToArray();
+        Assert.True(Task.WaitAll(readers, 30_000));
+        // A copy wakes the faulting thread before the server thread counts it: stop the server first.
+        server.Stop();
+        var stats = server.Statistics;
+        Assert.Equal(frames.Length, stats.PagesInstalled);
+        Assert.Equal(frames.Length, stats.UrgentRequests);
+        Assert.True(server.IsComplete);
+        Assert.Equal(frames.Length, server.Blocktime.Count);
+        Assert.True(server.Blocktime.Summarize().Max > TimeSpan.Zero);
+        Assert.True(server.Completion.IsCompletedSuccessfully);
+    }
+
+    [UffdFact]
+    public void A_stream_and_urgent_requests_race_and_every_frame_is_installed_once()
+    {
+        using var vm = new TestVm();
+        using var file = MappedMemory.MapFile(vm.File, vm.FileBytes);
+        var requests = new BlockingCollection<ulong>();
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester(requests));
+        server.Start();
+        var urgent = Task.Factory.StartNew(
+            () =>
+            {
+                foreach (var gfn in requests.GetConsumingEnumerable())
+                {
+                    server.Install(gfn, file.AsSpan(vm.Layout.FileOffsetOf(gfn), (int)Page));
+                }
+            },
+            TaskCreationOptions.LongRunning);
+        var stream = Task.Factory.StartNew(
+            () =>
+            {
+                foreach (var region in vm.Layout.Regions.Reverse())
+                {
+                    for (var offset = 0UL; offset < region.Size; offset += 8 * Page)
+                    {
+                        var gfn = (region.GuestPhysicalAddress + offset) / Page;
+                        server.Install(gfn, file.AsSpan(region.FileOffset + offset, (int)(8 * Page)));
+                    }
+                }
+            },
+            TaskCreationOptions.LongRunning);
+        var frames = TestVm.Frames.ToArray();
+        var reader = Task.Factory.StartNew(
+            () =>
+            {
+                foreach (var gfn in frames)
+                {
+                    Assert.Equal(TestVm.Expected(gfn), vm.Touch(gfn));
+                }
+            },
+            TaskCreationOptions.LongRunning);
+        Assert.True(Task.WaitAll([reader, stream], 30_000));
+        requests.CompleteAdding();
+        Assert.True(urgent.Wait(10_000));
+        var stats = server.Statistics;
+        Assert.Equal(frames.Length, stats.PagesInstalled);
+        Assert.Equal(frames.Length, server.Received.Count);
+        Assert.True(server.IsComplete);
+        Assert.Empty(server.PendingFaults());
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void Skipped_frames_fault_to_local_zero_pages_without_a_request()
+    {
+        using var vm = new TestVm();
+        var requests = new BlockingCollection<ulong>();
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester(requests));
+        server.MarkSkipped(TestVm.Region1FirstGfn, 4);
+        server.Start();
+        var page = Task.Factory.StartNew(() => vm.Touch(TestVm.Region1FirstGfn + 2), TaskCreationOptions.LongRunning);
+        Assert.True(page.Wait(10_000));
+        Assert.True(page.Result.All(b => b == 0));
+        Assert.Empty(requests);
+        server.Stop();
+        Assert.Equal(1, server.Statistics.LocalZeroFills);
+        Assert.Equal(new InstallResult(0, 1, false), server.Install(TestVm.Region1FirstGfn + 2, TestVm.Expected(TestVm.Region1FirstGfn + 2)));
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void Removed_ranges_read_zero_and_are_not_installed_again()
+    {
+        using var vm = new TestVm();
+        using var file = MappedMemory.MapFile(vm.File, vm.FileBytes);
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
+        server.Start();
+        Assert.Equal(new InstallResult(16, 0, false), server.Install(0, file.AsSpan(0, (int)(16 * Page))));
+        Assert.Equal(TestVm.Expected(5), vm.Touch(5));
+
+        // The VMM drops frames 4..8 (balloon): madvise blocks until the server reads the REMOVE.
+        var advise = Task.Factory.StartNew(() => MappedMemory.Advise(vm.Region0.Address + (nint)(4 * Page), 4 * Page, MemoryAdvice.DontNeed), TaskCreationOptions.LongRunning);
+        Assert.True(advise.Wait(10_000));
+        Assert.True(SpinWait.SpinUntil(() => server.Statistics.RemoveEvents == 1, 10_000));
+        var zero = Task.Factory.StartNew(() => vm.Touch(6), TaskCreationOptions.LongRunning);
+        Assert.True(zero.Wait(10_000));
+        Assert.True(zero.Result.All(b => b == 0));
+        Assert.Equal(TestVm.Expected(3), vm.Touch(3));
+        Assert.Equal(new InstallResult(0, 1, false), server.Install(7, file.AsSpan(7 * Page, (int)Page)));
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void An_install_blocked_by_a_pending_remove_retries_until_the_server_reads_it()
+    {
+        using var vm = new TestVm();
+        using var file = MappedMemory.MapFile(vm.File, vm.FileBytes);
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
+        Assert.Equal(1UL, server.Install(0, file.AsSpan(0, (int)Page)).Installed);
+        var advise = Task.Factory.StartNew(() => MappedMemory.Advise(vm.Region0.Address, Page, MemoryAdvice.DontNeed), TaskCreationOptions.LongRunning);
+        Assert.Equal(UffdWaitResult.EventsReady, vm.Uffd.Wait(10_000));
+        var install = Task.Factory.StartNew(() => server.Install(10, file.AsSpan(10 * Page, (int)(4 * Page))), TaskCreationOptions.LongRunning);
+        Assert.True(SpinWait.SpinUntil(() => server.Statistics.Retries > 0, 10_000));
+        Assert.False(install.IsCompleted);
+        server.Start();
+        Assert.True(install.Wait(10_000));
+        Assert.Equal(new InstallResult(4, 0, false), install.Result);
+        Assert.True(advise.Wait(10_000));
+        Assert.Equal(TestVm.Expected(12), vm.Touch(12));
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void Zero_fill_and_bad_input()
+    {
+        using var vm = new TestVm();
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
+        Assert.Equal(new InstallResult(3, 0, false), server.ZeroFill(TestVm.Region1FirstGfn, 3));
+        Assert.Equal(0, vm.Touch(TestVm.Region1FirstGfn + 1)[100]);
+        Assert.Throws<ArgumentException>(() => server.Install(0, new byte[100]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => server.Install(100, new byte[Page]));
+        server.Dispose();
+    }
+
+    private sealed class QueueRequester(BlockingCollection<ulong> queue) : IPageRequester
+    {
+        public void RequestUrgent(ulong gfn) => queue.Add(gfn);
+    }
+}

@@ -1,0 +1,75 @@
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.Layout;
+using GuestAssist.Host.Tests.Destination;
+using GuestAssist.Linux.Memory;
+
+namespace GuestAssist.Host.Tests.DirtyLog;
+
+public class UffdWriteTrackerTests
+{
+    private const ulong Page = 4096;
+
+    [UffdFact]
+    public void In_process_tracking_reports_exactly_the_written_frames()
+    {
+        using var region0 = MappedMemory.Anonymous(256 * Page);
+        using var region1 = MappedMemory.Anonymous(64 * Page);
+        region0.AsSpan(0, (int)(8 * Page)).Fill(1);
+        var layout = new GuestMemoryLayout(
+        [
+            new MemoryRegion(0, region0.Length, 0, region0.Address64),
+            new MemoryRegion(1024 * Page, region1.Length, region0.Length, region1.Address64),
+        ]);
+        using var tracker = UffdWriteTracker.ForCurrentProcess(layout);
+        Assert.Null(tracker.SealedAt);
+        NativeAccess.Fill(region0.Address64 + (3 * Page) + 17, 9, 1);
+        NativeAccess.Fill(region0.Address64 + (100 * Page), 9, 5 * Page);
+        NativeAccess.Fill(region1.Address64 + (63 * Page), 9, 1);
+        _ = NativeAccess.ReadByte(region0.Address64 + (200 * Page));
+        tracker.Collect();
+        ulong[] expected = [3, 100, 101, 102, 103, 104, 1024 + 63];
+        Assert.Equal(expected, Dirty(tracker));
+
+        NativeAccess.Fill(region0.Address64 + (7 * Page), 9, 1);
+        tracker.Seal();
+        Assert.NotNull(tracker.SealedAt);
+        Assert.Equal(expected.Append(7UL).Order(), Dirty(tracker));
+        NativeAccess.Fill(region0.Address64 + (50 * Page), 9, 1);
+        tracker.Collect();
+        Assert.False(tracker.IsDirty(50));
+    }
+
+    [UffdFact]
+    public void A_child_process_that_hands_over_its_uffd_is_tracked_exactly()
+    {
+        using var child = new UffdWriteTrackerChild(pages: 512);
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, child.Length, 0, child.Address)]);
+        using var tracker = UffdWriteTracker.ForProcess(child.ProcessId, child.Uffd, layout);
+        tracker.Collect();
+        Assert.Empty(Dirty(tracker));
+        child.Write(0, 5, 6, 511);
+        tracker.Collect();
+        Assert.Equal([0UL, 5, 6, 511], Dirty(tracker));
+        child.Write(5, 300);
+        tracker.Seal();
+        Assert.Equal([0UL, 5, 6, 300, 511], Dirty(tracker));
+        Assert.Equal(5, tracker.DirtyCount);
+    }
+
+    [UffdFact]
+    public void More_written_ranges_than_one_scan_buffer_holds_are_all_collected()
+    {
+        using var memory = MappedMemory.Anonymous(4096 * Page);
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, memory.Length, 0, memory.Address64)]);
+        using var tracker = UffdWriteTracker.ForCurrentProcess(layout);
+        for (var page = 0UL; page < 4096; page += 3)
+        {
+            NativeAccess.Fill(memory.Address64 + (page * Page), 1, 1);
+        }
+        tracker.Collect();
+        Assert.Equal(Enumerable.Range(0, 4096).Where(p => p % 3 == 0).Select(p => (ulong)p), Dirty(tracker));
+    }
+
+    private static ulong[] Dirty(UffdWriteTracker tracker) =>
+        [.. Enumerable.Range(0, (int)tracker.TotalFrames).Select(i => (ulong)i).Where(tracker.IsDirty)];
+}
