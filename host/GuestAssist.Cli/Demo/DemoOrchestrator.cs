@@ -24,7 +24,8 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         {
             return new DemoOrchestrator(apphost, []);
         }
-        return new DemoOrchestrator(path, [Path.Combine(AppContext.BaseDirectory, "guestassist.dll")]);
+        var dotnet = Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        return new DemoOrchestrator(dotnet, [Path.Combine(AppContext.BaseDirectory, "guestassist.dll")]);
     }
 
     public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter)
