@@ -1,3 +1,8 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args is ["engine", ..])
+{
+    return GuestAssist.Benchmarks.Engine.EngineBenchmark.Run(Console.Out);
+}
+BenchmarkSwitcher.FromAssembly(typeof(GuestAssist.Benchmarks.Engine.EngineBenchmark).Assembly).Run(args);
+return 0;
