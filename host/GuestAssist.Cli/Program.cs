@@ -5,4 +5,5 @@ var root = new RootCommand("guestassist: GuestAssist host tooling (enlightened p
 root.Subcommands.Add(UffdHandlerCommand.Create());
 root.Subcommands.Add(MigrateDemoCommand.Create());
 root.Subcommands.Add(PageServerCommand.Create());
+root.Subcommands.Add(BenchEngineCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

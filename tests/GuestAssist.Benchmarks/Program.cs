@@ -1,8 +1,3 @@
 using BenchmarkDotNet.Running;
 
-if (args is ["engine", ..])
-{
-    return GuestAssist.Benchmarks.Engine.EngineBenchmark.Run(Console.Out);
-}
-BenchmarkSwitcher.FromAssembly(typeof(GuestAssist.Benchmarks.Engine.EngineBenchmark).Assembly).Run(args);
-return 0;
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,6 +1,6 @@
 using GuestAssist.Host.Source;
 
-namespace GuestAssist.Benchmarks.Engine;
+namespace GuestAssist.Cli.Demo;
 
 /// <summary>No background stream at all: only demand faults travel (the baseline of target a).</summary>
 internal sealed class EmptySchedule : ITransferSchedule

@@ -8,12 +8,12 @@ using GuestAssist.Host.Source;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Userfaultfd;
 
-namespace GuestAssist.Benchmarks.Engine;
+namespace GuestAssist.Cli.Demo;
 
 /// <summary>
 /// Engine targets measured side by side in one run (a plain timed harness: BenchmarkDotNet does not fit a
-/// multi-threaded uffd pipeline). Needs root (userfaultfd). Run: dotnet run -c Release --project
-/// tests/GuestAssist.Benchmarks -- engine
+/// multi-threaded uffd pipeline). Needs root (userfaultfd). Run: guestassist bench-engine
+/// (hidden command; ./build.sh --target=Bench runs it).
 /// (a) demand-fault service time over loopback while a saturating background stream runs, against no stream;
 /// (b) background install rate (64-page batches through the fault server, and end to end over a Unix socket)
 ///     against a raw UFFDIO_COPY loop of the same batch size.
