@@ -22,8 +22,9 @@ public static class PageServerCommand
         var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port", Required = true };
         var linkRate = new Option<string>("--link") { Description = "emulated link rate (e.g. 1gbit); default unlimited", DefaultValueFactory = _ => "unlimited" };
         var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
+        var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
         var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, listen, linkRate, preset })
+        foreach (var option in new Option[] { memoryFile, map, listen, linkRate, preset, regions })
         {
             command.Options.Add(option);
         }
@@ -33,9 +34,11 @@ public static class PageServerCommand
             {
                 var file = parse.GetValue(memoryFile)!;
                 var bytes = (ulong)file.Length;
-                var layout = parse.GetValue(preset) == "flat"
-                    ? new GuestMemoryLayout([new MemoryRegion(0, bytes, 0)])
-                    : GuestMemoryLayout.Firecracker(bytes);
+                var layout = parse.GetValue(regions) is { } sizes
+                    ? FirecrackerRegions(sizes)
+                    : parse.GetValue(preset) == "flat"
+                        ? new GuestMemoryLayout([new MemoryRegion(0, bytes, 0)])
+                        : GuestMemoryLayout.Firecracker(bytes);
                 var rate = LinkRate.Parse(parse.GetValue(linkRate)!);
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
                 if (parse.GetValue(map) is { } mapFile)
@@ -62,6 +65,22 @@ public static class PageServerCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Region sizes as Firecracker's handshake reports them: region 0 at GPA 0, region 1 at 4 GiB, the file the regions concatenated.</summary>
+    private static GuestMemoryLayout FirecrackerRegions(string sizes)
+    {
+        var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Demo.ByteSize.Parse).ToArray();
+        if (list.Length is < 1 or > 2)
+        {
+            throw new FormatException($"--regions takes one or two sizes, got '{sizes}'");
+        }
+        var result = new List<MemoryRegion> { new(0, list[0], 0) };
+        if (list.Length == 2)
+        {
+            result.Add(new MemoryRegion(Math.Max(list[0], 4UL << 30), list[1], list[0]));
+        }
+        return new GuestMemoryLayout(result);
     }
 
     /// <summary>A map file: length-delimited MemoryMapChunk messages, as the agent streams them.</summary>
