@@ -3,4 +3,5 @@ using GuestAssist.Agent.Commands;
 
 var root = new RootCommand("guestassist-agent: GuestAssist guest agent (memory enlightenment for fast VM eviction)");
 root.Subcommands.Add(ScanCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

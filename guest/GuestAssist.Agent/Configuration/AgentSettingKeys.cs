@@ -1,0 +1,100 @@
+using System.Globalization;
+using GuestAssist.Linux.Transports;
+
+namespace GuestAssist.Agent.Configuration;
+
+/// <summary>
+/// Every configuration key, spelled the same in every layer: <c>listen</c> in a file, <c>GUESTASSIST_LISTEN</c>
+/// in the environment, <c>guestassist.listen</c> on the kernel command line, <c>--listen</c> on the CLI.
+/// Each key parses its value or throws <see cref="FormatException"/> saying what it expected.
+/// </summary>
+public static class AgentSettingKeys
+{
+    public const string EnvironmentPrefix = "GUESTASSIST_";
+
+    public const string KernelPrefix = "guestassist.";
+
+    public const string Listen = "listen";
+    public const string HeatWindowMs = "heat_window_ms";
+    public const string ChunkBytes = "chunk_bytes";
+    public const string MaxQueuedScans = "max_queued_scans";
+    public const string MaxConnections = "max_connections";
+    public const string ProcRoot = "proc_root";
+    public const string SysRoot = "sys_root";
+    public const string VsockPeers = "vsock_peers";
+
+    private static readonly Dictionary<string, Func<AgentSettings, string, AgentSettings>> Appliers = new(StringComparer.Ordinal)
+    {
+        [Listen] = (s, v) => s with { Listen = ParseListen(v) },
+        [HeatWindowMs] = (s, v) => s with { HeatWindow = TimeSpan.FromMilliseconds(ParseInt(v, 0, 600_000)) },
+        [ChunkBytes] = (s, v) => s with { ChunkBytes = ParseInt(v, 32, 1024 * 1024) },
+        [MaxQueuedScans] = (s, v) => s with { MaxQueuedScans = ParseInt(v, 0, 1024) },
+        [MaxConnections] = (s, v) => s with { MaxConnections = ParseInt(v, 1, 65_536) },
+        [ProcRoot] = (s, v) => s with { ProcRoot = ParsePath(v) },
+        [SysRoot] = (s, v) => s with { SysRoot = ParsePath(v) },
+        [VsockPeers] = (s, v) => s with { VsockPeerCids = ParsePeers(v) },
+    };
+
+    public static IReadOnlyCollection<string> All => Appliers.Keys;
+
+    /// <summary>"Heat-Window-MS" → "heat_window_ms".</summary>
+    public static string Normalize(string key) => key.Trim().ToLowerInvariant().Replace('-', '_');
+
+    public static bool IsKnown(string key) => Appliers.ContainsKey(Normalize(key));
+
+    internal static AgentSettings Apply(AgentSettings settings, string key, string value) =>
+        Appliers.TryGetValue(Normalize(key), out var apply)
+            ? apply(settings, value.Trim())
+            : throw new FormatException($"unknown key \"{key}\" (known: {string.Join(", ", All)})");
+
+    /// <summary>Comma-separated addresses; the whole list replaces the previous layer's.</summary>
+    private static TransportAddress[] ParseListen(string value)
+    {
+        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            throw new FormatException("listen needs at least one address");
+        }
+        return [.. parts.Select(p => TransportAddress.TryParse(p, out var address)
+            ? address
+            : throw new FormatException(TransportAddressMessage(p)))];
+    }
+
+    private static string TransportAddressMessage(string text)
+    {
+        try
+        {
+            TransportAddress.Parse(text);
+            return $"\"{text}\" is not an address";
+        }
+        catch (TransportAddressFormatException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static int ParseInt(string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw new FormatException($"\"{value}\" is not a whole number in {min}..{max}");
+
+    private static string ParsePath(string value) =>
+        value.StartsWith('/') ? value : throw new FormatException($"\"{value}\" is not an absolute path");
+
+    /// <summary>"any", "host", or comma-separated CIDs.</summary>
+    private static uint[]? ParsePeers(string value)
+    {
+        if (value.Equals("any", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        if (value.Equals("host", StringComparison.OrdinalIgnoreCase))
+        {
+            return [Linux.Vsock.VsockCid.Host];
+        }
+        return [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => uint.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var cid)
+                ? cid
+                : throw new FormatException($"\"{p}\" is not a vsock CID (expected any, host or CIDs like 2,3)"))];
+    }
+}

@@ -1,0 +1,46 @@
+using GuestAssist.Agent.Serving;
+using GuestAssist.Linux.Transports;
+using GuestAssist.Linux.Vsock;
+
+namespace GuestAssist.Agent.Configuration;
+
+/// <summary>
+/// The agent's effective configuration after layering, with where each value came from
+/// (<see cref="Origins"/>: key → "default", a file and line, "environment GUESTASSIST_X", "kernel command line", "command line").
+/// </summary>
+public sealed record AgentSettings
+{
+    public IReadOnlyList<TransportAddress> Listen { get; init; } = [TransportAddress.Parse(AgentServingOptions.DefaultListen)];
+
+    public TimeSpan HeatWindow { get; init; } = TimeSpan.FromSeconds(2);
+
+    public int ChunkBytes { get; init; } = 256 * 1024;
+
+    public int MaxQueuedScans { get; init; } = 4;
+
+    public int MaxConnections { get; init; } = 64;
+
+    public string ProcRoot { get; init; } = "/proc";
+
+    public string SysRoot { get; init; } = "/sys";
+
+    /// <summary>Vsock peers the agent accepts: null = any; by default the host (CID 2) only.</summary>
+    public IReadOnlyList<uint>? VsockPeerCids { get; init; } = [VsockCid.Host];
+
+    public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Entries that were ignored (unknown keys in the environment or on the kernel command line).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    public AgentServingOptions ToServingOptions() => new()
+    {
+        Listen = Listen,
+        DefaultChunkBytes = ChunkBytes,
+        MaxQueuedScans = MaxQueuedScans,
+        MaxConnections = MaxConnections,
+        Transport = TransportOptions.Default with
+        {
+            VsockPeers = VsockPeerCids is null ? VsockPeerPolicy.AnyPeer : VsockPeerPolicy.Only(VsockPeerCids),
+        },
+    };
+}

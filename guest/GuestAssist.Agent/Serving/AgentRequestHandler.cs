@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using GuestAssist.Protocol.Connections;
+using GuestAssist.Protocol.Framing;
+using GuestAssist.Protocol.Handshake;
+using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Protocol.V1;
+using Microsoft.Extensions.Logging;
+
+namespace GuestAssist.Agent.Serving;
+
+/// <summary>
+/// The agent's RPC boundary for one connection: one method per message kind, each doing its policy check
+/// and calling into the runtime. Failures are thrown and become Error replies in exactly one place,
+/// <see cref="ProtocolErrorMapper"/> (run by the connection), so nothing a handler does crosses the wire raw.
+/// </summary>
+internal sealed class AgentRequestHandler(AgentRuntime runtime, string connection, ILogger logger) : IRequestHandler
+{
+    private NegotiatedSession? _session;
+
+    public string Connection => connection;
+
+    public NegotiatedSession? Session => Volatile.Read(ref _session);
+
+    public async ValueTask HandleAsync(IncomingRequest request, CancellationToken cancellationToken)
+    {
+        logger.Request(connection, request.Kind, request.Id);
+        try
+        {
+            await DispatchAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.RequestFailed(connection, request.Kind, request.Id, ProtocolErrorMapper.ChainedMessage(ex));
+            throw;
+        }
+    }
+
+    private ValueTask DispatchAsync(IncomingRequest request, CancellationToken cancellationToken)
+    {
+        var body = request.Envelope;
+        if (request.Kind == Envelope.BodyOneofCase.Hello)
+        {
+            return HelloAsync(request, cancellationToken);
+        }
+        var session = Session ?? throw new ProtocolException(
+            ErrorCode.PermissionDenied,
+            $"{request.Kind} request {request.Id} before Hello: the first request on a connection must be Hello");
+        return request.Kind switch
+        {
+            Envelope.BodyOneofCase.GetStatus => GetStatusAsync(request, cancellationToken),
+            Envelope.BodyOneofCase.GetMemoryMap => GetMemoryMapAsync(request, session, body.GetMemoryMap, cancellationToken),
+            Envelope.BodyOneofCase.Heartbeat => HeartbeatAsync(request, body.Heartbeat, cancellationToken),
+            Envelope.BodyOneofCase.BeginEviction => BeginEvictionAsync(request, body.BeginEviction, cancellationToken),
+            Envelope.BodyOneofCase.EndEviction => EndEvictionAsync(request, body.EndEviction, cancellationToken),
+            Envelope.BodyOneofCase.DirtyFrames => throw NotImplemented(request, Capabilities.DirtyAttributionV1),
+            Envelope.BodyOneofCase.SetThrottlePolicy or Envelope.BodyOneofCase.ReleaseThrottle =>
+                throw NotImplemented(request, "throttle.*"),
+            _ => throw new ProtocolException(
+                ErrorCode.UnknownMessage,
+                $"{request.Kind} is not a request the agent serves (it is sent by the agent, not to it)"),
+        };
+    }
+
+    private async ValueTask HelloAsync(IncomingRequest request, CancellationToken cancellationToken)
+    {
+        // Requests run concurrently: the session must be in place before the HelloAck can reach the host,
+        // or its next request could race ahead of it and be refused as "before Hello".
+        var session = HandshakeNegotiator.Accept(runtime.Offer, request.Envelope.Hello, out var ack);
+        if (Interlocked.CompareExchange(ref _session, session, null) is not null)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, "Hello was already answered on this connection; open a new connection to renegotiate");
+        }
+        await request.ReplyAsync(new Envelope { HelloAck = ack }, cancellationToken).ConfigureAwait(false);
+        logger.Negotiated(connection, session.Version, session.PeerSoftware, string.Join(", ", session.Capabilities));
+    }
+
+    private async ValueTask GetStatusAsync(IncomingRequest request, CancellationToken cancellationToken)
+    {
+        var now = MonotonicClock.NowNs();
+        var info = runtime.Source.Info;
+        var status = new AgentStatus
+        {
+            Software = runtime.Offer.Software,
+            UptimeNs = now - runtime.StartedNs,
+            GuestMonotonicNs = now,
+            PageSize = info.PageSize,
+            RamFrames = info.RamFrames,
+            ActiveEvictionSession = runtime.Evictions.Active?.Id ?? 0,
+            ThrottledProcesses = 0,
+        };
+        status.Capabilities.AddRange(runtime.Offer.Capabilities);
+        status.Degraded.AddRange(info.Degraded);
+        await request.ReplyAsync(new Envelope { AgentStatus = status }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask GetMemoryMapAsync(IncomingRequest request, NegotiatedSession session, GetMemoryMap ask, CancellationToken cancellationToken)
+    {
+        Require(session, Capabilities.MemoryMapV1, "GetMemoryMap");
+        if (ask.IncludeHeat)
+        {
+            Require(session, Capabilities.MemoryMapHeat, "GetMemoryMap with heat");
+        }
+        if (ask.IncludeOwners)
+        {
+            Require(session, Capabilities.MemoryMapOwners, "GetMemoryMap with owners");
+        }
+        var chunkBytes = ask.MaxChunkBytes == 0 ? runtime.Options.DefaultChunkBytes : (int)Math.Min(ask.MaxChunkBytes, (uint)int.MaxValue);
+        if (chunkBytes < PageClassMapCodec.MinChunkBytes || chunkBytes > runtime.Options.MaxChunkBytes)
+        {
+            throw new ArgumentException(
+                $"max_chunk_bytes {ask.MaxChunkBytes} is outside {PageClassMapCodec.MinChunkBytes}..{runtime.Options.MaxChunkBytes} (0 = agent default)");
+        }
+        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids]);
+        // Scan and encode under the gate (the source may reuse its buffers on the next scan); the chunks
+        // are copies, so sending happens outside it and a slow host never holds up the next scan.
+        var (scanned, chunks, scanMs) = await runtime.Scans.RunAsync(
+            async token =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var map = await runtime.Source.ScanAsync(mapRequest, token).ConfigureAwait(false);
+                var encoded = PageClassMapCodec.ToChunks(map.Map, chunkBytes);
+                return (map, encoded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            },
+            cancellationToken).ConfigureAwait(false);
+        runtime.RecordEpoch(scanned.Map.Epoch);
+        long bytes = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.HeatMethod = scanned.HeatMethod;
+            bytes += chunk.EncodedRuns.Length;
+            await request.ReplyAsync(new Envelope { MemoryMapChunk = chunk }, cancellationToken).ConfigureAwait(false);
+        }
+        logger.MapSent(connection, scanned.Map.Epoch.Sequence, scanned.Map.RunCount, chunks.Count, bytes, scanMs);
+    }
+
+    private async ValueTask HeartbeatAsync(IncomingRequest request, Heartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        var reply = new Heartbeat { Sequence = heartbeat.Sequence, MonotonicNs = MonotonicClock.NowNs() };
+        await request.ReplyAsync(new Envelope { Heartbeat = reply }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask BeginEvictionAsync(IncomingRequest request, BeginEviction begin, CancellationToken cancellationToken)
+    {
+        var session = runtime.Evictions.Begin(connection, begin, runtime.LastEpoch);
+        logger.EvictionStarted(connection, session.Id, begin.Mode);
+        var reply = new EvictionStarted { SessionId = session.Id, Epoch = session.Epoch.Clone() };
+        await request.ReplyAsync(new Envelope { EvictionStarted = reply }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask EndEvictionAsync(IncomingRequest request, EndEviction end, CancellationToken cancellationToken)
+    {
+        var session = runtime.Evictions.End(end.SessionId);
+        logger.EvictionEnded(connection, session.Id, end.Succeeded);
+        var reply = new EvictionEnded { SessionId = session.Id, ReleasedProcesses = 0 };
+        await request.ReplyAsync(new Envelope { EvictionEnded = reply }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Require(NegotiatedSession session, string capability, string what)
+    {
+        if (!session.Has(capability))
+        {
+            throw new ProtocolException(
+                ErrorCode.Unsupported,
+                $"{what} needs capability {capability}, which was not negotiated on this connection");
+        }
+    }
+
+    private static ProtocolException NotImplemented(IncomingRequest request, string capability) =>
+        new(ErrorCode.Unsupported, $"{request.Kind} is not implemented by this agent (capability {capability} is not offered)");
+}

@@ -1,0 +1,39 @@
+using GuestAssist.Linux.Transports;
+using GuestAssist.Protocol.Framing;
+using GuestAssist.Protocol.Handshake;
+
+namespace GuestAssist.Agent.Serving;
+
+/// <summary>How the daemon serves: where it listens and the bounds it keeps.</summary>
+public sealed record AgentServingOptions
+{
+    public const string DefaultListen = "vsock:5000";
+
+    public const string SoftwareName = "guestassist-agent/0.1.0";
+
+    public IReadOnlyList<TransportAddress> Listen { get; init; } = [TransportAddress.Parse(DefaultListen)];
+
+    /// <summary>Protocol versions offered in the handshake (narrowed only by version-skew tests).</summary>
+    public VersionRange Versions { get; init; } = ProtocolVersions.Supported;
+
+    public string Software { get; init; } = SoftwareName;
+
+    /// <summary>Encoded run bytes per MemoryMapChunk when the request says 0.</summary>
+    public int DefaultChunkBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Upper bound on a requested chunk size, keeping every chunk well inside one frame.</summary>
+    public int MaxChunkBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>GetMemoryMap requests allowed to wait behind the running scan; more get BUSY.</summary>
+    public int MaxQueuedScans { get; init; } = 4;
+
+    /// <summary>Connections served at once per listener; more are closed at accept.</summary>
+    public int MaxConnections { get; init; } = 64;
+
+    public int MaxFrameSize { get; init; } = FrameFormat.DefaultMaxFrameSize;
+
+    public TransportOptions Transport { get; init; } = TransportOptions.Default;
+
+    /// <summary>Wait before reopening a serial port whose connection ended, or after a failed accept.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,83 @@
+using GuestAssist.Guest.Attribution;
+using GuestAssist.Guest.Capabilities;
+using GuestAssist.Guest.Heat;
+using GuestAssist.Guest.ProcFs;
+using GuestAssist.Guest.Scanning;
+using GuestAssist.Protocol.Handshake;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Agent.Serving;
+
+/// <summary>
+/// The production map source: one <see cref="FrameScanner"/>, one <see cref="WorkingSetSampler"/> and one
+/// <see cref="ProcessAttributor"/> for the daemon's lifetime, so every request reuses the same read
+/// buffers and bitmaps (the agent must not dirty much memory itself during an eviction).
+/// </summary>
+public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
+{
+    private readonly FrameScanner _scanner;
+    private readonly WorkingSetSampler _sampler;
+    private readonly ProcessAttributor _attributor;
+    private readonly TimeSpan _heatWindow;
+
+    private ScannerMemoryMapSource(FrameScanner scanner, GuestCapabilities capabilities, ProcFsPaths paths, TimeSpan heatWindow)
+    {
+        _scanner = scanner;
+        _sampler = new WorkingSetSampler(paths, scanner.RamRanges);
+        _attributor = new ProcessAttributor(paths);
+        _heatWindow = heatWindow;
+        ulong ramFrames = 0;
+        foreach (var range in scanner.RamRanges)
+        {
+            ramFrames += range.Length;
+        }
+        var wire = capabilities.WireNames().Append(Capabilities.MemoryMapHeat);
+        if (capabilities.IsRoot)
+        {
+            // pagemap shows PFNs to CAP_SYS_ADMIN only: without it no frame has an owner.
+            wire = wire.Append(Capabilities.MemoryMapOwners);
+        }
+        Info = new MemoryMapSourceInfo([.. wire], capabilities.Degradations, (uint)Environment.SystemPageSize, ramFrames);
+    }
+
+    public MemoryMapSourceInfo Info { get; }
+
+    /// <summary>Probes this machine; when frames cannot be classified, a source that says why.</summary>
+    public static IMemoryMapSource Create(ProcFsPaths paths, TimeSpan heatWindow)
+    {
+        var capabilities = CapabilityProbe.Detect(paths);
+        if (!capabilities.CanScanFrames)
+        {
+            return new UnavailableMemoryMapSource(string.Join("; ", capabilities.Degradations));
+        }
+        try
+        {
+            var scanner = new FrameScanner(paths, new FrameScannerOptions { PageSize = (uint)Environment.SystemPageSize });
+            return new ScannerMemoryMapSource(scanner, capabilities, paths, heatWindow);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return new UnavailableMemoryMapSource($"the frame scanner cannot start: {ex.Message}");
+        }
+    }
+
+    public async ValueTask<ScannedMap> ScanAsync(MemoryMapRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        WorkingSet? workingSet = null;
+        if (request.IncludeHeat && _heatWindow > TimeSpan.Zero && _sampler.IsAvailable)
+        {
+            workingSet = await _sampler.SampleAsync(_heatWindow, cancellationToken).ConfigureAwait(false);
+        }
+        var scan = _scanner.Scan(workingSet);
+        OwnerIndex? owners = null;
+        if (request.IncludeOwners)
+        {
+            owners = _attributor.Attribute(scan, request.OwnerPids.Count > 0 ? request.OwnerPids : null).Owners;
+        }
+        var map = scan.ToMap(request.IncludeHeat, owners);
+        return new ScannedMap(map, request.IncludeHeat ? scan.HeatMethod : HeatMethod.None);
+    }
+
+    public void Dispose() => _scanner.Dispose();
+}

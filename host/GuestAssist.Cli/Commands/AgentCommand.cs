@@ -1,0 +1,25 @@
+using System.CommandLine;
+
+namespace GuestAssist.Cli.Commands;
+
+/// <summary>`guestassist agent ...`: talk to a guest agent.</summary>
+internal static class AgentCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitFailed = 1;
+    public const int ExitUsage = 2;
+
+    public static Command Create()
+    {
+        var command = new Command("agent", "Query a GuestAssist guest agent.");
+        command.Subcommands.Add(AgentStatusCommand.Create());
+        command.Subcommands.Add(AgentMapCommand.Create());
+        return command;
+    }
+
+    public static Option<string> ConnectOption() => new("--connect")
+    {
+        Description = "Agent address: vsock:CID:PORT, hybrid:/uds_path:PORT, unix:/path, tcp:127.0.0.1:PORT, serial:/dev/...",
+        Required = true,
+    };
+}

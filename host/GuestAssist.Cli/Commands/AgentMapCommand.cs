@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using GuestAssist.Host.Agent;
+using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Protocol.V1;
+using Google.Protobuf;
+using Spectre.Console;
+
+namespace GuestAssist.Cli.Commands;
+
+/// <summary>`guestassist agent map --connect ADDR [--out FILE] [--json]`: fetch a class map and summarise it.</summary>
+internal static class AgentMapCommand
+{
+    private static readonly PageClass[] Classes =
+    [
+        PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive, PageClass.Cache, PageClass.Free, PageClass.Unbacked,
+    ];
+
+    public static Command Create()
+    {
+        var connect = AgentCommand.ConnectOption();
+        var output = new Option<string?>("--out") { Description = "Write the map as length-delimited MemoryMapChunk messages to FILE." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var heat = new Option<bool>("--heat") { Description = "Ask for per-run heat." };
+        var owners = new Option<bool>("--owners") { Description = "Ask for per-run owning processes." };
+        var command = new Command("map", "Fetch the agent's page-class map and print frames per class.");
+        foreach (var option in new Option[] { connect, output, json, heat, owners })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parseResult, cancellationToken) =>
+            AgentCommandRunner.RunAsync(parseResult.GetValue(connect)!, Console.Error, async client =>
+            {
+                var fetched = await client.GetMemoryMapAsync(parseResult.GetValue(heat), parseResult.GetValue(owners), cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (parseResult.GetValue(output) is { } file)
+                {
+                    var chunks = WriteChunks(file, fetched.Map);
+                    await Console.Error.WriteLineAsync($"map: {fetched.Map.RunCount} runs in {chunks} chunks written to {file}").ConfigureAwait(false);
+                }
+                if (parseResult.GetValue(json))
+                {
+                    using var stdout = Console.OpenStandardOutput();
+                    WriteJson(stdout, fetched);
+                }
+                else
+                {
+                    Render(AnsiConsole.Console, client.Peer, fetched);
+                }
+                return AgentCommand.ExitOk;
+            }, cancellationToken));
+        return command;
+    }
+
+    internal static int WriteChunks(string file, PageClassMap map)
+    {
+        var chunks = PageClassMapCodec.ToChunks(map);
+        using var stream = File.Create(file);
+        foreach (var chunk in chunks)
+        {
+            chunk.WriteDelimitedTo(stream);
+        }
+        return chunks.Count;
+    }
+
+    internal static void Render(IAnsiConsole console, string peer, AgentMemoryMap fetched)
+    {
+        var map = fetched.Map;
+        var table = new Table()
+            .Title($"map {map.Epoch.Sequence} from {Markup.Escape(peer)}")
+            .AddColumn("class")
+            .AddColumn(new TableColumn("frames").RightAligned())
+            .AddColumn(new TableColumn("MiB").RightAligned())
+            .AddColumn(new TableColumn("%").RightAligned());
+        foreach (var pageClass in Classes)
+        {
+            var frames = map.CountOf(pageClass);
+            table.AddRow(
+                Name(pageClass),
+                frames.ToString("N0", CultureInfo.InvariantCulture),
+                AgentStatusCommand.Mib(frames, map.PageSize).ToString("F1", CultureInfo.InvariantCulture),
+                Percent(frames, map.TotalFrames).ToString("F1", CultureInfo.InvariantCulture));
+        }
+        table.AddRow(
+            "total",
+            map.TotalFrames.ToString("N0", CultureInfo.InvariantCulture),
+            AgentStatusCommand.Mib(map.TotalFrames, map.PageSize).ToString("F1", CultureInfo.InvariantCulture),
+            "100.0");
+        table.Caption(Markup.Escape(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{map.RunCount:N0} runs, {fetched.EncodedBytes:N0} encoded bytes in {fetched.ChunkCount} chunks, epoch {map.Epoch.Sequence} @ guest {map.Epoch.GuestMonotonicNs} ns, heat {HeatName(fetched.HeatMethod)}, {map.Owners.Count} owners")));
+        console.Write(table);
+    }
+
+    internal static void WriteJson(Stream stream, AgentMemoryMap fetched)
+    {
+        var map = fetched.Map;
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteNumber("epoch", map.Epoch.Sequence);
+        writer.WriteNumber("guest_monotonic_ns", map.Epoch.GuestMonotonicNs);
+        writer.WriteNumber("page_size", map.PageSize);
+        writer.WriteNumber("total_frames", map.TotalFrames);
+        writer.WriteNumber("runs", map.RunCount);
+        writer.WriteNumber("chunks", fetched.ChunkCount);
+        writer.WriteNumber("encoded_bytes", fetched.EncodedBytes);
+        writer.WriteString("heat_method", HeatName(fetched.HeatMethod));
+        writer.WriteNumber("owners", map.Owners.Count);
+        writer.WriteStartObject("classes");
+        foreach (var pageClass in Classes)
+        {
+            var frames = map.CountOf(pageClass);
+            writer.WriteStartObject(Name(pageClass));
+            writer.WriteNumber("frames", frames);
+            writer.WriteNumber("mib", Math.Round(AgentStatusCommand.Mib(frames, map.PageSize), 3));
+            writer.WriteEndObject();
+        }
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.Flush();
+        stream.WriteByte((byte)'\n');
+    }
+
+    internal static string Name(PageClass pageClass) => pageClass.ToString().ToLowerInvariant();
+
+    internal static string HeatName(HeatMethod method) => method switch
+    {
+        HeatMethod.IdleTracking => "idle-tracking",
+        HeatMethod.LruFlags => "lru-flags",
+        HeatMethod.None => "none",
+        _ => "unspecified",
+    };
+
+    private static double Percent(ulong part, ulong total) => total == 0 ? 0 : 100.0 * part / total;
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using GuestAssist.Host.Agent;
+using GuestAssist.Protocol.V1;
+using Spectre.Console;
+
+namespace GuestAssist.Cli.Commands;
+
+/// <summary>`guestassist agent status --connect ADDR`.</summary>
+internal static class AgentStatusCommand
+{
+    public static Command Create()
+    {
+        var connect = AgentCommand.ConnectOption();
+        var command = new Command("status", "Handshake with an agent and show its status, capabilities and degradations.");
+        command.Options.Add(connect);
+        command.SetAction((parseResult, cancellationToken) =>
+            AgentCommandRunner.RunAsync(parseResult.GetValue(connect)!, Console.Error, async client =>
+            {
+                var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                Render(AnsiConsole.Console, client, status);
+                return AgentCommand.ExitOk;
+            }, cancellationToken));
+        return command;
+    }
+
+    internal static void Render(IAnsiConsole console, AgentClient client, AgentStatus status)
+    {
+        var table = new Table().Title($"agent {Markup.Escape(client.Peer)}").AddColumn("field").AddColumn("value");
+        void Row(string field, string value) => table.AddRow(Markup.Escape(field), Markup.Escape(value));
+        Row("software", status.Software);
+        Row("protocol", string.Create(CultureInfo.InvariantCulture, $"v{client.Session.Version}"));
+        Row("uptime", TimeSpan.FromTicks((long)(status.UptimeNs / 100)).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture));
+        Row("guest monotonic", string.Create(CultureInfo.InvariantCulture, $"{status.GuestMonotonicNs} ns"));
+        Row("page size", string.Create(CultureInfo.InvariantCulture, $"{status.PageSize} B"));
+        Row("RAM", string.Create(CultureInfo.InvariantCulture, $"{status.RamFrames} frames ({Mib(status.RamFrames, status.PageSize):F1} MiB)"));
+        Row("agent capabilities", string.Join(", ", status.Capabilities));
+        Row("negotiated", string.Join(", ", client.Session.Capabilities));
+        Row("eviction session", status.ActiveEvictionSession == 0 ? "none" : status.ActiveEvictionSession.ToString(CultureInfo.InvariantCulture));
+        Row("throttled processes", status.ThrottledProcesses.ToString(CultureInfo.InvariantCulture));
+        foreach (var line in status.Degraded)
+        {
+            Row("degraded", line);
+        }
+        console.Write(table);
+    }
+
+    internal static double Mib(ulong frames, uint pageSize) => frames * (double)pageSize / (1024 * 1024);
+}

@@ -1,0 +1,155 @@
+using GuestAssist.Agent.Configuration;
+using GuestAssist.Linux.Transports;
+using GuestAssist.Linux.Vsock;
+
+namespace GuestAssist.Agent.Tests.Configuration;
+
+public sealed class AgentConfigurationLoaderTests : IDisposable
+{
+    private readonly ConfigurationLayers _layers = new();
+
+    public void Dispose() => _layers.Dispose();
+
+    [Fact]
+    public void With_no_sources_the_defaults_match_the_systemd_unit()
+    {
+        var settings = AgentConfigurationLoader.Load(_layers.Sources());
+
+        Assert.Equal([TransportAddress.Parse("vsock:5000")], settings.Listen);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.HeatWindow);
+        Assert.Equal([VsockCid.Host], settings.VsockPeerCids);
+        Assert.All(settings.Origins.Values, origin => Assert.Equal("default", origin));
+    }
+
+    [Fact]
+    public void Each_layer_overrides_the_one_below_defaults_file_environment_kernel_cli()
+    {
+        _layers
+            .Conf("# agent\nlisten = unix:/run/file.sock\nheat_window_ms = 100\nchunk_bytes = 1000\nmax_queued_scans = 1\nmax_connections = 3\n")
+            .Json("""{ "heat_window_ms": 200, "chunk_bytes": 2000, "max_queued_scans": 2 }""")
+            .Cmdline("BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet guestassist.chunk_bytes=3000 guestassist.max-queued-scans=3\n");
+        var sources = _layers.Sources(("GUESTASSIST_HEAT_WINDOW_MS", "300"), ("GUESTASSIST_CHUNK_BYTES", "2500"), ("PATH", "/usr/bin"));
+
+        var settings = AgentConfigurationLoader.Load(sources, [new(AgentSettingKeys.MaxQueuedScans, "4")]);
+
+        Assert.Equal([TransportAddress.Parse("unix:/run/file.sock")], settings.Listen);
+        Assert.Equal(3, settings.MaxConnections);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), settings.HeatWindow);
+        Assert.Equal(3000, settings.ChunkBytes);
+        Assert.Equal(4, settings.MaxQueuedScans);
+        Assert.Equal($"{_layers.ConfFile} line 2", settings.Origins[AgentSettingKeys.Listen]);
+        Assert.Equal("environment GUESTASSIST_HEAT_WINDOW_MS", settings.Origins[AgentSettingKeys.HeatWindowMs]);
+        Assert.StartsWith("kernel command line", settings.Origins[AgentSettingKeys.ChunkBytes], StringComparison.Ordinal);
+        Assert.Equal("command line --max-queued-scans", settings.Origins[AgentSettingKeys.MaxQueuedScans]);
+        Assert.Equal("default", settings.Origins[AgentSettingKeys.ProcRoot]);
+    }
+
+    [Fact]
+    public void Kernel_command_line_listen_replaces_the_list_and_accepts_several_addresses()
+    {
+        _layers.Conf("listen = vsock:6000\n").Cmdline("console=ttyS0 \"guestassist.listen=vsock:5000,serial:org.guestassist.0\" panic=1");
+
+        var settings = AgentConfigurationLoader.Load(_layers.Sources());
+
+        Assert.Equal(
+            [TransportAddress.Parse("vsock:5000"), TransportAddress.Parse("serial:/dev/virtio-ports/org.guestassist.0")],
+            settings.Listen);
+    }
+
+    [Fact]
+    public void Cli_listen_flags_win_over_every_layer()
+    {
+        _layers.Cmdline("guestassist.listen=vsock:5000");
+
+        var settings = AgentConfigurationLoader.Load(_layers.Sources(("GUESTASSIST_LISTEN", "vsock:7000")), [new("listen", "unix:/tmp/a.sock,tcp:127.0.0.1:7000")]);
+
+        Assert.Equal([TransportAddress.Parse("unix:/tmp/a.sock"), TransportAddress.Parse("tcp:127.0.0.1:7000")], settings.Listen);
+    }
+
+    [Theory]
+    [InlineData("any", null)]
+    [InlineData("host", new uint[] { 2 })]
+    [InlineData("2, 3", new uint[] { 2, 3 })]
+    public void Vsock_peers_accept_any_host_or_a_cid_list(string value, uint[]? expected)
+    {
+        var settings = AgentConfigurationLoader.Load(_layers.Sources(("GUESTASSIST_VSOCK_PEERS", value)));
+
+        Assert.Equal(expected, settings.VsockPeerCids);
+    }
+
+    [Fact]
+    public void Bad_values_name_their_layer_and_place()
+    {
+        _layers.Conf("listen = unix:/run/a.sock\n\nheat_window_ms = soon\n");
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Sources()));
+
+        Assert.Equal($"{_layers.ConfFile} line 3: heat_window_ms: \"soon\" is not a whole number in 0..600000", error.Message);
+    }
+
+    [Theory]
+    [InlineData("guestassist.listen=bogus:1", "kernel command line")]
+    [InlineData("guestassist.listen=vsock:cid:port", "kernel command line")]
+    public void A_bad_listen_address_on_the_kernel_command_line_is_an_error(string cmdline, string origin)
+    {
+        _layers.Cmdline(cmdline);
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Sources()));
+
+        Assert.StartsWith(origin, error.Message, StringComparison.Ordinal);
+        Assert.Contains("listen:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_keys_are_errors_in_files_and_on_the_cli_but_warnings_in_shared_layers()
+    {
+        _layers.Cmdline("guestassist.frobnicate=1");
+        var lenient = AgentConfigurationLoader.Load(_layers.Sources(("GUESTASSIST_LOG", "debug")));
+        _layers.Conf("frobnicate = 1\n");
+        var fromFile = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Sources()));
+        File.Delete(_layers.ConfFile);
+        var fromCli = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Sources(), [new("frobnicate", "1")]));
+
+        Assert.Equal(2, lenient.Warnings.Count);
+        Assert.Contains(lenient.Warnings, w => w.StartsWith("environment GUESTASSIST_LOG", StringComparison.Ordinal));
+        Assert.StartsWith($"{_layers.ConfFile} line 1: unknown key \"frobnicate\"", fromFile.Message, StringComparison.Ordinal);
+        Assert.StartsWith("command line --frobnicate", fromCli.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("listen", "expected KEY = VALUE")]
+    [InlineData("proc_root = relative/path", "not an absolute path")]
+    [InlineData("max_connections = 0", "1..65536")]
+    public void Malformed_conf_lines_are_rejected(string line, string expected)
+    {
+        _layers.Conf(line + "\n");
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Sources()));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_arrays_and_malformed_json_are_handled()
+    {
+        _layers.Json("""{ "listen": ["vsock:5000", "unix:/run/ga.sock"] }""");
+        var settings = AgentConfigurationLoader.Load(_layers.Sources());
+        _layers.Json("{ listen: ");
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Sources()));
+
+        Assert.Equal(2, settings.Listen.Count);
+        Assert.StartsWith($"{_layers.JsonFile}: not valid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serving_options_carry_the_settings()
+    {
+        var settings = AgentConfigurationLoader.Load(_layers.Sources(("GUESTASSIST_CHUNK_BYTES", "4096"), ("GUESTASSIST_VSOCK_PEERS", "any")));
+
+        var options = settings.ToServingOptions();
+
+        Assert.Equal(4096, options.DefaultChunkBytes);
+        Assert.Same(VsockPeerPolicy.AnyPeer, options.Transport.VsockPeers);
+        Assert.Equal(settings.Listen, options.Listen);
+    }
+}
