@@ -15,8 +15,6 @@ namespace GuestAssist.Guest.Attribution;
 /// </summary>
 public sealed class ProcessAttributor
 {
-    private const ulong PresentBit = 1UL << 63;
-    private const ulong PfnMask = (1UL << 55) - 1;
     private const int OwnerBits = 22;
     private const int PagemapWords = 64 * 1024;
 
@@ -178,11 +176,11 @@ public sealed class ProcessAttributor
             }
             foreach (var entry in span)
             {
-                if ((entry & PresentBit) == 0)
+                if ((entry & PagemapEntry.Present) == 0)
                 {
                     continue;
                 }
-                var pfn = entry & PfnMask;
+                var pfn = entry & PagemapEntry.PfnMask;
                 if (pfn == 0)
                 {
                     frames.HiddenFrames++;

@@ -6,6 +6,8 @@ namespace GuestAssist.Guest.Capabilities;
 /// <summary>Detects root, PROC_PAGE_MONITOR files, idle tracking, soft-dirty and kpagecgroup by trying them.</summary>
 public static class CapabilityProbe
 {
+    private const string Missing = "is missing";
+
     public static GuestCapabilities Detect(ProcFsPaths paths)
     {
         var degradations = new List<string>();
@@ -17,7 +19,7 @@ public static class CapabilityProbe
         var flags = CanRead(paths.KPageFlags, out var flagsWhy);
         if (!flags)
         {
-            degradations.Add($"no frame classes: {paths.KPageFlags} {flagsWhy} (CONFIG_PROC_PAGE_MONITOR off or not root)");
+            degradations.Add($"no frame classes: {paths.KPageFlags} {flagsWhy}{ConfigHint(flagsWhy, "CONFIG_PROC_PAGE_MONITOR")}");
         }
         var count = CanRead(paths.KPageCount, out var countWhy);
         if (!count)
@@ -37,7 +39,7 @@ public static class CapabilityProbe
         var cgroup = CanRead(paths.KPageCgroup, out var cgroupWhy);
         if (!cgroup)
         {
-            degradations.Add($"owner cgroups from /proc/<pid>/cgroup only: {paths.KPageCgroup} {cgroupWhy} (CONFIG_MEMCG off)");
+            degradations.Add($"owner cgroups from /proc/<pid>/cgroup only: {paths.KPageCgroup} {cgroupWhy}{ConfigHint(cgroupWhy, "CONFIG_MEMCG")}");
         }
         return new GuestCapabilities(isRoot, flags, count, idle, softDirty, cgroup, degradations);
     }
@@ -65,6 +67,8 @@ public static class CapabilityProbe
         return -1;
     }
 
+    private static string ConfigHint(string why, string config) => why == Missing ? $" ({config} off)" : "";
+
     private static bool CanRead(string path, out string why)
     {
         try
@@ -77,11 +81,11 @@ public static class CapabilityProbe
         }
         catch (FileNotFoundException)
         {
-            why = "is missing";
+            why = Missing;
         }
         catch (DirectoryNotFoundException)
         {
-            why = "is missing";
+            why = Missing;
         }
         catch (UnauthorizedAccessException)
         {

@@ -13,6 +13,7 @@ namespace GuestAssist.Guest.Scanning;
 /// Classifies every frame of the "System RAM" ranges from /proc/kpageflags and /proc/kpagecount, read in
 /// large aligned chunks into buffers reused across scans. Holes between ranges are unbacked. A block of
 /// <see cref="BlockFrames"/> frames that reads all zero (flags and counts) is never-initialised RAM (free).
+/// Not thread-safe: run one scan at a time (the result and its buffers are reused by the next scan).
 /// </summary>
 public sealed class FrameScanner : IDisposable
 {

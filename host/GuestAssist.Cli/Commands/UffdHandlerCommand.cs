@@ -15,7 +15,8 @@ internal static class UffdHandlerCommand
     /// the remote page source (already attached with <see cref="FaultServer.AttachRequester"/>). Null until
     /// the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, IDisposable>? RemoteSourceFactory { get; set; }
+    internal static Func<FaultServer, string, IDisposable>? RemoteSourceFactory { get; set; } =
+        (server, address) => GuestAssist.Host.Engine.RemotePageSource.Attach(server, address);
 
     public static Command Create()
     {

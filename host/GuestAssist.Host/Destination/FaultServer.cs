@@ -21,6 +21,12 @@ namespace GuestAssist.Host.Destination;
 /// EEXIST counts as done. EAGAIN means an event (usually a REMOVE) is pending: the server thread
 /// drains events itself and retries; other threads wait for it to do so.
 /// </para>
+/// <para>
+/// Installs and event reading are ordered by a reader/writer lock: each copy checks "not removed" and
+/// runs under the read side, the server reads events and marks removals under the write side. A copy
+/// issued while a REMOVE is queued gets EAGAIN from the kernel; a copy after the REMOVE was read sees the
+/// frame marked removed. So a removed range is never refilled with old contents after the VMM zapped it.
+/// </para>
 /// </summary>
 public sealed class FaultServer : IDisposable
 {
@@ -36,6 +42,7 @@ public sealed class FaultServer : IDisposable
     private readonly AtomicBitmap _skipped;
     private readonly Dictionary<ulong, long> _pendingSince = [];
     private readonly Lock _pendingLock = new();
+    private readonly ReaderWriterLockSlim _removeLock = new(LockRecursionPolicy.NoRecursion);
     private readonly Queue<UffdEvent> _faults = new();
     private readonly UffdEvent[] _events = new UffdEvent[EventBatch];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -180,6 +187,7 @@ public sealed class FaultServer : IDisposable
     {
         Stop();
         _uffd.Dispose();
+        _removeLock.Dispose();
     }
 
     /// <summary>Installs runs of frames; source 0 means zero pages.</summary>
@@ -220,32 +228,32 @@ public sealed class FaultServer : IDisposable
     private (ulong Installed, ulong Already) InstallRun(ulong firstGfn, ulong frames, ulong source)
     {
         var destination = _layout.HostAddressOf(firstGfn);
-        var length = frames * _pageSize;
-        var result = source == 0 ? _uffd.ZeroPage(destination, length) : _uffd.Copy(destination, source, length);
-        if (result.Outcome == CopyOutcome.Copied)
+        var result = CopyUnlessRemoved(firstGfn, frames, destination, source, out var removed);
+        if (!removed && result.Outcome == CopyOutcome.Copied)
         {
             Count(source, frames);
             return (frames, 0);
         }
-        if (result.Outcome == CopyOutcome.Gone)
+        if (!removed && result.Outcome == CopyOutcome.Gone)
         {
             MarkGone();
             return (0, 0);
         }
         ulong installed = 0, already = 0;
         var first = 0UL;
-        if (result.Outcome == CopyOutcome.Retry)
+        if (!removed && result.Outcome == CopyOutcome.Retry)
         {
             first = result.Bytes / _pageSize;
             installed = first;
             Count(source, first);
         }
+        var retry = !removed && result.Outcome == CopyOutcome.Retry;
         for (var f = first; f < frames && !_targetGone; f++)
         {
             var gfn = firstGfn + f;
             while (true)
             {
-                if (result.Outcome == CopyOutcome.Retry)
+                if (retry)
                 {
                     Interlocked.Increment(ref _retries);
                     if (!AwaitEventsRead())
@@ -253,14 +261,14 @@ public sealed class FaultServer : IDisposable
                         return (installed, already);
                     }
                 }
-                if (_removed.IsSet(gfn))
+                var pageSource = source == 0 ? 0 : source + (f * _pageSize);
+                result = CopyUnlessRemoved(gfn, 1, destination + (f * _pageSize), pageSource, out removed);
+                retry = !removed && result.Outcome == CopyOutcome.Retry;
+                if (removed)
                 {
                     already++;
                     break;
                 }
-                var pageSource = source == 0 ? 0 : source + (f * _pageSize);
-                var page = destination + (f * _pageSize);
-                result = pageSource == 0 ? _uffd.ZeroPage(page, _pageSize) : _uffd.Copy(page, pageSource, _pageSize);
                 if (result.Outcome == CopyOutcome.Copied)
                 {
                     Count(source, 1);
@@ -281,6 +289,30 @@ public sealed class FaultServer : IDisposable
             }
         }
         return (installed, already);
+    }
+
+    /// <summary>One COPY/ZEROPAGE of claimed frames, unless one of them was removed (checked under the remove lock).</summary>
+    private CopyResult CopyUnlessRemoved(ulong firstGfn, ulong frames, ulong destination, ulong source, out bool removed)
+    {
+        _removeLock.EnterReadLock();
+        try
+        {
+            for (var gfn = firstGfn; gfn < firstGfn + frames; gfn++)
+            {
+                if (_removed.IsSet(gfn))
+                {
+                    removed = true;
+                    return default;
+                }
+            }
+            removed = false;
+            var length = frames * _pageSize;
+            return source == 0 ? _uffd.ZeroPage(destination, length) : _uffd.Copy(destination, source, length);
+        }
+        finally
+        {
+            _removeLock.ExitReadLock();
+        }
     }
 
     private void Count(ulong source, ulong frames)
@@ -350,9 +382,21 @@ public sealed class FaultServer : IDisposable
     /// <summary>Reads every queued event; applies removals at once and queues faults to serve after them.</summary>
     private void DrainEvents()
     {
-        int read;
-        while ((read = _uffd.ReadEvents(_events)) > 0)
+        while (DrainOnce())
         {
+        }
+    }
+
+    private bool DrainOnce()
+    {
+        _removeLock.EnterWriteLock();
+        try
+        {
+            var read = _uffd.ReadEvents(_events);
+            if (read == 0)
+            {
+                return false;
+            }
             var now = Stopwatch.GetTimestamp();
             for (var i = 0; i < read; i++)
             {
@@ -377,6 +421,11 @@ public sealed class FaultServer : IDisposable
                         break;
                 }
             }
+            return true;
+        }
+        finally
+        {
+            _removeLock.ExitWriteLock();
         }
     }
 

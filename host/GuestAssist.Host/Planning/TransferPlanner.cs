@@ -18,7 +18,7 @@ namespace GuestAssist.Host.Planning;
 /// </para>
 /// <para>
 /// Skipping (DESIGN.md invariant 1): a free/unbacked frame is skipped (handed to <see cref="TakeZeroFill"/>
-/// for the destination to zero-fill locally) only when the dirty log started before the map was requested,
+/// for the destination to zero-fill locally) only when the dirty log started at or before the map request,
 /// is sealed, and shows the frame clean. The decision is taken lazily, frame by frame, at the moment a frame
 /// is handed out, never at construction: planning may start before switchover, and until the log is sealed
 /// every free frame counts as possibly written. A free frame that is dirty is sent in the free phase, which
@@ -491,7 +491,12 @@ public sealed class TransferPlanner : ITransferPlan
                 continue;
             }
             var w = (int)(position >> 6);
+            var wordBase = (ulong)w << 6;
             var word = words[w] & (~0UL << (int)(position & 63));
+            if (end - wordBase < 64)
+            {
+                word &= (1UL << (int)(end - wordBase)) - 1;
+            }
             var filter = mode != ScanMode.All && segment >= _candidatePhase;
             if (filter && _dirtyBitmap is not null)
             {
@@ -499,24 +504,33 @@ public sealed class TransferPlanner : ITransferPlan
                 word &= mode == ScanMode.LeaveCleanCandidates ? dirty : ~dirty;
                 filter = false;
             }
-            if (word == 0)
+            if (filter)
             {
-                position = (ulong)(w + 1) << 6;
+                // Opaque dirty log: ask frame by frame.
+                if (word == 0)
+                {
+                    position = Math.Min(wordBase + 64, end);
+                    continue;
+                }
+                var bit = wordBase | (uint)BitOperations.TrailingZeroCount(word);
+                position = bit + 1;
+                if (IsDirtyForSkipping(bit) == (mode == ScanMode.LeaveCleanCandidates))
+                {
+                    words[w] &= ~(1UL << (int)(bit & 63));
+                    gfns[n++] = bit;
+                }
                 continue;
             }
-            var bit = ((ulong)w << 6) | (uint)BitOperations.TrailingZeroCount(word);
-            if (bit >= end)
+            var taken = 0UL;
+            while (word != 0 && n < gfns.Length)
             {
-                position = end;
-                continue;
+                var lowest = word & (0UL - word);
+                taken |= lowest;
+                word ^= lowest;
+                gfns[n++] = wordBase | (uint)BitOperations.TrailingZeroCount(lowest);
             }
-            position = bit + 1;
-            if (filter && IsDirtyForSkipping(bit) != (mode == ScanMode.LeaveCleanCandidates))
-            {
-                continue;
-            }
-            words[w] &= ~(1UL << (int)(bit & 63));
-            gfns[n++] = bit;
+            words[w] &= ~taken;
+            position = word == 0 ? Math.Min(wordBase + 64, end) : wordBase | (uint)BitOperations.TrailingZeroCount(word);
         }
         segmentCursor = segment;
         positionCursor = position;

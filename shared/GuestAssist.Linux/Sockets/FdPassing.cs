@@ -45,6 +45,7 @@ public static class FdPassing
             if (!descriptors.IsEmpty)
             {
                 controlLength = ControlSpace(descriptors.Length);
+                // SAFETY: the header and descriptor array fit in the stack buffer sized for MaxDescriptors (CMSG_SPACE).
                 new Span<byte>(control, controlLength).Clear();
                 var header = (ControlMessageHeader*)control;
                 header->Length = (nuint)(HeaderSize + (descriptors.Length * sizeof(int)));
@@ -114,6 +115,7 @@ public static class FdPassing
             WaitReadable(fd, timeoutMilliseconds);
             var controlLength = ControlSpace(MaxDescriptors);
             var control = stackalloc byte[controlLength];
+            // SAFETY: clears exactly the stack buffer just allocated.
             new Span<byte>(control, controlLength).Clear();
             fixed (byte* data = buffer)
             {

@@ -195,7 +195,7 @@ public sealed class Userfaultfd : IDisposable
                 events[total + i] = UffdEvent.FromMessage(buffer[i]);
             }
             total += count;
-            if (count < want)
+            if (count < want || !Readable())
             {
                 break;
             }
@@ -262,6 +262,29 @@ public sealed class Userfaultfd : IDisposable
         }
     }
 
+    /// <summary>
+    /// True when a read would not block. Checked before reading again after a full batch, so that an adopted
+    /// uffd created without O_NONBLOCK never blocks ReadEvents.
+    /// </summary>
+    private unsafe bool Readable()
+    {
+        var added = false;
+        try
+        {
+            _fd.DangerousAddRef(ref added);
+            var poll = new PollFd { Fd = _fd.Fd, Events = PollFd.In };
+            // SAFETY: one pollfd on this stack frame; zero timeout.
+            return Libc.Poll(&poll, 1, 0) > 0 && (poll.ReturnedEvents & PollFd.In) != 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                _fd.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Makes a current or the next <see cref="Wait"/> return <see cref="UffdWaitResult.Woken"/>.</summary>
     public void Interrupt() => _wakeup.Signal();
 
@@ -314,17 +337,39 @@ public sealed class Userfaultfd : IDisposable
         }
         try
         {
-            using var device = File.OpenHandle(UffdRequest.DevicePath, FileMode.Open, FileAccess.ReadWrite);
-            fd = Libc.Ioctl((int)device.DangerousGetHandle(), UffdRequest.DeviceNew, flags);
-            if (fd < 0)
-            {
-                LinuxException.ThrowLast("USERFAULTFD_IOC_NEW", UffdRequest.DevicePath);
-            }
-            return new FileDescriptorHandle(fd);
+            return OpenViaDevice(flags);
         }
         catch (UnauthorizedAccessException e)
         {
             throw new LinuxException(syscallErrno, "userfaultfd", detail: $"and {UffdRequest.DevicePath}: {e.Message}");
+        }
+    }
+
+    /// <summary>The fallback when the syscall is refused: /dev/userfaultfd (file permissions) and USERFAULTFD_IOC_NEW.</summary>
+    internal static FileDescriptorHandle OpenViaDevice(int flags)
+    {
+        using var device = File.OpenHandle(UffdRequest.DevicePath, FileMode.Open, FileAccess.ReadWrite);
+        var fd = Libc.Ioctl((int)device.DangerousGetHandle(), UffdRequest.DeviceNew, flags);
+        if (fd < 0)
+        {
+            LinuxException.ThrowLast("USERFAULTFD_IOC_NEW", UffdRequest.DevicePath);
+        }
+        return new FileDescriptorHandle(fd);
+    }
+
+    /// <summary>Creates a uffd through /dev/userfaultfd and performs the handshake (what Create falls back to).</summary>
+    internal static Userfaultfd CreateViaDevice(UffdFeatures required)
+    {
+        var fd = OpenViaDevice(UffdRequest.OCloexec | UffdRequest.ONonblock);
+        try
+        {
+            var (features, ioctls) = Handshake(fd, required, userModeOnly: false);
+            return new Userfaultfd(fd, features, ioctls);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
         }
     }
 

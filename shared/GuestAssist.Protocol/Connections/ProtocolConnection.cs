@@ -370,15 +370,16 @@ public sealed class ProtocolConnection : IAsyncDisposable
                 $"{Name} serves no requests ({envelope.BodyCase} request {envelope.Id})"));
             return;
         }
-        await _handlerSlots.WaitAsync(_shutdown.Token).ConfigureAwait(false);
-        _ = Task.Run(() => RunHandlerAsync(handler, new IncomingRequest(this, envelope)));
+        var shutdown = _shutdown.Token;
+        await _handlerSlots.WaitAsync(shutdown).ConfigureAwait(false);
+        _ = Task.Run(() => RunHandlerAsync(handler, new IncomingRequest(this, envelope), shutdown));
     }
 
-    private async Task RunHandlerAsync(IRequestHandler handler, IncomingRequest request)
+    private async Task RunHandlerAsync(IRequestHandler handler, IncomingRequest request, CancellationToken shutdown)
     {
         try
         {
-            await handler.HandleAsync(request, _shutdown.Token).ConfigureAwait(false);
+            await handler.HandleAsync(request, shutdown).ConfigureAwait(false);
             if (!request.HasReplied)
             {
                 await SendQuietlyAsync(ErrorReply(request.Id, ErrorCode.Internal,

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using GuestAssist.Protocol.Framing;
 using GuestAssist.Protocol.V1;
 
@@ -12,7 +11,8 @@ namespace GuestAssist.Protocol.PageMaps;
 /// </summary>
 public sealed class PageClassMapAssembler
 {
-    private readonly List<ClassRun> _runs = [];
+    private ClassRun[] _runs;
+    private int _runCount;
     private readonly List<byte> _heat = [];
     private readonly List<uint> _owner = [];
     private readonly List<FrameOwner> _owners = [];
@@ -24,6 +24,13 @@ public sealed class PageClassMapAssembler
     private bool? _hasHeat;
     private bool? _hasOwners;
     private ProtocolException? _fault;
+
+    /// <param name="expectedRuns">Capacity to reserve, e.g. from <see cref="PageClassMapCodec.CountRunsUpperBound"/>.</param>
+    public PageClassMapAssembler(int expectedRuns = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedRuns);
+        _runs = expectedRuns == 0 ? [] : new ClassRun[expectedRuns];
+    }
 
     public bool IsComplete { get; private set; }
 
@@ -87,9 +94,11 @@ public sealed class PageClassMapAssembler
         {
             throw Inconsistent($"chunk {index} starts at GFN {chunk.FirstGfn}; the previous chunk ended at {_nextGfn}");
         }
-        var first = _runs.Count;
-        PageClassMapCodec.DecodeRunsInto(chunk.EncodedRuns.Span, chunk.FirstGfn, _totalFrames - _nextGfn, _runs);
-        var runs = CollectionsMarshal.AsSpan(_runs)[first..];
+        var encoded = chunk.EncodedRuns.Span;
+        var count = PageClassMapCodec.Validate(encoded, chunk.FirstGfn, _totalFrames - _nextGfn, out _);
+        EnsureRunCapacity(_runCount + count);
+        var runs = _runs.AsSpan(_runCount, count);
+        PageClassMapCodec.DecodeValidated(encoded, chunk.FirstGfn, runs);
         for (var i = 0; i < runs.Length; i++)
         {
             if (runs[i].Class == PageClass.Unspecified)
@@ -101,14 +110,17 @@ public sealed class PageClassMapAssembler
         CheckPerRun(ref _hasOwners, chunk.RunOwner.Count, runs.Length, index, "owner");
         if (_hasHeat == true)
         {
+            _heat.EnsureCapacity(_runs.Length);
             _heat.AddRange(chunk.RunHeat.Span);
         }
         if (_hasOwners == true)
         {
+            _owner.EnsureCapacity(_runs.Length);
             _owner.AddRange(chunk.RunOwner);
         }
         _owners.AddRange(chunk.Owners);
-        _nextGfn = _runs.Count == first ? _nextGfn : _runs[^1].EndGfn;
+        _runCount += count;
+        _nextGfn = count == 0 ? _nextGfn : runs[^1].EndGfn;
         _nextIndex++;
         if (chunk.Last)
         {
@@ -139,13 +151,25 @@ public sealed class PageClassMapAssembler
                 throw Inconsistent($"run {i} refers to owner {_owner[i]}, but only {_owners.Count} owners were sent");
             }
         }
+        if (_runs.Length != _runCount)
+        {
+            Array.Resize(ref _runs, _runCount);
+        }
         return new PageClassMap(
             _epoch!,
             _pageSize,
-            [.. _runs],
+            _runs,
             _hasHeat == true ? [.. _heat] : null,
             _hasOwners == true ? [.. _owner] : null,
             [.. _owners]);
+    }
+
+    private void EnsureRunCapacity(int needed)
+    {
+        if (needed > _runs.Length)
+        {
+            Array.Resize(ref _runs, (int)Math.Clamp(2L * _runs.Length, needed, Array.MaxLength));
+        }
     }
 
     /// <summary>Per-run arrays are all-or-nothing across chunks; chunks without runs say nothing either way.</summary>

@@ -128,15 +128,37 @@ public static class PageClassMapCodec
     public static PageClassMap FromChunks(IEnumerable<MemoryMapChunk> chunks)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        var assembler = new PageClassMapAssembler();
-        foreach (var chunk in chunks)
+        var all = chunks as IReadOnlyList<MemoryMapChunk> ?? [.. chunks];
+        // Sizing the run array up front saves the copies of a growing one: tens of MB for a big guest.
+        long expectedRuns = 0;
+        foreach (var chunk in all)
+        {
+            expectedRuns += chunk is null ? 0 : CountRunsUpperBound(chunk.EncodedRuns.Span);
+        }
+        var assembler = new PageClassMapAssembler((int)Math.Min(expectedRuns, Array.MaxLength));
+        foreach (var chunk in all)
         {
             assembler.Add(chunk);
         }
         return assembler.Build();
     }
 
-    private static void DecodeValidated(ReadOnlySpan<byte> encoded, ulong gfn, Span<ClassRun> runs)
+    /// <summary>Runs in <paramref name="encoded"/> if it is valid (every varint ends in one byte below 0x80); never more than its length.</summary>
+    public static int CountRunsUpperBound(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.Length <= 1)
+        {
+            return 0;
+        }
+        var terminal = 0;
+        foreach (var b in encoded[1..])
+        {
+            terminal += (b >> 7) ^ 1;
+        }
+        return terminal;
+    }
+
+    internal static void DecodeValidated(ReadOnlySpan<byte> encoded, ulong gfn, Span<ClassRun> runs)
     {
         var offset = 1;
         for (var i = 0; i < runs.Length; i++)
@@ -180,7 +202,7 @@ public static class PageClassMapCodec
     }
 
     /// <summary>Checks every byte; returns the run count and the frames covered.</summary>
-    private static int Validate(ReadOnlySpan<byte> encoded, ulong firstGfn, ulong maxFrames, out ulong frames)
+    internal static int Validate(ReadOnlySpan<byte> encoded, ulong firstGfn, ulong maxFrames, out ulong frames)
     {
         if (encoded.IsEmpty)
         {

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using Google.Protobuf;
 using GuestAssist.Protocol.Framing;
 using GuestAssist.Protocol.V1;
@@ -9,6 +9,7 @@ namespace GuestAssist.Benchmarks.Protocol;
 /// <summary>
 /// Frame encode/decode throughput: in memory (codec alone) and through the pooled reader and the
 /// serialised writer over a stream, for a heartbeat-sized, a small and a map-chunk-sized message.
+/// See <see cref="Config"/> for the second job.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Config))]
@@ -99,8 +100,19 @@ public class ProtocolFrameBenchmarks
         };
     }
 
-    private sealed class Config : ManualConfig
+    /// <summary>
+    /// Adds, next to the job from the command line, the same job with a 1 MiB LOH threshold: decoding a
+    /// 256 KiB frame allocates a 256 KiB ByteString, which by default lands on the LOH in fresh pages,
+    /// and first-touch page faults are expensive in these VMs. The pair shows how much of the time that is.
+    /// </summary>
+    private sealed class Config : ProtocolBenchmarkConfig
     {
-        public Config() => AddColumn(new ThroughputColumn());
+        public Config()
+        {
+            AddColumn(new ThroughputColumn());
+            AddJob(Job.ShortRun
+                .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_GCLOHThreshold", "0x100000"))
+                .WithId("ShortRun-LOH1MiB"));
+        }
     }
 }

@@ -9,6 +9,7 @@ namespace GuestAssist.Benchmarks.Protocol;
 /// of the chunked wire form (heat and owners included). Encoded sizes are printed in GlobalSetup.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(ProtocolBenchmarkConfig))]
 public class ProtocolPageClassMapBenchmarks
 {
     private PageClassMap _map = null!;

@@ -111,6 +111,18 @@ public sealed class ProcessAttributorFixtureTests : IDisposable
     }
 
     [Fact]
+    public void Pagemap_bits_match_the_kernel_documentation()
+    {
+        Assert.Equal(0x007F_FFFF_FFFF_FFFFUL, PagemapEntry.PfnMask);
+        Assert.Equal(1UL << 55, PagemapEntry.SoftDirty);
+        Assert.Equal(1UL << 56, PagemapEntry.Exclusive);
+        Assert.Equal(1UL << 57, PagemapEntry.UffdWriteProtected);
+        Assert.Equal(1UL << 61, PagemapEntry.FileOrShared);
+        Assert.Equal(1UL << 62, PagemapEntry.Swapped);
+        Assert.Equal(Present, PagemapEntry.Present);
+    }
+
+    [Fact]
     public void A_service_is_found_by_command_or_cgroup_segment()
     {
         AddProcess(100, "db", "/system.slice/db.service", 0x400, [Present | 1000]);

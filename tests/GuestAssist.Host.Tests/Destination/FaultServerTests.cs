@@ -162,6 +162,19 @@ public class FaultServerTests
         server.Dispose();
     }
 
+    [UffdFact]
+    public void Installing_into_memory_the_vm_unmapped_reports_the_target_gone()
+    {
+        using var vm = new TestVm();
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
+        vm.Region1.Dispose();
+        var result = server.Install(TestVm.Region1FirstGfn, new byte[2 * Page]);
+        Assert.True(result.TargetGone);
+        Assert.Equal(0UL, result.Installed);
+        Assert.True(server.TargetGone);
+        server.Dispose();
+    }
+
     private sealed class QueueRequester(BlockingCollection<ulong> queue) : IPageRequester
     {
         public void RequestUrgent(ulong gfn) => queue.Add(gfn);

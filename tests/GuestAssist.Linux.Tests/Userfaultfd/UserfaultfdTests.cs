@@ -18,6 +18,20 @@ public class UserfaultfdTests
     }
 
     [UffdFact]
+    public void The_dev_userfaultfd_fallback_creates_a_working_uffd()
+    {
+        if (!File.Exists("/dev/userfaultfd"))
+        {
+            return;
+        }
+        using var memory = MappedMemory.Anonymous(2 * Page);
+        using var uffd = Uffd.CreateViaDevice(UffdFeatures.EventRemove);
+        Assert.True(uffd.Features.HasFlag(UffdFeatures.EventRemove));
+        uffd.Register(memory.Address64, memory.Length, UffdRegisterMode.Missing);
+        Assert.Equal(CopyResult.Copied(Page), uffd.ZeroPage(memory.Address64, Page));
+    }
+
+    [UffdFact]
     public void Missing_features_are_named_in_a_typed_error()
     {
         const UffdFeatures bogus = (UffdFeatures)(1UL << 50);

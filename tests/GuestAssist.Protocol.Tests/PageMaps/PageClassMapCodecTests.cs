@@ -193,6 +193,16 @@ public class PageClassMapCodecTests
     }
 
     [Fact]
+    public void The_run_count_bound_is_exact_for_valid_input_and_never_exceeds_the_length()
+    {
+        var map = RealisticMaps.Create(2, 0.5, 12);
+        Assert.Equal(map.RunCount, PageClassMapCodec.CountRunsUpperBound(PageClassMapCodec.EncodeRuns(map.Runs, 0)));
+        Assert.Equal(0, PageClassMapCodec.CountRunsUpperBound([]));
+        Assert.Equal(0, PageClassMapCodec.CountRunsUpperBound([1, 0x80, 0x80]));
+        Assert.Equal(3, PageClassMapCodec.CountRunsUpperBound([0xFF, 1, 2, 3]));
+    }
+
+    [Fact]
     public void Decoding_into_a_list_appends()
     {
         var encoded = PageClassMapCodec.EncodeRuns([new(10, 5, PageClass.Hot), new(15, 1, PageClass.Free)], 10);

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using GuestAssist.Cli.Demo;
+using GuestAssist.Host.Engine;
+using GuestAssist.Host.Source;
+using GuestAssist.Host.Transfer;
+
+namespace GuestAssist.Cli.Commands;
+
+/// <summary>
+/// `guestassist migrate-demo`: a post-copy migration of a demo VM between two processes over a limited link,
+/// every page verified. Hidden --role source|destination modes are the two processes.
+/// </summary>
+public static class MigrateDemoCommand
+{
+    public static Command Create()
+    {
+        var size = new Option<string>("--size") { Description = "guest memory size (e.g. 256MiB)", DefaultValueFactory = _ => "256MiB" };
+        var link = new Option<string>("--link") { Description = "emulated link rate shared by both channels (100mbit, 1gbit, 10gbit, 500MB/s, unlimited)", DefaultValueFactory = _ => "1gbit" };
+        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, or both side by side", DefaultValueFactory = _ => "both" };
+        policy.AcceptOnlyFromAmong("address-order", "enlightened", "both");
+        var cutAfter = new Option<long?>("--cut-after") { Description = "cut the background and the urgent connection after N pages (recovery drill)" };
+        var seed = new Option<int>("--seed") { Description = "scenario seed", DefaultValueFactory = _ => 42 };
+        var role = new Option<string?>("--role") { Hidden = true };
+        var listen = new Option<string?>("--listen") { Hidden = true };
+        var connect = new Option<string?>("--connect") { Hidden = true };
+        var sourcePid = new Option<int>("--source-pid") { Hidden = true };
+        var sourceFd = new Option<int>("--source-fd") { Hidden = true };
+        var command = new Command("migrate-demo", "post-copy migration of a demo VM between two processes, every page checksum-verified");
+        foreach (var option in new Option[] { size, link, policy, cutAfter, seed, role, listen, connect, sourcePid, sourceFd })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var scenarioSize = ByteSize.Parse(parse.GetValue(size)!);
+                var rate = LinkRate.Parse(parse.GetValue(link)!);
+                switch (parse.GetValue(role))
+                {
+                    case "source":
+                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), ParsePolicy(parse.GetValue(policy)!), parse.GetValue(listen)!, rate, Console.In, Console.Out);
+                    case "destination":
+                        var n = parse.GetValue(cutAfter);
+                        ConnectionCut[] cuts = n is { } after ? [new(ChannelKind.Background, after), new(ChannelKind.Urgent, after)] : [];
+                        return DemoDestinationRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), parse.GetValue(connect)!, parse.GetValue(sourcePid), parse.GetValue(sourceFd), cuts, Console.Out);
+                    case null:
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown role {parse.GetValue(role)}");
+                }
+                _ = new DemoScenario(scenarioSize, parse.GetValue(seed)); // validate before spawning
+                var policies = parse.GetValue(policy) == "both" ? new[] { DemoPolicy.AddressOrder, DemoPolicy.Enlightened } : [ParsePolicy(parse.GetValue(policy)!)];
+                Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}");
+                var orchestrator = DemoOrchestrator.ForThisProcess();
+                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter))).ToList();
+                DemoReport.Print(runs, Console.Out);
+                return runs.All(r => r.Verified) ? 0 : 1;
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or IOException or InvalidOperationException or TimeoutException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"migrate-demo: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static DemoPolicy ParsePolicy(string text) =>
+        text == "enlightened" ? DemoPolicy.Enlightened : DemoPolicy.AddressOrder;
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Diagnostics;
+using GuestAssist.Host.Layout;
+using GuestAssist.Host.Planning;
+using GuestAssist.Host.Source;
+using GuestAssist.Host.Transfer;
+using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Cli.Commands;
+
+/// <summary>
+/// `guestassist page-server`: serves a VM memory file (e.g. a Firecracker snapshot) to a post-copy destination
+/// (`guestassist uffd-handler --source ADDR`), in the enlightened order when a class map is given.
+/// </summary>
+public static class PageServerCommand
+{
+    public static Command Create()
+    {
+        var memoryFile = new Option<FileInfo>("--memory-file") { Description = "VM memory file (regions concatenated, as Firecracker writes it)", Required = true };
+        var map = new Option<FileInfo?>("--map") { Description = "guest class map: length-delimited MemoryMapChunk messages; without it: address order" };
+        var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port", Required = true };
+        var linkRate = new Option<string>("--link") { Description = "emulated link rate (e.g. 1gbit); default unlimited", DefaultValueFactory = _ => "unlimited" };
+        var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
+        var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
+        var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
+        foreach (var option in new Option[] { memoryFile, map, listen, linkRate, preset, regions })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var file = parse.GetValue(memoryFile)!;
+                var bytes = (ulong)file.Length;
+                var layout = parse.GetValue(regions) is { } sizes
+                    ? FirecrackerRegions(sizes)
+                    : parse.GetValue(preset) == "flat"
+                        ? new GuestMemoryLayout([new MemoryRegion(0, bytes, 0)])
+                        : GuestMemoryLayout.Firecracker(bytes);
+                var rate = LinkRate.Parse(parse.GetValue(linkRate)!);
+                Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
+                if (parse.GetValue(map) is { } mapFile)
+                {
+                    var classMap = ReadMap(mapFile.FullName);
+                    factory = new PlannerSchedule(new TransferPlanner(classMap, layout, Stopwatch.GetTimestamp())).Factory();
+                }
+                using var source = new MappedFilePageSource(file.FullName, layout);
+                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate) });
+                server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
+                server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
+                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}");
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+            catch (Exception e) when (e is FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
+            {
+                Console.Error.WriteLine($"page-server: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Region sizes as Firecracker's handshake reports them: region 0 at GPA 0, region 1 at 4 GiB, the file the regions concatenated.</summary>
+    private static GuestMemoryLayout FirecrackerRegions(string sizes)
+    {
+        var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Demo.ByteSize.Parse).ToArray();
+        if (list.Length is < 1 or > 2)
+        {
+            throw new FormatException($"--regions takes one or two sizes, got '{sizes}'");
+        }
+        var result = new List<MemoryRegion> { new(0, list[0], 0) };
+        if (list.Length == 2)
+        {
+            result.Add(new MemoryRegion(Math.Max(list[0], 4UL << 30), list[1], list[0]));
+        }
+        return new GuestMemoryLayout(result);
+    }
+
+    /// <summary>A map file: length-delimited MemoryMapChunk messages, as the agent streams them.</summary>
+    private static PageClassMap ReadMap(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var chunks = new List<MemoryMapChunk>();
+        while (stream.Position < stream.Length)
+        {
+            chunks.Add(MemoryMapChunk.Parser.ParseDelimitedFrom(stream));
+        }
+        return PageClassMapCodec.FromChunks(chunks);
+    }
+}

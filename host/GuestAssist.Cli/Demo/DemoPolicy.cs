@@ -1,0 +1,11 @@
+namespace GuestAssist.Cli.Demo;
+
+/// <summary>Background order of a demo migration.</summary>
+public enum DemoPolicy
+{
+    /// <summary>QEMU post-copy: address order, the scan restarts at each faulted page, nothing skipped.</summary>
+    AddressOrder,
+
+    /// <summary>GuestAssist: class order from the guest's map, pre-paging around faults, free frames skipped under the dirty log.</summary>
+    Enlightened,
+}

@@ -1,0 +1,91 @@
+using GuestAssist.Host.Layout;
+using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Cli.Demo;
+
+/// <summary>
+/// The demo "VM", derived deterministically from size and seed so the source and the destination process agree:
+/// one region of guest RAM, a class map of kernel/hot/active/inactive/cache/free runs, and which frames the workload
+/// writes after the map was reported (some hot frames, and a few frames the map called free: those must not be skipped).
+/// </summary>
+public sealed class DemoScenario
+{
+    public const uint PageSize = 4096;
+
+    private static readonly (PageClass Class, int Weight)[] Mix =
+    [
+        (PageClass.Kernel, 6), (PageClass.Hot, 10), (PageClass.Active, 10), (PageClass.Inactive, 14), (PageClass.Cache, 20), (PageClass.Free, 40),
+    ];
+
+    public DemoScenario(ulong sizeBytes, int seed)
+    {
+        if (sizeBytes < 4 * 1024 * 1024 || sizeBytes % (2 * 1024 * 1024) != 0)
+        {
+            throw new ArgumentException($"demo size {sizeBytes} must be a multiple of 2 MiB, at least 4 MiB", nameof(sizeBytes));
+        }
+        Seed = seed;
+        Frames = sizeBytes / PageSize;
+        Layout = new GuestMemoryLayout([new MemoryRegion(0, sizeBytes, 0)], PageSize);
+        var random = new Random(seed);
+        var builder = new PageClassMapBuilder();
+        var total = Mix.Sum(m => m.Weight);
+        while (builder.NextGfn < Frames)
+        {
+            var pick = random.Next(total);
+            var pageClass = Mix[0].Class;
+            foreach (var (c, w) in Mix)
+            {
+                if ((pick -= w) < 0)
+                {
+                    pageClass = c;
+                    break;
+                }
+            }
+            var length = Math.Min((ulong)random.Next(64, 1024), Frames - builder.NextGfn);
+            builder.Append(length, pageClass);
+        }
+        Map = builder.Build(new MapEpoch { Sequence = 1, GuestMonotonicNs = 1 }, PageSize);
+        Classes = new PageClass[Frames];
+        foreach (var run in Map.Runs)
+        {
+            Array.Fill(Classes, run.Class, (int)run.StartGfn, (int)run.Length);
+        }
+        var later = new List<ulong>();
+        for (ulong gfn = 0; gfn < Frames; gfn++)
+        {
+            var c = Classes[gfn];
+            if ((c == PageClass.Hot && random.Next(5) == 0) || (c == PageClass.Free && random.Next(200) == 0))
+            {
+                later.Add(gfn);
+            }
+        }
+        WrittenAfterReport = [.. later];
+        HotFrames = [.. Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot)];
+    }
+
+    public int Seed { get; }
+
+    public ulong Frames { get; }
+
+    public GuestMemoryLayout Layout { get; }
+
+    public PageClassMap Map { get; }
+
+    /// <summary>Class of every frame (the map, expanded).</summary>
+    public PageClass[] Classes { get; }
+
+    /// <summary>Frames the workload writes between the map report and switchover (generation 2).</summary>
+    public ulong[] WrittenAfterReport { get; }
+
+    public ulong[] HotFrames { get; }
+
+    /// <summary>Generation-1 content: every frame the map does not call free, except every 16th cache frame (clean zero pages).</summary>
+    public bool HasInitialContent(ulong gfn) =>
+        Classes[gfn] switch
+        {
+            PageClass.Free or PageClass.Unbacked => false,
+            PageClass.Cache => gfn % 16 != 0,
+            _ => true,
+        };
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.Planning;
+using GuestAssist.Host.Source;
+using GuestAssist.Host.Transfer;
+using GuestAssist.Linux.Memory;
+
+namespace GuestAssist.Cli.Demo;
+
+/// <summary>
+/// The source "VM" process: guest memory in a memfd, a workload that writes known patterns, a class map, a dirty log
+/// covering report → switchover, then a page server for the destination. Prints "READY pid memfd" once serving and a
+/// RESULT line with its counters when the parent closes its stdin.
+/// </summary>
+public static class DemoSourceRole
+{
+    public static int Run(DemoScenario scenario, DemoPolicy policy, string listen, LinkRate link, TextReader input, TextWriter output)
+    {
+        var size = scenario.Frames * DemoScenario.PageSize;
+        using var memfd = MemoryFile.Create("guestassist-demo-vm", size);
+        using var memory = MappedMemory.MapFile(memfd, size, 0, MemoryProtection.ReadWrite, shared: true);
+        for (ulong gfn = 0; gfn < scenario.Frames; gfn++)
+        {
+            if (scenario.HasInitialContent(gfn))
+            {
+                PagePattern.Write(memory.AsSpan(gfn * DemoScenario.PageSize, (int)DemoScenario.PageSize), gfn, 1);
+            }
+        }
+
+        // The dirty log starts before the map is requested, so it covers report → switchover (invariant 1).
+        var dirtyLog = DirtyBitmap.StartNow(scenario.Frames);
+        var mapRequestedAt = Stopwatch.GetTimestamp();
+        foreach (var gfn in scenario.WrittenAfterReport)
+        {
+            PagePattern.Write(memory.AsSpan(gfn * DemoScenario.PageSize, (int)DemoScenario.PageSize), gfn, 2);
+            dirtyLog.MarkDirty(gfn);
+        }
+        dirtyLog.Seal(); // switchover: the VM is stopped here
+
+        Func<ulong[]?, ITransferSchedule> factory = policy == DemoPolicy.Enlightened
+            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog)).Factory()
+            : received => new AddressOrderSchedule(scenario.Layout, received);
+        using var source = new MappedFilePageSource($"/proc/self/fd/{memfd.Fd}", scenario.Layout);
+        using var server = new PageServer(source, scenario.Layout, factory, new PageServerOptions
+        {
+            Link = link.IsUnlimited ? null : new TokenBucket(link),
+            PageClassOf = gfn => (int)scenario.Classes[gfn],
+        });
+        server.Listen(TransferEndPoint.Parse(listen));
+        output.WriteLine($"READY {Environment.ProcessId} {memfd.Fd}");
+        output.Flush();
+        while (input.ReadLine() is not null)
+        {
+        }
+
+        var stats = server.Counters.Snapshot();
+        var result = new DemoResult();
+        result.Set("urgent_bytes", stats.UrgentBytes);
+        result.Set("background_bytes", stats.BackgroundBytes);
+        result.Set("pages_sent", stats.PagesSent);
+        result.Set("zero_pages", stats.ZeroPages);
+        result.Set("skipped_frames", stats.SkippedFrames);
+        result.Set("urgent_requests", stats.UrgentRequests);
+        result.Set("batches", stats.Batches);
+        result.Set("connections", stats.Connections);
+        for (var c = 0; c < PageServerCounters.ClassSlots; c++)
+        {
+            result.Set($"class{c}_bytes", stats.BytesByPageClass[c]);
+        }
+        result["schedule"] = server.ScheduleDescription ?? "";
+        output.WriteLine(result.ToString());
+        output.Flush();
+        return 0;
+    }
+}

@@ -1,0 +1,344 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using GuestAssist.Host.Destination;
+using GuestAssist.Host.Layout;
+using GuestAssist.Host.Transfer;
+
+namespace GuestAssist.Host.Engine;
+
+/// <summary>
+/// The destination side of post-copy: connects the urgent and the background channel to a page server, sends an
+/// urgent request per demand fault (IPageRequester), and installs every page that arrives on either channel through
+/// the sink exactly once: a frame's bit in Received is claimed atomically before its install, so a page delivered
+/// twice (urgent and background, or resent after a reconnect) is counted as a duplicate and dropped.
+/// A dropped channel is reconnected with bounded, backed-off retries and greeted with the received bitmap, so the
+/// source resumes with exactly what is missing; urgent requests still unanswered are sent again.
+/// </summary>
+public sealed class PostCopyClient : IPageRequester, IDisposable
+{
+    private readonly EndPoint _server;
+    private readonly GuestMemoryLayout _layout;
+    private readonly IPageSink _sink;
+    private readonly PostCopyClientOptions _options;
+    private readonly ConcurrentDictionary<ulong, byte> _outstanding = new();
+    private readonly ManualResetEventSlim _completed = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _urgentGate = new();
+    private readonly Lock _cutGate = new();
+    private readonly ConnectionCut[] _cuts;
+    private int _nextCut;
+    private volatile ChannelConnection? _urgent;
+    private volatile ChannelConnection? _background;
+    private Thread? _urgentThread;
+    private Thread? _backgroundThread;
+    private long _pagesInstalled;
+    private long _zeroFilled;
+    private long _skippedFilled;
+    private long _urgentSent;
+    private long _urgentReceived;
+    private long _duplicates;
+    private long _doubleInstalls;
+    private long _urgentReconnects;
+    private long _backgroundReconnects;
+    private long _cutsInjected;
+    private long _receivedBytes;
+    private long _framesSeen;
+    private volatile bool _backgroundEnded;
+
+    public PostCopyClient(EndPoint server, GuestMemoryLayout layout, IPageSink sink, PostCopyClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(sink);
+        _server = server;
+        _layout = layout;
+        _sink = sink;
+        _options = options ?? new PostCopyClientOptions();
+        _cuts = [.. _options.Cuts.OrderBy(c => c.AfterPages)];
+        Received = new ConcurrentFrameBitmap(layout.TotalFrames);
+        ExpectedFrames = (long)(layout.MemoryBytes / layout.PageSize);
+    }
+
+    /// <summary>Frames installed (or being installed) at the destination.</summary>
+    public ConcurrentFrameBitmap Received { get; }
+
+    /// <summary>Backed frames: the transfer is complete when Received holds all of them.</summary>
+    public long ExpectedFrames { get; }
+
+    /// <summary>Set when retries ran out; the transfer cannot complete.</summary>
+    public Exception? Failure { get; private set; }
+
+    public bool IsComplete => Received.Count >= ExpectedFrames;
+
+    /// <summary>Called once per completed frame run (first GFN, count); e.g. to timestamp when the hot set was served.</summary>
+    public event Action<ulong, int>? FramesInstalled;
+
+    /// <summary>Connects both channels (retrying as configured) and starts receiving.</summary>
+    public void Start()
+    {
+        _urgent = Connect(ChannelKind.Urgent);
+        _background = Connect(ChannelKind.Background);
+        _urgentThread = new Thread(() => ReceiveLoop(ChannelKind.Urgent)) { IsBackground = true, Name = "post-copy urgent" };
+        _backgroundThread = new Thread(() => ReceiveLoop(ChannelKind.Background)) { IsBackground = true, Name = "post-copy background" };
+        _urgentThread.Start();
+        _backgroundThread.Start();
+    }
+
+    /// <summary>Waits until every frame arrived or the transfer failed; throws the failure.</summary>
+    public bool WaitForCompletion(TimeSpan timeout)
+    {
+        var done = _completed.Wait(timeout);
+        if (Failure is not null)
+        {
+            throw new IOException("post-copy transfer failed: " + Failure.Message, Failure);
+        }
+        return done && IsComplete;
+    }
+
+    public void RequestUrgent(ulong gfn)
+    {
+        if (Received.IsSet(gfn) || !_outstanding.TryAdd(gfn, 0))
+        {
+            return;
+        }
+        SendUrgent(gfn);
+    }
+
+    public PostCopyClientStatistics Statistics() => new(
+        Interlocked.Read(ref _pagesInstalled),
+        Interlocked.Read(ref _zeroFilled),
+        Interlocked.Read(ref _skippedFilled),
+        Interlocked.Read(ref _urgentSent),
+        Interlocked.Read(ref _urgentReceived),
+        Interlocked.Read(ref _duplicates),
+        Interlocked.Read(ref _doubleInstalls),
+        Interlocked.Read(ref _urgentReconnects),
+        Interlocked.Read(ref _backgroundReconnects),
+        Interlocked.Read(ref _cutsInjected),
+        Interlocked.Read(ref _receivedBytes));
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _urgent?.Cut();
+        _background?.Cut();
+        _urgentThread?.Join(TimeSpan.FromSeconds(5));
+        _backgroundThread?.Join(TimeSpan.FromSeconds(5));
+        _completed.Dispose();
+        _stop.Dispose();
+    }
+
+    private void SendUrgent(ulong gfn)
+    {
+        var channel = _urgent;
+        if (channel is null)
+        {
+            return; // resent from _outstanding once the channel is back
+        }
+        try
+        {
+            lock (_urgentGate)
+            {
+                channel.Writer.WriteUrgentRequest(gfn);
+            }
+            Interlocked.Increment(ref _urgentSent);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            channel.Cut(); // the receive loop notices, reconnects and resends everything outstanding
+        }
+    }
+
+    private ChannelConnection Connect(ChannelKind kind)
+    {
+        var recovery = _options.Recovery;
+        for (var attempt = 0; ; attempt++)
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            try
+            {
+                var bitmap = Received.Count > 0 ? Received.Snapshot() : null;
+                var hello = new ChannelHello(_options.SessionId, kind, _layout.PageSize, _layout.TotalFrames, bitmap);
+                return ChannelConnection.Open(_server, hello);
+            }
+            catch (Exception e) when (e is IOException or SocketException or TransferProtocolException && attempt < recovery.MaxRetries)
+            {
+                _stop.Token.WaitHandle.WaitOne(recovery.Backoff(attempt));
+            }
+        }
+    }
+
+    private void ReceiveLoop(ChannelKind kind)
+    {
+        var payload = new byte[TransferLimits.MaxPagesPerFrame * (int)_layout.PageSize];
+        var channel = kind == ChannelKind.Urgent ? _urgent! : _background!;
+        while (!_stop.IsCancellationRequested && !IsComplete)
+        {
+            try
+            {
+                while (channel.Reader.TryReadFrame(out var header, payload))
+                {
+                    Handle(kind, header, payload);
+                    if (kind == ChannelKind.Background && header.Kind == TransferFrameKind.EndOfStream)
+                    {
+                        _backgroundEnded = true;
+                        break;
+                    }
+                    if (IsComplete)
+                    {
+                        break;
+                    }
+                }
+                if (IsComplete || (kind == ChannelKind.Background && _backgroundEnded))
+                {
+                    break;
+                }
+                throw new IOException($"page server closed the {kind} channel");
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TransferProtocolException)
+            {
+                if (_stop.IsCancellationRequested || IsComplete)
+                {
+                    break;
+                }
+                channel.Cut();
+                try
+                {
+                    channel = Reconnect(kind);
+                }
+                catch (Exception fatal) when (fatal is IOException or SocketException or TransferProtocolException or OperationCanceledException)
+                {
+                    if (!_stop.IsCancellationRequested)
+                    {
+                        Failure = fatal;
+                        _completed.Set();
+                    }
+                    return;
+                }
+            }
+        }
+        if (IsComplete)
+        {
+            _completed.Set();
+        }
+        if (kind == ChannelKind.Urgent || IsComplete)
+        {
+            channel.Cut();
+        }
+    }
+
+    private ChannelConnection Reconnect(ChannelKind kind)
+    {
+        var channel = Connect(kind);
+        if (kind == ChannelKind.Urgent)
+        {
+            Interlocked.Increment(ref _urgentReconnects);
+            _urgent = channel;
+            foreach (var gfn in _outstanding.Keys)
+            {
+                if (!Received.IsSet(gfn))
+                {
+                    SendUrgent(gfn);
+                }
+            }
+        }
+        else
+        {
+            Interlocked.Increment(ref _backgroundReconnects);
+            _background = channel;
+        }
+        return channel;
+    }
+
+    private void Handle(ChannelKind kind, TransferFrameHeader header, byte[] payload)
+    {
+        switch (header.Kind)
+        {
+            case TransferFrameKind.Pages:
+                Interlocked.Add(ref _receivedBytes, TransferFrameHeader.Size + (header.Count * _layout.PageSize));
+                InstallClaimed(header.Gfn, (int)header.Count, payload, kind);
+                break;
+            case TransferFrameKind.ZeroRun:
+                Interlocked.Add(ref _receivedBytes, TransferFrameHeader.Size);
+                InstallClaimed(header.Gfn, (int)header.Count, null, kind, (ZeroRunReason)header.Flags);
+                break;
+            case TransferFrameKind.EndOfStream:
+                break;
+            default:
+                throw new TransferProtocolException($"the page server sent a {header.Kind} frame on the {kind} channel");
+        }
+        InjectCuts(header.Count);
+    }
+
+    /// <summary>Claims each frame of the run and installs the claimed sub-runs; frames claimed before count as duplicates.</summary>
+    private void InstallClaimed(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason = ZeroRunReason.ZeroContent)
+    {
+        var pageSize = (int)_layout.PageSize;
+        var i = 0;
+        while (i < count)
+        {
+            if (!_layout.IsBacked(first + (ulong)i) || !Received.TrySet(first + (ulong)i))
+            {
+                Interlocked.Increment(ref _duplicates);
+                i++;
+                continue;
+            }
+            var j = i + 1;
+            while (j < count && _layout.IsBacked(first + (ulong)j) && Received.TrySet(first + (ulong)j))
+            {
+                j++;
+            }
+            var runFirst = first + (ulong)i;
+            var runCount = j - i;
+            int present;
+            if (pages is null)
+            {
+                present = _sink.ZeroFill(runFirst, runCount);
+                Interlocked.Add(ref reason == ZeroRunReason.Skipped ? ref _skippedFilled : ref _zeroFilled, runCount);
+            }
+            else
+            {
+                present = _sink.Install(runFirst, pages.AsSpan(i * pageSize, runCount * pageSize));
+                Interlocked.Add(ref _pagesInstalled, runCount);
+            }
+            Interlocked.Add(ref _doubleInstalls, present);
+            if (kind == ChannelKind.Urgent)
+            {
+                Interlocked.Add(ref _urgentReceived, runCount);
+            }
+            for (var k = 0; k < runCount; k++)
+            {
+                _outstanding.TryRemove(runFirst + (ulong)k, out _);
+            }
+            FramesInstalled?.Invoke(runFirst, runCount);
+            i = j;
+        }
+        if (IsComplete)
+        {
+            _completed.Set();
+        }
+    }
+
+    private void InjectCuts(uint frames)
+    {
+        if (_nextCut >= _cuts.Length)
+        {
+            return;
+        }
+        var seen = Interlocked.Add(ref _framesSeen, frames);
+        ConnectionCut? cut = null;
+        lock (_cutGate)
+        {
+            if (_nextCut < _cuts.Length && seen >= _cuts[_nextCut].AfterPages)
+            {
+                cut = _cuts[_nextCut++];
+            }
+        }
+        if (cut is not null)
+        {
+            Interlocked.Increment(ref _cutsInjected);
+            (cut.Channel == ChannelKind.Urgent ? _urgent : _background)?.Cut();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace GuestAssist.Host.Transfer;
+
+/// <summary>The source's answer to a channel hello.</summary>
+public enum HelloStatus : byte
+{
+    Accepted = 0,
+
+    /// <summary>The source serves another migration session.</summary>
+    UnknownSession = 1,
+
+    /// <summary>Page size or frame count differ from the source's memory.</summary>
+    GeometryMismatch = 2,
+
+    /// <summary>A channel of this kind is already connected for the session.</summary>
+    ChannelBusy = 3,
+}

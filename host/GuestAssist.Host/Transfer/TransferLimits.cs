@@ -1,0 +1,22 @@
+namespace GuestAssist.Host.Transfer;
+
+/// <summary>Hard bounds a peer's frames are checked against before anything is allocated.</summary>
+public static class TransferLimits
+{
+    public const uint ProtocolMagic = 0x54504147; // "GAPT"
+
+    public const ushort ProtocolVersion = 1;
+
+    /// <summary>Most pages one Pages frame may carry (1 MiB of 4 KiB pages).</summary>
+    public const int MaxPagesPerFrame = 256;
+
+    /// <summary>Most frames a session may have: 2^28 (1 TiB of 4 KiB pages); bounds the resume bitmap to 32 MiB.</summary>
+    public const ulong MaxTotalFrames = 1UL << 28;
+
+    /// <summary>Largest frames in a ZeroRun.</summary>
+    public const uint MaxZeroRun = 1U << 30;
+
+    public const uint MinPageSize = 4096;
+
+    public const uint MaxPageSize = 1U << 21;
+}
