@@ -57,6 +57,28 @@ public sealed class ServeCommandTests : IDisposable
         Assert.False(File.Exists(cliOverride ? fromKernel : fromCli), "only the winning layer's address is bound");
     }
 
+    [Fact]
+    public void The_systemd_units_exec_start_is_a_valid_serve_command_line()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GuestAssist.sln")))
+        {
+            directory = directory.Parent;
+        }
+        Assert.NotNull(directory);
+        var unit = File.ReadAllLines(Path.Combine(directory.FullName, "guest/GuestAssist.Agent/packaging/guestassist-agent.service"));
+        var execStart = Assert.Single(unit, l => l.StartsWith("ExecStart=", StringComparison.Ordinal));
+        var words = execStart["ExecStart=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        var root = new RootCommand("test");
+        root.Subcommands.Add(ServeCommand.Create());
+        var parsed = root.Parse(words[1..]);
+
+        Assert.Equal("/usr/bin/guestassist-agent", words[0]);
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(["serve", "--listen", "vsock:5000"], words[1..]);
+    }
+
     private static async Task<Stream> ConnectWhenListeningAsync(string path, Task<int> serving)
     {
         var endpoint = TransportEndpoint.Create(new UnixAddress(path));
