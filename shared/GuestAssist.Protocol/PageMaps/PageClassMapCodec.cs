@@ -12,6 +12,8 @@ namespace GuestAssist.Protocol.PageMaps;
 /// take 1 byte, up to 2047 frames 2 bytes, so a fragmented 64 GiB guest (a few hundred thousand
 /// buddy-order runs) encodes in well under 1 MiB. Decoding never trusts the input: a corrupt byte
 /// string gives a <see cref="ProtocolException"/>, and no allocation exceeds what the input can describe.
+/// Every 3-bit class value is a defined <see cref="PageClass"/>, so the run codec itself is class-agnostic
+/// (dirty-frame runs use it too); a class map additionally rejects UNSPECIFIED when chunks are assembled.
 /// </summary>
 public static class PageClassMapCodec
 {
