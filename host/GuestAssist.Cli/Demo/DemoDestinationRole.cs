@@ -81,7 +81,7 @@ public static class DemoDestinationRole
     private static void Touch(MappedMemory memory, ulong gfn) =>
         _ = FaultSafeMemory.Touch(memory.Address64 + (gfn * DemoScenario.PageSize));
 
-    /// <summary>Every frame byte-identical to the source memfd and carrying its own pattern; skippable free frames zero on both sides.</summary>
+    /// <summary>Every frame byte-identical to the source memfd and carrying its own pattern, except free frames the plan skipped, which must read zero.</summary>
     private static (long Ok, long Mismatches, string First) Verify(DemoScenario scenario, MappedMemory memory, string sourcePath)
     {
         using var source = new MappedFilePageSource(sourcePath, scenario.Layout);
@@ -95,6 +95,11 @@ public static class DemoDestinationRole
         {
             source.Read(gfn, 1, page);
             FaultSafeMemory.Read(memory.Address64 + (gfn * DemoScenario.PageSize), here);
+            if (scenario.IsSkippable(gfn, written) && ZeroPage.IsZero(here))
+            {
+                ok++; // invariant 2: a skipped free frame reads as zero
+                continue;
+            }
             var good = here.AsSpan().SequenceEqual(page);
             var generation = written.Contains(gfn) ? 2u : scenario.HasInitialContent(gfn) ? 1u : 0u;
             if (generation == 0)

@@ -62,6 +62,8 @@ public sealed class DemoScenario
         }
         WrittenAfterReport = [.. later];
         HotFrames = [.. Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot)];
+        // A working set is touched in whatever order the guest's code runs, not in address order.
+        new Random(seed + 1).Shuffle(HotFrames);
     }
 
     public int Seed { get; }
@@ -80,12 +82,19 @@ public sealed class DemoScenario
 
     public ulong[] HotFrames { get; }
 
-    /// <summary>Generation-1 content: every frame the map does not call free, except every 16th cache frame (clean zero pages).</summary>
+    /// <summary>
+    /// Generation-1 content: every frame except unbacked ones and every 16th cache frame (clean zero pages). Free frames
+    /// hold what their previous owner left there, as in a real guest (the kernel does not zero pages it frees).
+    /// </summary>
     public bool HasInitialContent(ulong gfn) =>
         Classes[gfn] switch
         {
-            PageClass.Free or PageClass.Unbacked => false,
+            PageClass.Unbacked => false,
             PageClass.Cache => gfn % 16 != 0,
             _ => true,
         };
+
+    /// <summary>Frames the guest reported free and did not write before switchover: their content is garbage to the guest, so reading zero is correct.</summary>
+    public bool IsSkippable(ulong gfn, HashSet<ulong> writtenAfterReport) =>
+        Classes[gfn] is PageClass.Free or PageClass.Unbacked && !writtenAfterReport.Contains(gfn);
 }
