@@ -134,7 +134,7 @@ Task("Bench")
     RunTool(cliExe, "bench-engine");
     Banner("Micro-benchmarks (BenchmarkDotNet, short job): frame codec, class-map codec, planner, classifier");
     DotNetRun("./tests/GuestAssist.Benchmarks/GuestAssist.Benchmarks.csproj",
-        new ProcessArgumentBuilder().Append("--filter").Append("*").Append("--job").Append("short").Append("--artifacts").AppendQuoted(artifacts.Combine("bench").FullPath),
+        new ProcessArgumentBuilder().Append("--filter").Append("*").Append("--job").Append("short").Append("--inProcess").Append("--artifacts").AppendQuoted(artifacts.Combine("bench").FullPath),
         new DotNetRunSettings { Configuration = "Release" });
 });
 
