@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GuestAssist.Host.Layout;
 using GuestAssist.Linux.Userfaultfd;
+using GuestAssist.Linux.Threading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -349,6 +350,7 @@ public sealed class FaultServer : IDisposable
     private void Run()
     {
         _serverThreadId = Environment.CurrentManagedThreadId;
+        ThreadNice.TrySetCurrent(ThreadNice.LatencyCritical);
         try
         {
             while (!_stopping && !_targetGone)

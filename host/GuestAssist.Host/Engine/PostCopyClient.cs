@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Linux.Threading;
 
 namespace GuestAssist.Host.Engine;
 
@@ -171,6 +172,8 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     private void ReceiveLoop(ChannelKind kind)
     {
+        // Installing the bulk stream yields the CPU to urgent pages and the fault server (raising needs root; best effort).
+        ThreadNice.TrySetCurrent(kind == ChannelKind.Background ? ThreadNice.Bulk : ThreadNice.LatencyCritical);
         var payload = new byte[TransferLimits.MaxPagesPerFrame * (int)_layout.PageSize];
         var channel = kind == ChannelKind.Urgent ? _urgent! : _background!;
         while (!_stop.IsCancellationRequested && !IsComplete)

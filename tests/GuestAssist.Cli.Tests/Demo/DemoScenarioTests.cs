@@ -1,0 +1,57 @@
+using GuestAssist.Cli.Demo;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Cli.Tests.Demo;
+
+public class DemoScenarioTests
+{
+    private const ulong Size = 32UL << 20;
+
+    [Fact]
+    public void Source_and_destination_derive_the_same_scenario_from_size_and_seed()
+    {
+        var a = new DemoScenario(Size, seed: 7);
+        var b = new DemoScenario(Size, seed: 7);
+        Assert.Equal(a.Classes, b.Classes);
+        Assert.Equal(a.HotFrames, b.HotFrames);
+        Assert.Equal(a.WrittenAfterReport, b.WrittenAfterReport);
+    }
+
+    [Fact]
+    public void Map_covers_every_frame_and_the_hot_set_is_every_hot_frame_in_shuffled_order()
+    {
+        var scenario = new DemoScenario(Size, seed: 3);
+        Assert.Equal(scenario.Frames, scenario.Map.TotalFrames);
+        var hot = Enumerable.Range(0, (int)scenario.Frames).Select(i => (ulong)i).Where(g => scenario.Classes[g] == PageClass.Hot).ToArray();
+        Assert.Equal(hot, scenario.HotFrames.Order().ToArray());
+        Assert.NotEqual(hot, scenario.HotFrames);
+    }
+
+    [Fact]
+    public void Only_free_frames_not_written_after_the_report_may_read_zero()
+    {
+        var scenario = new DemoScenario(Size, seed: 5);
+        var written = scenario.WrittenAfterReport.ToHashSet();
+        Assert.Contains(scenario.WrittenAfterReport, g => scenario.Classes[g] == PageClass.Free);
+        for (ulong gfn = 0; gfn < scenario.Frames; gfn++)
+        {
+            var expected = scenario.Classes[gfn] is PageClass.Free or PageClass.Unbacked && !written.Contains(gfn);
+            Assert.Equal(expected, scenario.IsSkippable(gfn, written));
+        }
+    }
+
+    [Fact]
+    public void Free_frames_hold_stale_data_at_the_source_as_in_a_real_guest()
+    {
+        var scenario = new DemoScenario(Size, seed: 9);
+        var free = Enumerable.Range(0, (int)scenario.Frames).Select(i => (ulong)i).First(g => scenario.Classes[g] == PageClass.Free);
+        Assert.True(scenario.HasInitialContent(free));
+    }
+
+    [Fact]
+    public void Rejects_sizes_that_are_not_whole_2_MiB_units()
+    {
+        Assert.Throws<ArgumentException>(() => new DemoScenario(3UL << 20, seed: 1));
+        Assert.Throws<ArgumentException>(() => new DemoScenario((32UL << 20) + 4096, seed: 1));
+    }
+}
