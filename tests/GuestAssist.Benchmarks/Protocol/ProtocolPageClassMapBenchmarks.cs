@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Protocol.Tests.Support;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.Benchmarks.Protocol;
@@ -19,7 +20,7 @@ public class ProtocolPageClassMapBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _map = RealisticPageClassMaps.Create(guestGiB: 64, populatedFraction: 0.75, seed: 64);
+        _map = RealisticMaps.Create(guestGiB: 64, populatedFraction: 0.75, seed: 64);
         _encoded = PageClassMapCodec.EncodeRuns(_map.Runs, 0);
         _chunks = PageClassMapCodec.ToChunks(_map);
         var wireBytes = _chunks.Sum(c => new Envelope { MemoryMapChunk = c }.CalculateSize() + 4);

@@ -1,6 +1,7 @@
 using GuestAssist.Agent.Serving;
 using GuestAssist.Host.Agent;
 using GuestAssist.IntegrationTests.AgentProtocol.Support;
+using GuestAssist.Linux.Tests.Transports.HybridVsock;
 using GuestAssist.Linux.Transports;
 using GuestAssist.Protocol.Handshake;
 
