@@ -169,8 +169,8 @@ Task("Demo")
         }
     }
 
-    Banner("3. Urgent eviction of a 256 MiB VM over a 1 Gbit/s link: QEMU-like address order vs enlightened");
-    RunTool(cliExe, "migrate-demo --size 256MiB --link 1gbit --policy both");
+    Banner("3. Urgent eviction of a 256 MiB VM over a 1 Gbit/s link: QEMU-like address order vs enlightened (with and without pre-paging around faults)");
+    RunTool(cliExe, "migrate-demo --size 256MiB --link 1gbit --policy all");
 });
 
 RunTarget(target);

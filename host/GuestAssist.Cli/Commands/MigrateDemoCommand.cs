@@ -16,8 +16,8 @@ public static class MigrateDemoCommand
     {
         var size = new Option<string>("--size") { Description = "guest memory size (e.g. 256MiB)", DefaultValueFactory = _ => "256MiB" };
         var link = new Option<string>("--link") { Description = "emulated link rate shared by both channels (100mbit, 1gbit, 10gbit, 500MB/s, unlimited)", DefaultValueFactory = _ => "1gbit" };
-        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, or both side by side", DefaultValueFactory = _ => "both" };
-        policy.AcceptOnlyFromAmong("address-order", "enlightened", "both");
+        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, enlightened-no-prepaging, both (the first two side by side) or all", DefaultValueFactory = _ => "both" };
+        policy.AcceptOnlyFromAmong("address-order", "enlightened", "enlightened-no-prepaging", "both", "all");
         var cutAfter = new Option<long?>("--cut-after") { Description = "cut the background and the urgent connection after N pages (recovery drill)" };
         var seed = new Option<int>("--seed") { Description = "scenario seed", DefaultValueFactory = _ => 42 };
         var role = new Option<string?>("--role") { Hidden = true };
@@ -39,7 +39,7 @@ public static class MigrateDemoCommand
                 switch (parse.GetValue(role))
                 {
                     case "source":
-                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), ParsePolicy(parse.GetValue(policy)!), parse.GetValue(listen)!, rate, Console.In, Console.Out);
+                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(listen)!, rate, Console.In, Console.Out);
                     case "destination":
                         var n = parse.GetValue(cutAfter);
                         ConnectionCut[] cuts = n is { } after ? [new(ChannelKind.Background, after), new(ChannelKind.Urgent, after)] : [];
@@ -50,7 +50,12 @@ public static class MigrateDemoCommand
                         throw new ArgumentException($"unknown role {parse.GetValue(role)}");
                 }
                 _ = new DemoScenario(scenarioSize, parse.GetValue(seed)); // validate before spawning
-                var policies = parse.GetValue(policy) == "both" ? new[] { DemoPolicy.AddressOrder, DemoPolicy.Enlightened } : [ParsePolicy(parse.GetValue(policy)!)];
+                var policies = parse.GetValue(policy) switch
+                {
+                    "both" => new[] { DemoPolicy.AddressOrder, DemoPolicy.Enlightened },
+                    "all" => [DemoPolicy.AddressOrder, DemoPolicy.Enlightened, DemoPolicy.EnlightenedWithoutPrepaging],
+                    var one => [DemoOrchestrator.Parse(one!)],
+                };
                 Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}");
                 var orchestrator = DemoOrchestrator.ForThisProcess();
                 var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter))).ToList();
@@ -65,7 +70,4 @@ public static class MigrateDemoCommand
         });
         return command;
     }
-
-    private static DemoPolicy ParsePolicy(string text) =>
-        text == "enlightened" ? DemoPolicy.Enlightened : DemoPolicy.AddressOrder;
 }

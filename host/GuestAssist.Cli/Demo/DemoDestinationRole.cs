@@ -11,7 +11,7 @@ namespace GuestAssist.Cli.Demo;
 
 /// <summary>
 /// The destination process: VM memory is anonymous and uffd-registered; a fault server asks the post-copy client for
-/// missing pages while the background stream fills the rest. The workload touches the hot set first, then a sample of
+/// missing pages while the background stream fills the rest. The workload touches its working set (hot and kernel frames) first, then a sample of
 /// other pages (demand faults); at the end every page is compared with the source's memfd. Prints one RESULT line.
 /// </summary>
 public static class DemoDestinationRole
@@ -30,7 +30,7 @@ public static class DemoDestinationRole
         faults.Start();
         client.Start();
 
-        foreach (var gfn in scenario.HotFrames)
+        foreach (var gfn in scenario.WorkingSet)
         {
             Touch(memory, gfn);
         }
@@ -38,7 +38,7 @@ public static class DemoDestinationRole
         var random = new Random(scenario.Seed);
         for (ulong gfn = 0; gfn < scenario.Frames; gfn++)
         {
-            if (scenario.Classes[gfn] != PageClass.Free && scenario.Classes[gfn] != PageClass.Hot && random.Next(20) == 0)
+            if (scenario.Classes[gfn] is not (PageClass.Free or PageClass.Hot or PageClass.Kernel) && random.Next(20) == 0)
             {
                 Touch(memory, gfn);
             }

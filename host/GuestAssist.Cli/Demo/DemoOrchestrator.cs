@@ -62,7 +62,19 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         }
     }
 
-    public static string Name(DemoPolicy policy) => policy == DemoPolicy.Enlightened ? "enlightened" : "address-order";
+    public static string Name(DemoPolicy policy) => policy switch
+    {
+        DemoPolicy.Enlightened => "enlightened",
+        DemoPolicy.EnlightenedWithoutPrepaging => "enlightened-no-prepaging",
+        _ => "address-order",
+    };
+
+    public static DemoPolicy Parse(string text) => text switch
+    {
+        "enlightened" => DemoPolicy.Enlightened,
+        "enlightened-no-prepaging" => DemoPolicy.EnlightenedWithoutPrepaging,
+        _ => DemoPolicy.AddressOrder,
+    };
 
     private Process Start(IEnumerable<string> arguments)
     {

@@ -8,4 +8,7 @@ public enum DemoPolicy
 
     /// <summary>GuestAssist: class order from the guest's map, pre-paging around faults, free frames skipped under the dirty log.</summary>
     Enlightened,
+
+    /// <summary>Class order and skipping, faults answered urgently, but no pre-paging re-centred on faults.</summary>
+    EnlightenedWithoutPrepaging,
 }

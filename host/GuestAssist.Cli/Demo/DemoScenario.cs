@@ -61,9 +61,10 @@ public sealed class DemoScenario
             }
         }
         WrittenAfterReport = [.. later];
-        HotFrames = [.. Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot)];
-        // A working set is touched in whatever order the guest's code runs, not in address order.
-        new Random(seed + 1).Shuffle(HotFrames);
+        // What a running guest touches right after switchover: its hot pages and the kernel memory every system call,
+        // interrupt and context switch goes through (here every other kernel frame), in whatever order its code runs.
+        WorkingSet = [.. Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot || (Classes[g] == PageClass.Kernel && g % 2 == 0))];
+        new Random(seed + 1).Shuffle(WorkingSet);
     }
 
     public int Seed { get; }
@@ -80,7 +81,8 @@ public sealed class DemoScenario
     /// <summary>Frames the workload writes between the map report and switchover (generation 2).</summary>
     public ulong[] WrittenAfterReport { get; }
 
-    public ulong[] HotFrames { get; }
+    /// <summary>Hot frames and half the kernel's, shuffled: what the workload touches first.</summary>
+    public ulong[] WorkingSet { get; }
 
     /// <summary>
     /// Generation-1 content: every frame except unbacked ones and every 16th cache frame (clean zero pages). Free frames

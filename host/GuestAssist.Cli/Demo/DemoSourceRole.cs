@@ -37,8 +37,8 @@ public static class DemoSourceRole
         }
         dirtyLog.Seal(); // switchover: the VM is stopped here
 
-        Func<ulong[]?, ITransferSchedule> factory = policy == DemoPolicy.Enlightened
-            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog)).Factory()
+        Func<ulong[]?, ITransferSchedule> factory = policy != DemoPolicy.AddressOrder
+            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog, new TransferPlannerOptions { MaxPivots = policy == DemoPolicy.EnlightenedWithoutPrepaging ? 0 : TransferPlannerOptions.Default.MaxPivots })).Factory()
             : received => new AddressOrderSchedule(scenario.Layout, received);
         using var source = new MappedFilePageSource($"/proc/self/fd/{memfd.Fd}", scenario.Layout);
         using var server = new PageServer(source, scenario.Layout, factory, new PageServerOptions

@@ -13,18 +13,20 @@ public class DemoScenarioTests
         var a = new DemoScenario(Size, seed: 7);
         var b = new DemoScenario(Size, seed: 7);
         Assert.Equal(a.Classes, b.Classes);
-        Assert.Equal(a.HotFrames, b.HotFrames);
+        Assert.Equal(a.WorkingSet, b.WorkingSet);
         Assert.Equal(a.WrittenAfterReport, b.WrittenAfterReport);
     }
 
     [Fact]
-    public void Map_covers_every_frame_and_the_hot_set_is_every_hot_frame_in_shuffled_order()
+    public void Map_covers_every_frame_and_the_working_set_is_hot_and_kernel_frames_in_shuffled_order()
     {
         var scenario = new DemoScenario(Size, seed: 3);
         Assert.Equal(scenario.Frames, scenario.Map.TotalFrames);
         var hot = Enumerable.Range(0, (int)scenario.Frames).Select(i => (ulong)i).Where(g => scenario.Classes[g] == PageClass.Hot).ToArray();
-        Assert.Equal(hot, scenario.HotFrames.Order().ToArray());
-        Assert.NotEqual(hot, scenario.HotFrames);
+        Assert.Equal(hot, scenario.WorkingSet.Where(g => scenario.Classes[g] == PageClass.Hot).Order().ToArray());
+        Assert.Contains(scenario.WorkingSet, g => scenario.Classes[g] == PageClass.Kernel);
+        Assert.All(scenario.WorkingSet, g => Assert.True(scenario.Classes[g] is PageClass.Hot or PageClass.Kernel));
+        Assert.NotEqual(scenario.WorkingSet.Order().ToArray(), scenario.WorkingSet);
     }
 
     [Fact]

@@ -11,10 +11,12 @@ public class MigrationDemoTests
 {
     private const ulong Size = 32UL << 20;
 
-    [RootFact]
-    public void Enlightened_migration_verifies_every_page_and_skips_only_clean_free_frames()
+    [RootTheory]
+    [InlineData(DemoPolicy.Enlightened)]
+    [InlineData(DemoPolicy.EnlightenedWithoutPrepaging)]
+    public void Enlightened_migration_verifies_every_page_and_skips_only_clean_free_frames(DemoPolicy policy)
     {
-        var run = DemoOrchestrator.ForThisProcess().Run(DemoPolicy.Enlightened, Size, "10gbit", seed: 1, cutAfter: null);
+        var run = DemoOrchestrator.ForThisProcess().Run(policy, Size, "10gbit", seed: 1, cutAfter: null);
         AssertVerified(run);
         var scenario = new DemoScenario(Size, 1);
         var free = scenario.Classes.LongCount(c => c == Protocol.V1.PageClass.Free);
