@@ -20,12 +20,11 @@ public class DemoScenarioTests
     [Fact]
     public void Map_covers_every_frame_and_the_working_set_is_hot_and_kernel_frames_in_shuffled_order()
     {
-        var scenario = new DemoScenario(Size, seed: 3);
+        var scenario = new DemoScenario(256UL << 20, seed: 3);
         Assert.Equal(scenario.Frames, scenario.Map.TotalFrames);
-        var hot = Enumerable.Range(0, (int)scenario.Frames).Select(i => (ulong)i).Where(g => scenario.Classes[g] == PageClass.Hot).ToArray();
-        Assert.Equal(hot, scenario.WorkingSet.Where(g => scenario.Classes[g] == PageClass.Hot).Order().ToArray());
-        Assert.Contains(scenario.WorkingSet, g => scenario.Classes[g] == PageClass.Kernel);
-        Assert.All(scenario.WorkingSet, g => Assert.True(scenario.Classes[g] is PageClass.Hot or PageClass.Kernel));
+        var expected = Enumerable.Range(0, (int)scenario.Frames).Select(i => (ulong)i)
+            .Where(g => scenario.Classes[g] == PageClass.Hot || (scenario.Classes[g] == PageClass.Kernel && g % 2 == 0)).ToArray();
+        Assert.Equal(expected, scenario.WorkingSet.Order().ToArray());
         Assert.NotEqual(scenario.WorkingSet.Order().ToArray(), scenario.WorkingSet);
     }
 
