@@ -57,12 +57,12 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         _sink = sink;
         _options = options ?? new PostCopyClientOptions();
         _cuts = [.. _options.Cuts.OrderBy(c => c.AfterPages)];
-        Received = new ConcurrentFrameBitmap(layout.TotalFrames);
+        Received = new AtomicBitmap(layout.TotalFrames);
         ExpectedFrames = (long)(layout.MemoryBytes / layout.PageSize);
     }
 
     /// <summary>Frames installed (or being installed) at the destination.</summary>
-    public ConcurrentFrameBitmap Received { get; }
+    public AtomicBitmap Received { get; }
 
     /// <summary>Backed frames: the transfer is complete when Received holds all of them.</summary>
     public long ExpectedFrames { get; }
