@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using GuestAssist.Host.Layout;
+using GuestAssist.Linux.Errors;
+using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Userfaultfd;
 using GuestAssist.Linux.Threading;
 using Microsoft.Extensions.Logging;
@@ -23,10 +25,14 @@ namespace GuestAssist.Host.Destination;
 /// drains events itself and retries; other threads wait for it to do so.
 /// </para>
 /// <para>
-/// Installs and event reading are ordered by a reader/writer lock: each copy checks "not removed" and
-/// runs under the read side, the server reads events and marks removals under the write side. A copy
-/// issued while a REMOVE is queued gets EAGAIN from the kernel; a copy after the REMOVE was read sees the
-/// frame marked removed. So a removed range is never refilled with old contents after the VMM zapped it.
+/// Installs never hold up event reading (a fault must not wait behind a 64-page background copy). The kernel keeps
+/// copies off a range while its REMOVE is queued (EAGAIN) and, from 6.8, finishes in-flight copies before queueing
+/// one; what is left is a copy that checked "not removed" before the server read a REMOVE and reached the kernel
+/// after the VMM zapped the range. Each read of events is bracketed by a generation counter (odd while reading and
+/// marking); a copy that saw the counter move rechecks its frames and writes zeros over any that were removed
+/// meanwhile (process_vm_writev into the VM process), so a removed range never keeps old contents. That window is
+/// microseconds after the VMM's madvise returned; a guest reuses ballooned memory only after another round trip
+/// through the VMM.
 /// </para>
 /// </summary>
 public sealed class FaultServer : IDisposable
@@ -43,7 +49,7 @@ public sealed class FaultServer : IDisposable
     private readonly AtomicBitmap _skipped;
     private readonly Dictionary<ulong, long> _pendingSince = [];
     private readonly Lock _pendingLock = new();
-    private readonly ReaderWriterLockSlim _removeLock = new(LockRecursionPolicy.NoRecursion);
+    private readonly ProcessMemory _target;
     private readonly Queue<UffdEvent> _faults = new();
     private readonly UffdEvent[] _events = new UffdEvent[EventBatch];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,12 +69,15 @@ public sealed class FaultServer : IDisposable
     private long _alreadyPresent;
     private long _retries;
     private long _unknownFaults;
+    private long _eventReads;
+    private long _racedRemovalRepairs;
 
     /// <param name="uffd">The uffd the VM memory is registered with (MISSING mode); the server owns it from now on.</param>
     /// <param name="layout">The VM's layout, with host addresses of every region.</param>
     /// <param name="requester">Where non-local faults are sent; may be attached later with <see cref="AttachRequester"/>.</param>
     /// <param name="logger">Optional diagnostics.</param>
-    public FaultServer(Userfaultfd uffd, GuestMemoryLayout layout, IPageRequester? requester = null, ILogger? logger = null)
+    /// <param name="targetProcessId">The process whose memory the uffd covers (the VMM); 0 for this process.</param>
+    public FaultServer(Userfaultfd uffd, GuestMemoryLayout layout, IPageRequester? requester = null, ILogger? logger = null, int targetProcessId = 0)
     {
         ArgumentNullException.ThrowIfNull(uffd);
         ArgumentNullException.ThrowIfNull(layout);
@@ -85,6 +94,7 @@ public sealed class FaultServer : IDisposable
         _requested = new AtomicBitmap(layout.TotalFrames);
         _removed = new AtomicBitmap(layout.TotalFrames);
         _skipped = new AtomicBitmap(layout.TotalFrames);
+        _target = new ProcessMemory(targetProcessId == 0 ? Environment.ProcessId : targetProcessId);
     }
 
     public GuestMemoryLayout Layout => _layout;
@@ -113,7 +123,11 @@ public sealed class FaultServer : IDisposable
         Interlocked.Read(ref _pagesZeroed),
         Interlocked.Read(ref _alreadyPresent),
         Interlocked.Read(ref _retries),
-        Interlocked.Read(ref _unknownFaults));
+        Interlocked.Read(ref _unknownFaults),
+        Interlocked.Read(ref _racedRemovalRepairs));
+
+    /// <summary>Test seam: runs between a copy's "not removed" check and its ioctl (to force the race with a REMOVE).</summary>
+    internal Action<ulong>? BeforeCopy { get; set; }
 
     public void AttachRequester(IPageRequester requester)
     {
@@ -188,7 +202,6 @@ public sealed class FaultServer : IDisposable
     {
         Stop();
         _uffd.Dispose();
-        _removeLock.Dispose();
     }
 
     /// <summary>Installs runs of frames; source 0 means zero pages.</summary>
@@ -292,27 +305,62 @@ public sealed class FaultServer : IDisposable
         return (installed, already);
     }
 
-    /// <summary>One COPY/ZEROPAGE of claimed frames, unless one of them was removed (checked under the remove lock).</summary>
+    /// <summary>
+    /// One COPY/ZEROPAGE of claimed frames unless one of them was removed; when events were read meanwhile, zeroes any
+    /// frame of the run that a REMOVE read during the copy covered (see the class remarks).
+    /// </summary>
     private CopyResult CopyUnlessRemoved(ulong firstGfn, ulong frames, ulong destination, ulong source, out bool removed)
     {
-        _removeLock.EnterReadLock();
-        try
+        var generation = Volatile.Read(ref _eventReads);
+        for (var gfn = firstGfn; gfn < firstGfn + frames; gfn++)
         {
-            for (var gfn = firstGfn; gfn < firstGfn + frames; gfn++)
+            if (_removed.IsSet(gfn))
             {
-                if (_removed.IsSet(gfn))
+                removed = true;
+                return default;
+            }
+        }
+        removed = false;
+        BeforeCopy?.Invoke(firstGfn);
+        var length = frames * _pageSize;
+        var result = source == 0 ? _uffd.ZeroPage(destination, length) : _uffd.Copy(destination, source, length);
+        if ((generation & 1) != 0 || Volatile.Read(ref _eventReads) != generation)
+        {
+            var landed = result.Outcome == CopyOutcome.Copied ? frames : Math.Min(frames, result.Bytes / _pageSize);
+            ZeroRacedRemovals(firstGfn, landed, destination);
+        }
+        return result;
+    }
+
+    /// <summary>Writes zeros over frames in [firstGfn, firstGfn+count) that a REMOVE marked after their copy was checked.</summary>
+    private void ZeroRacedRemovals(ulong firstGfn, ulong count, ulong destination)
+    {
+        var spin = new SpinWait();
+        while ((Volatile.Read(ref _eventReads) & 1) != 0 && !_exited)
+        {
+            spin.SpinOnce();
+        }
+        byte[]? zeros = null;
+        for (var f = 0UL; f < count; f++)
+        {
+            if (!_removed.IsSet(firstGfn + f))
+            {
+                continue;
+            }
+            try
+            {
+                if (!_target.TryWrite(destination + (f * _pageSize), zeros ??= new byte[_pageSize]))
                 {
-                    removed = true;
-                    return default;
+                    MarkGone();
+                    return;
                 }
             }
-            removed = false;
-            var length = frames * _pageSize;
-            return source == 0 ? _uffd.ZeroPage(destination, length) : _uffd.Copy(destination, source, length);
-        }
-        finally
-        {
-            _removeLock.ExitReadLock();
+            catch (LinuxException e) when (e.Errno == Errno.EFAULT)
+            {
+                MarkGone();
+                return;
+            }
+            Interlocked.Increment(ref _racedRemovalRepairs);
         }
     }
 
@@ -391,7 +439,7 @@ public sealed class FaultServer : IDisposable
 
     private bool DrainOnce()
     {
-        _removeLock.EnterWriteLock();
+        Interlocked.Increment(ref _eventReads);
         try
         {
             var read = _uffd.ReadEvents(_events);
@@ -427,7 +475,7 @@ public sealed class FaultServer : IDisposable
         }
         finally
         {
-            _removeLock.ExitWriteLock();
+            Interlocked.Increment(ref _eventReads);
         }
     }
 

@@ -10,4 +10,5 @@ public sealed record FaultServerStatistics(
     long PagesZeroed,
     long AlreadyPresent,
     long Retries,
-    long UnknownFaults);
+    long UnknownFaults,
+    long RacedRemovalRepairs);

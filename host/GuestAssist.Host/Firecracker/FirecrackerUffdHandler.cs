@@ -61,7 +61,7 @@ public sealed class FirecrackerUffdHandler : IDisposable
         }
         _logger.LogInformation("VMM pid {Pid} connected: {Regions} regions, {Bytes} bytes", peer.ProcessId, handshake.Layout.Regions.Count, handshake.Layout.MemoryBytes);
 
-        using var server = new FaultServer(handshake.Uffd, handshake.Layout, logger: _logger);
+        using var server = new FaultServer(handshake.Uffd, handshake.Layout, logger: _logger, targetProcessId: peer.ProcessId);
         IDisposable source;
         try
         {

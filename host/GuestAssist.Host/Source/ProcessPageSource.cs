@@ -8,13 +8,13 @@ namespace GuestAssist.Host.Source;
 public sealed class ProcessPageSource : IPageSource
 {
     private readonly GuestMemoryLayout _layout;
-    private readonly ProcessMemoryReader _reader;
+    private readonly ProcessMemory _reader;
 
     public ProcessPageSource(int pid, GuestMemoryLayout layout)
     {
         ArgumentNullException.ThrowIfNull(layout);
         _layout = layout;
-        _reader = new ProcessMemoryReader(pid);
+        _reader = new ProcessMemory(pid);
     }
 
     public uint PageSize => _layout.PageSize;

@@ -131,6 +131,40 @@ public class FaultServerTests
     }
 
     [UffdFact]
+    public void A_copy_that_races_a_remove_leaves_the_removed_frames_zero()
+    {
+        using var vm = new TestVm();
+        using var file = MappedMemory.MapFile(vm.File, vm.FileBytes);
+        var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
+        server.Start();
+        using var atCopy = new ManualResetEventSlim();
+        using var proceed = new ManualResetEventSlim();
+        server.BeforeCopy = _ =>
+        {
+            atCopy.Set();
+            proceed.Wait();
+        };
+        var install = Task.Factory.StartNew(() => server.Install(0, file.AsSpan(0, (int)(16 * Page))), TaskCreationOptions.LongRunning);
+        Assert.True(atCopy.Wait(10_000));
+
+        // The copy has checked "not removed" and not reached the kernel yet when the VMM drops frames 4..8: the server
+        // reads the REMOVE without waiting for the copy, madvise returns, and the copy then lands on the zapped range.
+        MappedMemory.Advise(vm.Region0.Address + (nint)(4 * Page), 4 * Page, MemoryAdvice.DontNeed);
+        proceed.Set();
+        Assert.True(install.Wait(10_000));
+        server.BeforeCopy = null;
+
+        Assert.Equal(16UL, install.Result.Installed);
+        for (var gfn = 0UL; gfn < 16; gfn++)
+        {
+            var page = vm.Touch(gfn);
+            Assert.True(gfn is >= 4 and < 8 ? page.All(b => b == 0) : page.SequenceEqual(TestVm.Expected(gfn)), $"frame {gfn}");
+        }
+        Assert.Equal(4, server.Statistics.RacedRemovalRepairs);
+        server.Dispose();
+    }
+
+    [UffdFact]
     public void An_install_blocked_by_a_pending_remove_retries_until_the_server_reads_it()
     {
         using var vm = new TestVm();
