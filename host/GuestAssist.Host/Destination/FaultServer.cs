@@ -360,6 +360,12 @@ public sealed class FaultServer : IDisposable
                 MarkGone();
                 return;
             }
+            catch (LinuxException e)
+            {
+                // E.g. EPERM without ptrace access to the VMM: the frame keeps old contents the guest no longer owns.
+                _logger.LogError("could not zero GFN 0x{Gfn:x} after a copy raced its REMOVE: {Error}", firstGfn + f, e.Message);
+                continue;
+            }
             Interlocked.Increment(ref _racedRemovalRepairs);
         }
     }
