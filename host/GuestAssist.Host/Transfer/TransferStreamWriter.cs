@@ -1,9 +1,16 @@
 namespace GuestAssist.Host.Transfer;
 
-/// <summary>Writes page-transfer frames to a connected stream; safe to call from several threads.</summary>
+/// <summary>
+/// Writes page-transfer frames to a connected stream; safe to call from several threads. A frame up to
+/// <see cref="CoalesceBytes"/> goes out in one write, so the reader wakes once for header and pages.
+/// </summary>
 public sealed class TransferStreamWriter
 {
+    /// <summary>Largest frame (header + pages) copied into one buffer and written with one call.</summary>
+    public const int CoalesceBytes = 64 * 1024;
+
     private readonly Stream _stream;
+    private byte[]? _frame;
     private readonly uint _pageSize;
     private readonly Lock _gate = new();
     private readonly byte[] _header = new byte[TransferFrameHeader.Size];
@@ -35,7 +42,16 @@ public sealed class TransferStreamWriter
         }
         lock (_gate)
         {
-            TransferFrameHeader.Pages(firstGfn, count).Write(_header);
+            var header = TransferFrameHeader.Pages(firstGfn, count);
+            if (TransferFrameHeader.Size + data.Length <= CoalesceBytes)
+            {
+                _frame ??= new byte[CoalesceBytes];
+                header.Write(_frame);
+                data.CopyTo(_frame.AsSpan(TransferFrameHeader.Size));
+                _stream.Write(_frame, 0, TransferFrameHeader.Size + data.Length);
+                return;
+            }
+            header.Write(_header);
             _stream.Write(_header);
             _stream.Write(data);
         }

@@ -46,6 +46,40 @@ public class TransferStreamTests
     }
 
     [Fact]
+    public void A_small_frame_is_one_write_and_one_read_and_large_frames_survive_any_chunking()
+    {
+        var stream = new CountingStream(maxReadBytes: int.MaxValue);
+        var writer = new TransferStreamWriter(stream, 4096);
+        writer.WritePages(3, 1, Enumerable.Repeat((byte)7, 4096).ToArray());
+        Assert.Equal(1, stream.Writes);
+        stream.Position = 0;
+        var reader = new TransferStreamReader(stream, 4096, 1000);
+        var payload = new byte[reader.MaxPayloadBytes];
+        Assert.True(reader.TryReadFrame(out var header, payload));
+        Assert.Equal(TransferFrameHeader.Pages(3, 1), header);
+        Assert.Equal(1, stream.Reads);
+
+        var trickle = new CountingStream(maxReadBytes: 3);
+        var trickleWriter = new TransferStreamWriter(trickle, 4096);
+        var big = new byte[100 * 4096];
+        new Random(5).NextBytes(big);
+        trickleWriter.WritePages(10, 100, big);
+        trickleWriter.WriteZeroRun(200, 4, ZeroRunReason.Skipped);
+        trickleWriter.WritePages(300, 2, big.AsSpan(0, 2 * 4096));
+        trickle.Position = 0;
+        var trickleReader = new TransferStreamReader(trickle, 4096, 1000);
+        Assert.True(trickleReader.TryReadFrame(out header, payload));
+        Assert.Equal(TransferFrameHeader.Pages(10, 100), header);
+        Assert.True(payload.AsSpan(0, big.Length).SequenceEqual(big));
+        Assert.True(trickleReader.TryReadFrame(out header, payload));
+        Assert.Equal(TransferFrameHeader.ZeroRun(200, 4, ZeroRunReason.Skipped), header);
+        Assert.True(trickleReader.TryReadFrame(out header, payload));
+        Assert.Equal(TransferFrameHeader.Pages(300, 2), header);
+        Assert.True(payload.AsSpan(0, 2 * 4096).SequenceEqual(big.AsSpan(0, 2 * 4096)));
+        Assert.False(trickleReader.TryReadFrame(out _, payload));
+    }
+
+    [Fact]
     public void Writer_checks_its_arguments()
     {
         var writer = new TransferStreamWriter(new MemoryStream(), 4096);
@@ -66,4 +100,28 @@ public class TransferStreamTests
     [InlineData("127.0.0.1:99999")]
     [InlineData("127.0.0.1:x")]
     public void Bad_addresses_are_format_errors(string address) => Assert.Throws<FormatException>(() => TransferEndPoint.Parse(address));
+
+    /// <summary>A memory stream that counts calls and hands out at most <c>maxReadBytes</c> per read, as a socket may.</summary>
+    private sealed class CountingStream(int maxReadBytes) : MemoryStream
+    {
+        public int Reads { get; private set; }
+
+        public int Writes { get; private set; }
+
+        public override int Read(Span<byte> buffer)
+        {
+            Reads++;
+            return base.Read(buffer[..Math.Min(buffer.Length, maxReadBytes)]);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Writes++;
+            base.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    }
 }
