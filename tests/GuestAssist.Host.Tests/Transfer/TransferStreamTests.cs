@@ -110,18 +110,24 @@ public class TransferStreamTests
 
         public override int Read(Span<byte> buffer)
         {
-            Reads++;
-            return base.Read(buffer[..Math.Min(buffer.Length, maxReadBytes)]);
+            var array = new byte[Math.Min(buffer.Length, maxReadBytes)];
+            var n = Read(array, 0, array.Length);
+            array.AsSpan(0, n).CopyTo(buffer);
+            return n;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Reads++;
+            return base.Read(buffer, offset, Math.Min(count, maxReadBytes));
+        }
 
-        public override void Write(ReadOnlySpan<byte> buffer)
+        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+        public override void Write(byte[] buffer, int offset, int count)
         {
             Writes++;
-            base.Write(buffer);
+            base.Write(buffer, offset, count);
         }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
     }
 }
