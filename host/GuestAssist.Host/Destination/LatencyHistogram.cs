@@ -37,6 +37,28 @@ public sealed class LatencyHistogram
         }
     }
 
+    /// <summary>Adds every sample of <paramref name="other"/> (e.g. to pool several runs).</summary>
+    public void Add(LatencyHistogram other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            Interlocked.Add(ref _buckets[i], Volatile.Read(ref other._buckets[i]));
+        }
+        Interlocked.Add(ref _count, other.Count);
+        var theirs = Volatile.Read(ref other._max);
+        var max = Volatile.Read(ref _max);
+        while (theirs > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _max, theirs, max);
+            if (seen == max)
+            {
+                break;
+            }
+            max = seen;
+        }
+    }
+
     /// <summary>The value at or below which <paramref name="fraction"/> of the samples lie (bucket upper bound, capped at the maximum).</summary>
     public TimeSpan Percentile(double fraction)
     {

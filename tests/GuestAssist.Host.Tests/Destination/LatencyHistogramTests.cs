@@ -20,6 +20,24 @@ public class LatencyHistogramTests
     }
 
     [Fact]
+    public void Pooling_two_histograms_equals_recording_into_one()
+    {
+        var first = new LatencyHistogram();
+        var second = new LatencyHistogram();
+        var both = new LatencyHistogram();
+        for (var i = 1; i <= 500; i++)
+        {
+            first.RecordNanoseconds(i * 1000L);
+            both.RecordNanoseconds(i * 1000L);
+            second.RecordNanoseconds(i * 7000L);
+            both.RecordNanoseconds(i * 7000L);
+        }
+        first.Add(second);
+        Assert.Equal(both.Summarize(), first.Summarize());
+        Assert.Equal(3_500, first.Summarize().Max.TotalMicroseconds);
+    }
+
+    [Fact]
     public void Bucket_bounds_contain_their_values()
     {
         foreach (var value in new ulong[] { 0, 1, 7, 8, 15, 16, 17, 1000, 123_456_789, ulong.MaxValue >> 1 })
