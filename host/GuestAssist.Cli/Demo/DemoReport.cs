@@ -19,6 +19,7 @@ public static class DemoReport
             var s = run.Source;
             var d = run.Destination;
             output.WriteLine($"policy {DemoOrchestrator.Name(run.Policy)}: {s.Text("schedule")}");
+            output.WriteLine($"  dirty log: {s.Text("dirty_log")}");
             output.WriteLine("  bytes sent per class: " + string.Join(", ", Classes.Select(c => $"{c.Name} {MiB(s.Long($"class{(int)c.Class}_bytes"))}")));
             output.WriteLine($"  urgent {MiB(s.Long("urgent_bytes"))}, background {MiB(s.Long("background_bytes"))}, zero pages {s.Long("zero_pages")}, skipped frames {s.Long("skipped_frames")} (zero-filled locally)");
             output.WriteLine($"  demand faults {d.Long("faults")}, urgent requests {d.Long("urgent_requests")}, blocktime p50 {d.Double("blocktime_p50_us"):0} µs, p99 {d.Double("blocktime_p99_us"):0} µs");

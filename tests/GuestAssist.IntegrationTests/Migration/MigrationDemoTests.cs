@@ -23,6 +23,9 @@ public class MigrationDemoTests
         var dirtiedFree = scenario.WrittenAfterReport.LongCount(g => scenario.Classes[g] == Protocol.V1.PageClass.Free);
         Assert.Equal(free - dirtiedFree, run.Source.Long("skipped_frames"));
         Assert.Contains("skipping enabled", run.Source.Text("schedule"), StringComparison.Ordinal);
+        // The source learnt which frames its workload wrote only from the uffd write tracker.
+        Assert.StartsWith("uffd write-protect (WP_ASYNC) + PAGEMAP_SCAN", run.Source.Text("dirty_log"), StringComparison.Ordinal);
+        Assert.Equal(scenario.WrittenAfterReport.Length, run.Source.Long("dirty_frames"));
     }
 
     [RootFact]
