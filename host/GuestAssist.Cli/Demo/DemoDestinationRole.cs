@@ -11,7 +11,7 @@ namespace GuestAssist.Cli.Demo;
 
 /// <summary>
 /// The destination process: VM memory is anonymous and uffd-registered; a fault server asks the post-copy client for
-/// missing pages while the background stream fills the rest. The workload touches its working set (hot and kernel frames) first, then a sample of
+/// missing pages while the background stream fills the rest. The workload touches its working set first (see DemoWorkload), then a sample of
 /// other pages (demand faults); at the end every page is compared with the source's memfd. Prints one RESULT line.
 /// </summary>
 public static class DemoDestinationRole

@@ -28,10 +28,10 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         return new DemoOrchestrator(dotnet, [Path.Combine(AppContext.BaseDirectory, "guestassist.dll")]);
     }
 
-    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter)
+    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter, DemoWorkload workload = DemoWorkload.Scattered)
     {
         var socket = Path.Combine(Path.GetTempPath(), $"guestassist-demo-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
-        var common = new[] { "migrate-demo", "--size", size.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture) };
+        var common = new[] { "migrate-demo", "--size", size.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture), "--workload", Name(workload) };
         using var source = Start([.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket]);
         try
         {
@@ -75,6 +75,10 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         "enlightened-no-prepaging" => DemoPolicy.EnlightenedWithoutPrepaging,
         _ => DemoPolicy.AddressOrder,
     };
+
+    public static string Name(DemoWorkload workload) => workload == DemoWorkload.SequentialRuns ? "sequential-runs" : "scattered";
+
+    public static DemoWorkload ParseWorkload(string text) => text == "sequential-runs" ? DemoWorkload.SequentialRuns : DemoWorkload.Scattered;
 
     private Process Start(IEnumerable<string> arguments)
     {

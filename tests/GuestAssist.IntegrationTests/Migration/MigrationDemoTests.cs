@@ -29,6 +29,13 @@ public class MigrationDemoTests
     }
 
     [RootFact]
+    public void A_workload_walking_runs_of_neighbouring_frames_migrates_with_every_page_verified()
+    {
+        var run = DemoOrchestrator.ForThisProcess().Run(DemoPolicy.Enlightened, Size, "10gbit", seed: 4, cutAfter: null, DemoWorkload.SequentialRuns);
+        AssertVerified(run);
+    }
+
+    [RootFact]
     public void Address_order_migration_verifies_every_page_and_skips_nothing()
     {
         var run = DemoOrchestrator.ForThisProcess().Run(DemoPolicy.AddressOrder, Size, "unlimited", seed: 2, cutAfter: null);
