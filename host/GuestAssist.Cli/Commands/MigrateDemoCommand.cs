@@ -21,6 +21,14 @@ public static class MigrateDemoCommand
         var cutAfter = new Option<long?>("--cut-after") { Description = "cut the background and the urgent connection after N pages (recovery drill)" };
         var workload = new Option<string>("--workload") { Description = "what the guest touches right after switchover: scattered (hot and kernel frames one by one, shuffled) or sequential-runs (runs of 16-256 neighbouring frames in address order, runs shuffled)", DefaultValueFactory = _ => "scattered" };
         workload.AcceptOnlyFromAmong("scattered", "sequential-runs");
+        var maxPivots = new Option<int?>("--max-pivots") { Description = "pre-paging pivots of the enlightened policy (default: the planner's TransferPlannerOptions.MaxPivots), to measure the setting" };
+        maxPivots.Validators.Add(r =>
+        {
+            if (r.GetValue(maxPivots) is < 0 or > 64)
+            {
+                r.AddError("--max-pivots must be 0..64");
+            }
+        });
         var seed = new Option<int>("--seed") { Description = "scenario seed", DefaultValueFactory = _ => 42 };
         var role = new Option<string?>("--role") { Hidden = true };
         var listen = new Option<string?>("--listen") { Hidden = true };
@@ -28,7 +36,7 @@ public static class MigrateDemoCommand
         var sourcePid = new Option<int>("--source-pid") { Hidden = true };
         var sourceFd = new Option<int>("--source-fd") { Hidden = true };
         var command = new Command("migrate-demo", "post-copy migration of a demo VM between two processes, every page checksum-verified");
-        foreach (var option in new Option[] { size, link, policy, workload, cutAfter, seed, role, listen, connect, sourcePid, sourceFd })
+        foreach (var option in new Option[] { size, link, policy, workload, maxPivots, cutAfter, seed, role, listen, connect, sourcePid, sourceFd })
         {
             command.Options.Add(option);
         }
@@ -42,7 +50,7 @@ public static class MigrateDemoCommand
                 switch (parse.GetValue(role))
                 {
                     case "source":
-                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed), kind), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(listen)!, rate, Console.In, Console.Out);
+                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed), kind), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(maxPivots), parse.GetValue(listen)!, rate, Console.In, Console.Out);
                     case "destination":
                         var n = parse.GetValue(cutAfter);
                         ConnectionCut[] cuts = n is { } after ? [new(ChannelKind.Background, after), new(ChannelKind.Urgent, after)] : [];
@@ -61,7 +69,7 @@ public static class MigrateDemoCommand
                 };
                 Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}, workload {DemoOrchestrator.Name(kind)}");
                 var orchestrator = DemoOrchestrator.ForThisProcess();
-                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter), kind)).ToList();
+                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter), kind, parse.GetValue(maxPivots))).ToList();
                 DemoReport.Print(runs, Console.Out);
                 return runs.All(r => r.Verified) ? 0 : 1;
             }

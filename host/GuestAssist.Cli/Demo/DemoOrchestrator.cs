@@ -28,11 +28,16 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         return new DemoOrchestrator(dotnet, [Path.Combine(AppContext.BaseDirectory, "guestassist.dll")]);
     }
 
-    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter, DemoWorkload workload = DemoWorkload.Scattered)
+    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter, DemoWorkload workload = DemoWorkload.Scattered, int? maxPivots = null)
     {
         var socket = Path.Combine(Path.GetTempPath(), $"guestassist-demo-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         var common = new[] { "migrate-demo", "--size", size.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture), "--workload", Name(workload) };
-        using var source = Start([.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket]);
+        List<string> sourceArgs = [.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket];
+        if (maxPivots is { } pivots)
+        {
+            sourceArgs.AddRange(["--max-pivots", pivots.ToString(CultureInfo.InvariantCulture)]);
+        }
+        using var source = Start(sourceArgs);
         try
         {
             var ready = source.StandardOutput.ReadLine();

@@ -36,6 +36,7 @@ public static class DemoReport
         (string Label, Func<DemoRun, string> Value)[] rows =
         [
             ("bytes sent (MiB)", r => (Mib(r.Source.Long("urgent_bytes") + r.Source.Long("background_bytes"))).ToString("0.0", CultureInfo.InvariantCulture)),
+            ("pre-paging pivots", r => r.Source.Long("max_pivots").ToString(CultureInfo.InvariantCulture)),
             ("free frames skipped", r => r.Source.Long("skipped_frames").ToString(CultureInfo.InvariantCulture)),
             ("demand faults", r => r.Destination.Long("faults").ToString(CultureInfo.InvariantCulture)),
             ("blocktime p50 (µs)", r => r.Destination.Double("blocktime_p50_us").ToString("0", CultureInfo.InvariantCulture)),

@@ -12,7 +12,7 @@ namespace GuestAssist.Cli.Demo;
 /// </summary>
 public static class DemoSourceRole
 {
-    public static int Run(DemoScenario scenario, DemoPolicy policy, string listen, LinkRate link, TextReader input, TextWriter output)
+    public static int Run(DemoScenario scenario, DemoPolicy policy, int? maxPivots, string listen, LinkRate link, TextReader input, TextWriter output)
     {
         using var vm = new DemoSourceVm(scenario);
 
@@ -23,8 +23,13 @@ public static class DemoSourceRole
         vm.RunUntilSwitchover();
         dirtyLog.Seal(); // switchover: the VM is stopped here
 
+        var pivots = policy switch
+        {
+            DemoPolicy.Enlightened => maxPivots ?? TransferPlannerOptions.Default.MaxPivots,
+            _ => 0,
+        };
         Func<ulong[]?, ITransferSchedule> factory = policy != DemoPolicy.AddressOrder
-            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog.Log, new TransferPlannerOptions { MaxPivots = policy == DemoPolicy.EnlightenedWithoutPrepaging ? 0 : TransferPlannerOptions.Default.MaxPivots })).Factory()
+            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog.Log, new TransferPlannerOptions { MaxPivots = pivots })).Factory()
             : received => new AddressOrderSchedule(scenario.Layout, received);
         using var source = new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", scenario.Layout);
         using var server = new PageServer(source, scenario.Layout, factory, new PageServerOptions
@@ -54,6 +59,7 @@ public static class DemoSourceRole
             result.Set($"class{c}_bytes", stats.BytesByPageClass[c]);
         }
         result["schedule"] = server.ScheduleDescription ?? "";
+        result.Set("max_pivots", pivots);
         result.Set("dirty_frames", dirtyLog.FramesWritten);
         result["dirty_log"] = dirtyLog.Describe();
         output.WriteLine(result.ToString());
