@@ -28,12 +28,16 @@ public sealed class DemoDirtyLog : IDisposable
     /// <summary>Starts tracking every frame of <paramref name="layout"/> now (call before the map is requested).</summary>
     public static DemoDirtyLog Start(GuestMemoryLayout layout)
     {
+        UffdWriteTracker? tracker = null;
         try
         {
-            return new DemoDirtyLog(UffdWriteTracker.ForCurrentProcess(layout), "");
+            tracker = UffdWriteTracker.ForCurrentProcess(layout);
+            tracker.Collect(); // nothing written yet: proves PAGEMAP_SCAN works here before the plan rests on it
+            return new DemoDirtyLog(tracker, "");
         }
-        catch (LinuxException e)
+        catch (Exception e) when (e is LinuxException or IOException or UnauthorizedAccessException)
         {
+            tracker?.Dispose();
             return new DemoDirtyLog(null, e.Message);
         }
     }
