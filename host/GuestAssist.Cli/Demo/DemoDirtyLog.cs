@@ -7,6 +7,9 @@ namespace GuestAssist.Cli.Demo;
 /// <summary>
 /// The dirty log the demo source plans with: the real write tracker (uffd WP_ASYNC + PAGEMAP_SCAN) over the mapping the
 /// workload writes through, or, where the kernel refuses it, none at all, so the planner only reorders and skips nothing.
+/// WP_ASYNC accepts the shared memfd mapping (any memory type when WP is the only mode), but the log sees stores through
+/// that mapping only: write(2) to the memfd or a store through another mapping of it would go unseen, so a VMM must
+/// register the very mapping its vCPUs and devices write through.
 /// </summary>
 public sealed class DemoDirtyLog : IDisposable
 {
