@@ -52,7 +52,7 @@ public class DemoSourceVmTests
     }
 
     [UffdFact]
-    public void Shared_memfd_pages_are_tracked_whether_or_not_the_mapping_had_populated_them()
+    public void Shared_memfd_pages_written_through_the_tracked_mapping_are_seen_whether_or_not_it_had_populated_them()
     {
         const ulong page = 4096;
         using var file = MemoryFile.Create("guestassist-demo-test", 64 * page);
@@ -69,6 +69,10 @@ public class DemoSourceVmTests
         Assert.Equal([3UL, 40], Dirty(tracker));
 
         memory.AsSpan(50 * page, 1)[0] = 2;  // first read-faulted in, then written
+        using (var other = MappedMemory.MapFile(file, 64 * page, 0, MemoryProtection.ReadWrite, shared: true))
+        {
+            other.AsSpan(20 * page, 1)[0] = 2; // the limit: a store through a mapping the tracker did not register goes unseen
+        }
         tracker.Seal();
         Assert.Equal([3UL, 40, 50], Dirty(tracker));
     }
