@@ -16,8 +16,8 @@ public static class MigrateDemoCommand
     {
         var size = new Option<string>("--size") { Description = "guest memory size (e.g. 256MiB)", DefaultValueFactory = _ => "256MiB" };
         var link = new Option<string>("--link") { Description = "emulated link rate shared by both channels (100mbit, 1gbit, 10gbit, 500MB/s, unlimited)", DefaultValueFactory = _ => "1gbit" };
-        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, enlightened-no-prepaging, both (the first two side by side) or all", DefaultValueFactory = _ => "both" };
-        policy.AcceptOnlyFromAmong("address-order", "enlightened", "enlightened-no-prepaging", "both", "all");
+        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, enlightened-no-prepaging, enlightened-forward (experiment: forward pre-paging from the newest fault), both (the first two side by side) or all", DefaultValueFactory = _ => "both" };
+        policy.AcceptOnlyFromAmong("address-order", "enlightened", "enlightened-no-prepaging", "enlightened-forward", "both", "all");
         var cutAfter = new Option<long?>("--cut-after") { Description = "cut the background and the urgent connection after N pages (recovery drill)" };
         var workload = new Option<string>("--workload") { Description = "what the guest touches right after switchover: scattered (hot and kernel frames one by one, shuffled) or sequential-runs (runs of 16-256 neighbouring frames in address order, runs shuffled)", DefaultValueFactory = _ => "scattered" };
         workload.AcceptOnlyFromAmong("scattered", "sequential-runs");
@@ -64,7 +64,7 @@ public static class MigrateDemoCommand
                 var policies = parse.GetValue(policy) switch
                 {
                     "both" => new[] { DemoPolicy.AddressOrder, DemoPolicy.Enlightened },
-                    "all" => [DemoPolicy.AddressOrder, DemoPolicy.Enlightened, DemoPolicy.EnlightenedWithoutPrepaging],
+                    "all" => [DemoPolicy.AddressOrder, DemoPolicy.Enlightened, DemoPolicy.EnlightenedWithoutPrepaging, DemoPolicy.EnlightenedForwardPrepaging],
                     var one => [DemoOrchestrator.Parse(one!)],
                 };
                 Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}, workload {DemoOrchestrator.Name(kind)}");

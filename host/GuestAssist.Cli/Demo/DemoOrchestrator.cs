@@ -71,6 +71,7 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
     {
         DemoPolicy.Enlightened => "enlightened",
         DemoPolicy.EnlightenedWithoutPrepaging => "enlightened-no-prepaging",
+        DemoPolicy.EnlightenedForwardPrepaging => "enlightened-forward",
         _ => "address-order",
     };
 
@@ -78,6 +79,7 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
     {
         "enlightened" => DemoPolicy.Enlightened,
         "enlightened-no-prepaging" => DemoPolicy.EnlightenedWithoutPrepaging,
+        "enlightened-forward" => DemoPolicy.EnlightenedForwardPrepaging,
         _ => DemoPolicy.AddressOrder,
     };
 

@@ -12,6 +12,9 @@ namespace GuestAssist.Cli.Demo;
 /// </summary>
 public static class DemoSourceRole
 {
+    /// <summary>Frames the forward pre-paging experiment streams above a fault: the planner's pivot reach upward.</summary>
+    private static readonly int ForwardWindow = TransferPlannerOptions.Default.PivotRadius;
+
     public static int Run(DemoScenario scenario, DemoPolicy policy, int? maxPivots, string listen, LinkRate link, TextReader input, TextWriter output)
     {
         using var vm = new DemoSourceVm(scenario);
@@ -28,9 +31,12 @@ public static class DemoSourceRole
             DemoPolicy.Enlightened => maxPivots ?? TransferPlannerOptions.Default.MaxPivots,
             _ => 0,
         };
-        Func<ulong[]?, ITransferSchedule> factory = policy != DemoPolicy.AddressOrder
-            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog.Log, new TransferPlannerOptions { MaxPivots = pivots })).Factory()
-            : received => new AddressOrderSchedule(scenario.Layout, received);
+        Func<ulong[]?, ITransferSchedule> factory = policy switch
+        {
+            DemoPolicy.AddressOrder => received => new AddressOrderSchedule(scenario.Layout, received),
+            DemoPolicy.EnlightenedForwardPrepaging => new ForwardPrepagingSchedule(Planner(scenario, mapRequestedAt, dirtyLog, 0), ForwardWindow).Factory(),
+            _ => new PlannerSchedule(Planner(scenario, mapRequestedAt, dirtyLog, pivots)).Factory(),
+        };
         using var source = new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", scenario.Layout);
         using var server = new PageServer(source, scenario.Layout, factory, new PageServerOptions
         {
@@ -66,4 +72,7 @@ public static class DemoSourceRole
         output.Flush();
         return 0;
     }
+
+    private static TransferPlanner Planner(DemoScenario scenario, long mapRequestedAt, DemoDirtyLog dirtyLog, int pivots) =>
+        new(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog.Log, new TransferPlannerOptions { MaxPivots = pivots });
 }

@@ -14,6 +14,7 @@ public class MigrationDemoTests
     [RootTheory]
     [InlineData(DemoPolicy.Enlightened)]
     [InlineData(DemoPolicy.EnlightenedWithoutPrepaging)]
+    [InlineData(DemoPolicy.EnlightenedForwardPrepaging)]
     public void Enlightened_migration_verifies_every_page_and_skips_only_clean_free_frames(DemoPolicy policy)
     {
         var run = DemoOrchestrator.ForThisProcess().Run(policy, Size, "10gbit", seed: 1, cutAfter: null);
@@ -45,6 +46,7 @@ public class MigrationDemoTests
 
     [RootTheory]
     [InlineData(DemoPolicy.Enlightened, 3, 1500)]
+    [InlineData(DemoPolicy.EnlightenedForwardPrepaging, 5, 1500)]
     [InlineData(DemoPolicy.AddressOrder, 4, 5000)]
     public void Cut_connections_reconnect_and_resume_with_every_page_verified(DemoPolicy policy, int seed, long cutAfter)
     {
