@@ -16,9 +16,19 @@ public static class MigrateDemoCommand
     {
         var size = new Option<string>("--size") { Description = "guest memory size (e.g. 256MiB)", DefaultValueFactory = _ => "256MiB" };
         var link = new Option<string>("--link") { Description = "emulated link rate shared by both channels (100mbit, 1gbit, 10gbit, 500MB/s, unlimited)", DefaultValueFactory = _ => "1gbit" };
-        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, enlightened-no-prepaging, both (the first two side by side) or all", DefaultValueFactory = _ => "both" };
-        policy.AcceptOnlyFromAmong("address-order", "enlightened", "enlightened-no-prepaging", "both", "all");
+        var policy = new Option<string>("--policy") { Description = "address-order (QEMU post-copy), enlightened, enlightened-no-prepaging, enlightened-forward (experiment: forward pre-paging from the newest fault), both (the first two side by side) or all", DefaultValueFactory = _ => "both" };
+        policy.AcceptOnlyFromAmong("address-order", "enlightened", "enlightened-no-prepaging", "enlightened-forward", "both", "all");
         var cutAfter = new Option<long?>("--cut-after") { Description = "cut the background and the urgent connection after N pages (recovery drill)" };
+        var workload = new Option<string>("--workload") { Description = "what the guest touches right after switchover: scattered (hot and kernel frames one by one, shuffled) or sequential-runs (runs of 16-256 neighbouring frames in address order, runs shuffled)", DefaultValueFactory = _ => "scattered" };
+        workload.AcceptOnlyFromAmong("scattered", "sequential-runs");
+        var maxPivots = new Option<int?>("--max-pivots") { Description = "pre-paging pivots of the enlightened policy (default: the planner's TransferPlannerOptions.MaxPivots), to measure the setting" };
+        maxPivots.Validators.Add(r =>
+        {
+            if (r.GetValue(maxPivots) is < 0 or > 64)
+            {
+                r.AddError("--max-pivots must be 0..64");
+            }
+        });
         var seed = new Option<int>("--seed") { Description = "scenario seed", DefaultValueFactory = _ => 42 };
         var role = new Option<string?>("--role") { Hidden = true };
         var listen = new Option<string?>("--listen") { Hidden = true };
@@ -26,7 +36,7 @@ public static class MigrateDemoCommand
         var sourcePid = new Option<int>("--source-pid") { Hidden = true };
         var sourceFd = new Option<int>("--source-fd") { Hidden = true };
         var command = new Command("migrate-demo", "post-copy migration of a demo VM between two processes, every page checksum-verified");
-        foreach (var option in new Option[] { size, link, policy, cutAfter, seed, role, listen, connect, sourcePid, sourceFd })
+        foreach (var option in new Option[] { size, link, policy, workload, maxPivots, cutAfter, seed, role, listen, connect, sourcePid, sourceFd })
         {
             command.Options.Add(option);
         }
@@ -36,29 +46,30 @@ public static class MigrateDemoCommand
             {
                 var scenarioSize = ByteSize.Parse(parse.GetValue(size)!);
                 var rate = LinkRate.Parse(parse.GetValue(link)!);
+                var kind = DemoOrchestrator.ParseWorkload(parse.GetValue(workload)!);
                 switch (parse.GetValue(role))
                 {
                     case "source":
-                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(listen)!, rate, Console.In, Console.Out);
+                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed), kind), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(maxPivots), parse.GetValue(listen)!, rate, Console.In, Console.Out);
                     case "destination":
                         var n = parse.GetValue(cutAfter);
                         ConnectionCut[] cuts = n is { } after ? [new(ChannelKind.Background, after), new(ChannelKind.Urgent, after)] : [];
-                        return DemoDestinationRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed)), parse.GetValue(connect)!, parse.GetValue(sourcePid), parse.GetValue(sourceFd), cuts, Console.Out);
+                        return DemoDestinationRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed), kind), parse.GetValue(connect)!, parse.GetValue(sourcePid), parse.GetValue(sourceFd), cuts, Console.Out);
                     case null:
                         break;
                     default:
                         throw new ArgumentException($"unknown role {parse.GetValue(role)}");
                 }
-                _ = new DemoScenario(scenarioSize, parse.GetValue(seed)); // validate before spawning
+                _ = new DemoScenario(scenarioSize, parse.GetValue(seed), kind); // validate before spawning
                 var policies = parse.GetValue(policy) switch
                 {
                     "both" => new[] { DemoPolicy.AddressOrder, DemoPolicy.Enlightened },
-                    "all" => [DemoPolicy.AddressOrder, DemoPolicy.Enlightened, DemoPolicy.EnlightenedWithoutPrepaging],
+                    "all" => [DemoPolicy.AddressOrder, DemoPolicy.Enlightened, DemoPolicy.EnlightenedWithoutPrepaging, DemoPolicy.EnlightenedForwardPrepaging],
                     var one => [DemoOrchestrator.Parse(one!)],
                 };
-                Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}");
+                Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}, workload {DemoOrchestrator.Name(kind)}");
                 var orchestrator = DemoOrchestrator.ForThisProcess();
-                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter))).ToList();
+                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter), kind, parse.GetValue(maxPivots))).ToList();
                 DemoReport.Print(runs, Console.Out);
                 return runs.All(r => r.Verified) ? 0 : 1;
             }

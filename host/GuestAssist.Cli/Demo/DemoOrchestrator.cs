@@ -28,11 +28,16 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         return new DemoOrchestrator(dotnet, [Path.Combine(AppContext.BaseDirectory, "guestassist.dll")]);
     }
 
-    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter)
+    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter, DemoWorkload workload = DemoWorkload.Scattered, int? maxPivots = null)
     {
         var socket = Path.Combine(Path.GetTempPath(), $"guestassist-demo-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
-        var common = new[] { "migrate-demo", "--size", size.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture) };
-        using var source = Start([.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket]);
+        var common = new[] { "migrate-demo", "--size", size.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture), "--workload", Name(workload) };
+        List<string> sourceArgs = [.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket];
+        if (maxPivots is { } pivots)
+        {
+            sourceArgs.AddRange(["--max-pivots", pivots.ToString(CultureInfo.InvariantCulture)]);
+        }
+        using var source = Start(sourceArgs);
         try
         {
             var ready = source.StandardOutput.ReadLine();
@@ -66,6 +71,7 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
     {
         DemoPolicy.Enlightened => "enlightened",
         DemoPolicy.EnlightenedWithoutPrepaging => "enlightened-no-prepaging",
+        DemoPolicy.EnlightenedForwardPrepaging => "enlightened-forward",
         _ => "address-order",
     };
 
@@ -73,8 +79,13 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
     {
         "enlightened" => DemoPolicy.Enlightened,
         "enlightened-no-prepaging" => DemoPolicy.EnlightenedWithoutPrepaging,
+        "enlightened-forward" => DemoPolicy.EnlightenedForwardPrepaging,
         _ => DemoPolicy.AddressOrder,
     };
+
+    public static string Name(DemoWorkload workload) => workload == DemoWorkload.SequentialRuns ? "sequential-runs" : "scattered";
+
+    public static DemoWorkload ParseWorkload(string text) => text == "sequential-runs" ? DemoWorkload.SequentialRuns : DemoWorkload.Scattered;
 
     private Process Start(IEnumerable<string> arguments)
     {

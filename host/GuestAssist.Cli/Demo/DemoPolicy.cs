@@ -11,4 +11,7 @@ public enum DemoPolicy
 
     /// <summary>Class order and skipping, faults answered urgently, but no pre-paging re-centred on faults.</summary>
     EnlightenedWithoutPrepaging,
+
+    /// <summary>Class order and skipping, no pivots, but each fault streams the frames above it first (experiment, see ForwardPrepagingSchedule).</summary>
+    EnlightenedForwardPrepaging,
 }

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace GuestAssist.Cli.Demo;
 
-/// <summary>A flat key=value record that a demo role prints as one "RESULT ..." line for the parent to parse (no reflection: the CLI is trimmed).</summary>
+/// <summary>A flat key=value record (text values percent-encoded) that a demo role prints as one "RESULT ..." line for the parent to parse (no reflection: the CLI is trimmed).</summary>
 public sealed class DemoResult
 {
     public const string Prefix = "RESULT ";
@@ -13,7 +13,7 @@ public sealed class DemoResult
     public string this[string key]
     {
         get => _values.TryGetValue(key, out var v) ? v : "";
-        set => _values[key] = value.Replace(' ', '_');
+        set => _values[key] = Uri.EscapeDataString(value);
     }
 
     public void Set(string key, long value) => _values[key] = value.ToString(CultureInfo.InvariantCulture);
@@ -24,7 +24,7 @@ public sealed class DemoResult
 
     public double Double(string key) => double.TryParse(this[key], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
-    public string Text(string key) => this[key].Replace('_', ' ');
+    public string Text(string key) => Uri.UnescapeDataString(this[key]);
 
     public override string ToString()
     {

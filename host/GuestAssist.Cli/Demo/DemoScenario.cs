@@ -18,13 +18,14 @@ public sealed class DemoScenario
         (PageClass.Kernel, 6), (PageClass.Hot, 10), (PageClass.Active, 10), (PageClass.Inactive, 14), (PageClass.Cache, 20), (PageClass.Free, 40),
     ];
 
-    public DemoScenario(ulong sizeBytes, int seed)
+    public DemoScenario(ulong sizeBytes, int seed, DemoWorkload workload = DemoWorkload.Scattered)
     {
         if (sizeBytes < 4 * 1024 * 1024 || sizeBytes % (2 * 1024 * 1024) != 0)
         {
             throw new ArgumentException($"demo size {sizeBytes} must be a multiple of 2 MiB, at least 4 MiB", nameof(sizeBytes));
         }
         Seed = seed;
+        Workload = workload;
         Frames = sizeBytes / PageSize;
         Layout = new GuestMemoryLayout([new MemoryRegion(0, sizeBytes, 0)], PageSize);
         var random = new Random(seed);
@@ -63,11 +64,13 @@ public sealed class DemoScenario
         WrittenAfterReport = [.. later];
         // What a running guest touches right after switchover: its hot pages and the kernel memory every system call,
         // interrupt and context switch goes through (here every other kernel frame), in whatever order its code runs.
-        WorkingSet = [.. Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot || (Classes[g] == PageClass.Kernel && g % 2 == 0))];
-        new Random(seed + 1).Shuffle(WorkingSet);
+        var scattered = Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot || (Classes[g] == PageClass.Kernel && g % 2 == 0)).ToArray();
+        new Random(seed + 1).Shuffle(scattered);
+        WorkingSet = workload == DemoWorkload.SequentialRuns ? SequentialRuns(scattered.Length, new Random(seed + 2)) : scattered;
     }
-
     public int Seed { get; }
+
+    public DemoWorkload Workload { get; }
 
     public ulong Frames { get; }
 
@@ -81,7 +84,7 @@ public sealed class DemoScenario
     /// <summary>Frames the workload writes between the map report and switchover (generation 2).</summary>
     public ulong[] WrittenAfterReport { get; }
 
-    /// <summary>Hot frames and half the kernel's, shuffled: what the workload touches first.</summary>
+    /// <summary>What the workload touches first, in that order (see <see cref="DemoWorkload"/>); no frame twice.</summary>
     public ulong[] WorkingSet { get; }
 
     /// <summary>
@@ -99,4 +102,46 @@ public sealed class DemoScenario
     /// <summary>Frames the guest reported free and did not write before switchover: their content is garbage to the guest, so reading zero is correct.</summary>
     public bool IsSkippable(ulong gfn, HashSet<ulong> writtenAfterReport) =>
         Classes[gfn] is PageClass.Free or PageClass.Unbacked && !writtenAfterReport.Contains(gfn);
+
+    /// <summary>
+    /// Runs of 16–256 neighbouring frames walked in address order, started in hot (60%), kernel (20%) or active (20%)
+    /// frames and continuing through whatever class follows (a free frame ends a run: nothing lives there), the runs in
+    /// shuffled order; as many frames in all as the scattered working set has, so the two workloads compare.
+    /// </summary>
+    private ulong[] SequentialRuns(int frames, Random random)
+    {
+        ulong[][] starts =
+        [
+            .. new[] { PageClass.Hot, PageClass.Kernel, PageClass.Active }
+                .Select(c => Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == c).ToArray()),
+        ];
+        var touched = new bool[Frames];
+        var runs = new List<ulong[]>();
+        var total = 0;
+        while (total < frames)
+        {
+            var pick = random.Next(10);
+            var from = starts[pick < 6 ? 0 : pick < 8 ? 1 : 2];
+            if (from.Length == 0)
+            {
+                continue;
+            }
+            var start = from[random.Next(from.Length)];
+            var end = Math.Min(start + (ulong)random.Next(16, 257), Frames);
+            var run = new List<ulong>();
+            for (var gfn = start; gfn < end && total + run.Count < frames && Classes[gfn] is not (PageClass.Free or PageClass.Unbacked); gfn++)
+            {
+                if (!touched[gfn])
+                {
+                    touched[gfn] = true;
+                    run.Add(gfn);
+                }
+            }
+            total += run.Count;
+            runs.Add([.. run]);
+        }
+        var order = runs.ToArray();
+        random.Shuffle(order);
+        return [.. order.SelectMany(r => r)];
+    }
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
-using GuestAssist.Linux.Memory;
 
 namespace GuestAssist.Cli.Demo;
 
@@ -14,40 +12,39 @@ namespace GuestAssist.Cli.Demo;
 /// </summary>
 public static class DemoSourceRole
 {
-    public static int Run(DemoScenario scenario, DemoPolicy policy, string listen, LinkRate link, TextReader input, TextWriter output)
-    {
-        var size = scenario.Frames * DemoScenario.PageSize;
-        using var memfd = MemoryFile.Create("guestassist-demo-vm", size);
-        using var memory = MappedMemory.MapFile(memfd, size, 0, MemoryProtection.ReadWrite, shared: true);
-        for (ulong gfn = 0; gfn < scenario.Frames; gfn++)
-        {
-            if (scenario.HasInitialContent(gfn))
-            {
-                PagePattern.Write(memory.AsSpan(gfn * DemoScenario.PageSize, (int)DemoScenario.PageSize), gfn, 1);
-            }
-        }
+    /// <summary>Frames the forward pre-paging experiment streams above a fault: the planner's pivot reach upward.</summary>
+    private static readonly int ForwardWindow = TransferPlannerOptions.Default.PivotRadius;
 
-        // The dirty log starts before the map is requested, so it covers report → switchover (invariant 1).
-        var dirtyLog = DirtyBitmap.StartNow(scenario.Frames);
+    public static int Run(DemoScenario scenario, DemoPolicy policy, int? maxPivots, string listen, LinkRate link, TextReader input, TextWriter output)
+    {
+        using var vm = new DemoSourceVm(scenario);
+
+        // The dirty log starts before the map is requested and is sealed at switchover, so it covers report → switchover
+        // (invariant 1); the workload's generation-2 stores are seen only by the log, nobody tells it which frames they were.
+        using var dirtyLog = DemoDirtyLog.Start(vm.Layout);
         var mapRequestedAt = Stopwatch.GetTimestamp();
-        foreach (var gfn in scenario.WrittenAfterReport)
-        {
-            PagePattern.Write(memory.AsSpan(gfn * DemoScenario.PageSize, (int)DemoScenario.PageSize), gfn, 2);
-            dirtyLog.MarkDirty(gfn);
-        }
+        vm.RunUntilSwitchover();
         dirtyLog.Seal(); // switchover: the VM is stopped here
 
-        Func<ulong[]?, ITransferSchedule> factory = policy != DemoPolicy.AddressOrder
-            ? new PlannerSchedule(new TransferPlanner(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog, new TransferPlannerOptions { MaxPivots = policy == DemoPolicy.EnlightenedWithoutPrepaging ? 0 : TransferPlannerOptions.Default.MaxPivots })).Factory()
-            : received => new AddressOrderSchedule(scenario.Layout, received);
-        using var source = new MappedFilePageSource($"/proc/self/fd/{memfd.Fd}", scenario.Layout);
+        var pivots = policy switch
+        {
+            DemoPolicy.Enlightened => maxPivots ?? TransferPlannerOptions.Default.MaxPivots,
+            _ => 0,
+        };
+        Func<ulong[]?, ITransferSchedule> factory = policy switch
+        {
+            DemoPolicy.AddressOrder => received => new AddressOrderSchedule(scenario.Layout, received),
+            DemoPolicy.EnlightenedForwardPrepaging => new ForwardPrepagingSchedule(Planner(scenario, mapRequestedAt, dirtyLog, 0), ForwardWindow).Factory(),
+            _ => new PlannerSchedule(Planner(scenario, mapRequestedAt, dirtyLog, pivots)).Factory(),
+        };
+        using var source = new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", scenario.Layout);
         using var server = new PageServer(source, scenario.Layout, factory, new PageServerOptions
         {
             Link = link.IsUnlimited ? null : new TokenBucket(link),
             PageClassOf = gfn => (int)scenario.Classes[gfn],
         });
         server.Listen(TransferEndPoint.Parse(listen));
-        output.WriteLine($"READY {Environment.ProcessId} {memfd.Fd}");
+        output.WriteLine($"READY {Environment.ProcessId} {vm.File.Fd}");
         output.Flush();
         while (input.ReadLine() is not null)
         {
@@ -68,8 +65,14 @@ public static class DemoSourceRole
             result.Set($"class{c}_bytes", stats.BytesByPageClass[c]);
         }
         result["schedule"] = server.ScheduleDescription ?? "";
+        result.Set("max_pivots", pivots);
+        result.Set("dirty_frames", dirtyLog.FramesWritten);
+        result["dirty_log"] = dirtyLog.Describe();
         output.WriteLine(result.ToString());
         output.Flush();
         return 0;
     }
+
+    private static TransferPlanner Planner(DemoScenario scenario, long mapRequestedAt, DemoDirtyLog dirtyLog, int pivots) =>
+        new(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog.Log, new TransferPlannerOptions { MaxPivots = pivots });
 }

@@ -29,6 +29,26 @@ public class DemoScenarioTests
     }
 
     [Fact]
+    public void Sequential_runs_walk_neighbouring_frames_in_address_order_and_reach_beyond_the_hot_frames()
+    {
+        var scattered = new DemoScenario(256UL << 20, seed: 3);
+        var runs = new DemoScenario(256UL << 20, seed: 3, DemoWorkload.SequentialRuns);
+        var set = runs.WorkingSet;
+        Assert.Equal(scattered.Classes, runs.Classes);
+        Assert.Equal(scattered.WrittenAfterReport, runs.WrittenAfterReport);
+        Assert.Equal(scattered.WorkingSet.Length, set.Length);
+        Assert.Equal(set.Length, set.Distinct().Count());
+        Assert.Equal(set, new DemoScenario(256UL << 20, seed: 3, DemoWorkload.SequentialRuns).WorkingSet);
+        Assert.DoesNotContain(set, g => runs.Classes[g] is PageClass.Free or PageClass.Unbacked);
+        var notHot = set.Count(g => runs.Classes[g] is not (PageClass.Hot or PageClass.Kernel));
+        Assert.InRange(notHot, set.Length / 10, set.Length / 2);
+        // Mostly one frame after the other; the jumps are where a new run starts (one per 16-256 frames, ~136 on average).
+        var steps = set.Zip(set.Skip(1), (a, b) => b == a + 1).Count(next => next);
+        Assert.InRange(steps, set.Length * 9 / 10, set.Length - 1);
+        Assert.InRange(set.Length - steps, set.Length / 300, set.Length / 16);
+    }
+
+    [Fact]
     public void Only_free_frames_not_written_after_the_report_may_read_zero()
     {
         var scenario = new DemoScenario(Size, seed: 5);

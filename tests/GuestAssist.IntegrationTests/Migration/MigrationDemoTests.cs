@@ -14,6 +14,7 @@ public class MigrationDemoTests
     [RootTheory]
     [InlineData(DemoPolicy.Enlightened)]
     [InlineData(DemoPolicy.EnlightenedWithoutPrepaging)]
+    [InlineData(DemoPolicy.EnlightenedForwardPrepaging)]
     public void Enlightened_migration_verifies_every_page_and_skips_only_clean_free_frames(DemoPolicy policy)
     {
         var run = DemoOrchestrator.ForThisProcess().Run(policy, Size, "10gbit", seed: 1, cutAfter: null);
@@ -23,6 +24,16 @@ public class MigrationDemoTests
         var dirtiedFree = scenario.WrittenAfterReport.LongCount(g => scenario.Classes[g] == Protocol.V1.PageClass.Free);
         Assert.Equal(free - dirtiedFree, run.Source.Long("skipped_frames"));
         Assert.Contains("skipping enabled", run.Source.Text("schedule"), StringComparison.Ordinal);
+        // The source learnt which frames its workload wrote only from the uffd write tracker.
+        Assert.StartsWith("uffd write-protect (WP_ASYNC) + PAGEMAP_SCAN", run.Source.Text("dirty_log"), StringComparison.Ordinal);
+        Assert.Equal(scenario.WrittenAfterReport.Length, run.Source.Long("dirty_frames"));
+    }
+
+    [RootFact]
+    public void A_workload_walking_runs_of_neighbouring_frames_migrates_with_every_page_verified()
+    {
+        var run = DemoOrchestrator.ForThisProcess().Run(DemoPolicy.Enlightened, Size, "10gbit", seed: 4, cutAfter: null, DemoWorkload.SequentialRuns);
+        AssertVerified(run);
     }
 
     [RootFact]
@@ -35,6 +46,7 @@ public class MigrationDemoTests
 
     [RootTheory]
     [InlineData(DemoPolicy.Enlightened, 3, 1500)]
+    [InlineData(DemoPolicy.EnlightenedForwardPrepaging, 5, 1500)]
     [InlineData(DemoPolicy.AddressOrder, 4, 5000)]
     public void Cut_connections_reconnect_and_resume_with_every_page_verified(DemoPolicy policy, int seed, long cutAfter)
     {
