@@ -14,7 +14,8 @@ namespace GuestAssist.Host.Planning;
 /// (see <see cref="OwnerPriorityMode"/>). Only frames inside layout regions are ever emitted; holes the map
 /// covers are not. A demand fault (<see cref="OnDemandFault"/>) takes its frame for the urgent channel and
 /// becomes the newest of up to <see cref="TransferPlannerOptions.MaxPivots"/> pivots: following batches
-/// grow outward from the pivots, newest first, alternating up and down, before the class order resumes.
+/// grow outward from the pivots, newest first, a step up and a step down (each sent as one ascending run),
+/// before the class order resumes; a fault that continues a walk from a live pivot grows in the walk's direction only.
 /// </para>
 /// <para>
 /// Skipping (DESIGN.md invariant 1): a free/unbacked frame is skipped (handed to <see cref="TakeZeroFill"/>
@@ -551,15 +552,31 @@ public sealed class TransferPlanner : ITransferPlan
         return covered - first >= 64 ? word : word | (~0UL << (int)(covered - first));
     }
 
+    /// <summary>
+    /// Makes <paramref name="gfn"/> the newest pivot. A fault within the radius above (below) a live pivot's centre
+    /// continues that walk: the older pivot retires (the walk has left it behind) and the new one grows upward
+    /// (downward) only, so an ascending scan gets the frames ahead of it instead of half of them behind it.
+    /// </summary>
     private void AddPivot(ulong gfn)
     {
         if (_pivots.Length == 0)
         {
             return;
         }
+        var direction = PivotDirection.Both;
+        for (var p = 0; p < _pivotCount; p++)
+        {
+            var centre = _pivots[p].Centre;
+            if (gfn != centre && (gfn > centre ? gfn - centre : centre - gfn) <= _pivotRadius)
+            {
+                direction = gfn > centre ? PivotDirection.Up : PivotDirection.Down;
+                RemovePivot(p);
+                break;
+            }
+        }
         var keep = Math.Min(_pivotCount, _pivots.Length - 1);
         Array.Copy(_pivots, 0, _pivots, 1, keep);
-        _pivots[0] = new Pivot(gfn, _pivotRadius, _frames);
+        _pivots[0] = new Pivot(gfn, _pivotRadius, _frames, direction);
         _pivotCount = keep + 1;
     }
 
@@ -569,6 +586,11 @@ public sealed class TransferPlanner : ITransferPlan
         _pivotCount--;
     }
 
+    /// <summary>
+    /// Each round gives every pivot, newest first, one step upward and one step downward. A step goes out as one
+    /// ascending run (the downward one reversed), so the page server sends it as one multi-page frame and the
+    /// destination installs it with one copy: alternating single frames would cost a frame, a write and an ioctl each.
+    /// </summary>
     private int EmitAroundPivots(Span<ulong> gfns, bool skipping)
     {
         var n = 0;
@@ -578,21 +600,16 @@ public sealed class TransferPlanner : ITransferPlan
             while (p < _pivotCount && n < gfns.Length)
             {
                 ref var pivot = ref _pivots[p];
-                var upBudget = _pivotStep;
-                var downBudget = _pivotStep;
-                while (n < gfns.Length && ((upBudget > 0 && !pivot.UpDone) || (downBudget > 0 && !pivot.DownDone)))
+                for (var k = 0; k < _pivotStep && n < gfns.Length && TryEmitUp(ref pivot, skipping, out var up); k++)
                 {
-                    if (upBudget > 0 && TryEmitUp(ref pivot, skipping, out var up))
-                    {
-                        gfns[n++] = up;
-                        upBudget--;
-                    }
-                    if (n < gfns.Length && downBudget > 0 && TryEmitDown(ref pivot, skipping, out var down))
-                    {
-                        gfns[n++] = down;
-                        downBudget--;
-                    }
+                    gfns[n++] = up;
                 }
+                var downStart = n;
+                for (var k = 0; k < _pivotStep && n < gfns.Length && TryEmitDown(ref pivot, skipping, out var down); k++)
+                {
+                    gfns[n++] = down;
+                }
+                gfns[downStart..n].Reverse();
                 if (pivot.UpDone && pivot.DownDone)
                 {
                     RemovePivot(p);

@@ -235,7 +235,7 @@ public class TransferPlannerPropertyTests
                     down.Add(fault - d);
                 }
             }
-            var expected = Interleave(up, down);
+            var expected = InSteps(up, down, step);
             var actual = driver.Order.Skip(order).Take(expected.Count).ToList();
             Assert.True(expected.SequenceEqual(actual), $"seed {seed}, fault {fault} ({disposition}): expected {string.Join(',', expected.Take(12))}, got {string.Join(',', actual.Take(12))}");
             if (scenario.Layout.IsBacked(fault + 1) && pendingBefore[fault + 1])
@@ -258,7 +258,34 @@ public class TransferPlannerPropertyTests
         driver.Fault(5000);
         driver.Batch(16);
 
-        Assert.Equal([5001UL, 4999, 5002, 4998, 1001, 999, 1002, 998, 5003, 4997, 5004, 4996, 1003, 997, 1004, 996], driver.Order);
+        Assert.Equal([5001UL, 5002, 4998, 4999, 1001, 1002, 998, 999, 5003, 5004, 4996, 4997, 1003, 1004, 996, 997], driver.Order);
+    }
+
+    [Fact]
+    public void A_fault_that_continues_a_walk_pre_pages_in_the_walks_direction_only()
+    {
+        var options = new TransferPlannerOptions { MaxPivots = 4, PivotStep = 4, PivotRadius = 100 };
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, 10_000UL << 12, 0)]);
+        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, 10_000, PageClass.Cache)]);
+
+        var ascending = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options), layout.TotalFrames);
+        ascending.Fault(1000);
+        ascending.Fault(1050);
+        ascending.Batch(8);
+        Assert.Equal([1051UL, 1052, 1053, 1054, 1055, 1056, 1057, 1058], ascending.Order);
+
+        var descending = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options), layout.TotalFrames);
+        descending.Fault(5000);
+        descending.Fault(4990);
+        descending.Batch(8);
+        Assert.Equal([4986UL, 4987, 4988, 4989, 4982, 4983, 4984, 4985], descending.Order);
+
+        // Beyond the radius a fault is a new, two-sided pivot, and the older one keeps its turn.
+        var apart = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options), layout.TotalFrames);
+        apart.Fault(1000);
+        apart.Fault(1200);
+        apart.Batch(16);
+        Assert.Equal([1201UL, 1202, 1203, 1204, 1196, 1197, 1198, 1199, 1001, 1002, 1003, 1004, 996, 997, 998, 999], apart.Order);
     }
 
     [Fact]
@@ -414,19 +441,14 @@ public class TransferPlannerPropertyTests
         return 0;
     }
 
-    private static List<ulong> Interleave(List<ulong> up, List<ulong> down)
+    /// <summary>One pivot's order: per round, <paramref name="step"/> frames up, then <paramref name="step"/> frames down sent ascending.</summary>
+    private static List<ulong> InSteps(List<ulong> up, List<ulong> down, int step)
     {
         var result = new List<ulong>();
-        for (var i = 0; i < Math.Max(up.Count, down.Count); i++)
+        for (var i = 0; i < Math.Max(up.Count, down.Count); i += step)
         {
-            if (i < up.Count)
-            {
-                result.Add(up[i]);
-            }
-            if (i < down.Count)
-            {
-                result.Add(down[i]);
-            }
+            result.AddRange(up.Skip(i).Take(step));
+            result.AddRange(down.Skip(i).Take(step).Reverse());
         }
         return result;
     }
