@@ -195,6 +195,9 @@ public sealed class TransferPlanner : ITransferPlan
         }
     }
 
+    /// <summary>Demand faults pre-paged around at once (<see cref="TransferPlannerOptions.MaxPivots"/>); 0 = no pre-paging.</summary>
+    public int MaxPivots => _pivots.Length;
+
     /// <summary>
     /// Fills <paramref name="gfns"/> with the next frames to push on the background channel; 0 when nothing
     /// is left to send (frames left for <see cref="TakeZeroFill"/> may remain).

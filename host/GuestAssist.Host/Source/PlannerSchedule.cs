@@ -11,7 +11,9 @@ public sealed class PlannerSchedule(TransferPlanner planner) : ITransferSchedule
 {
     public TransferPlanner Planner { get; } = planner ?? throw new ArgumentNullException(nameof(planner));
 
-    public string Description => "enlightened (class order, pre-paging around faults), " + Planner.SkippingState;
+    public string Description => Planner.MaxPivots == 0
+        ? "enlightened (class order, no pre-paging), " + Planner.SkippingState
+        : $"enlightened (class order, pre-paging around {(Planner.MaxPivots == 1 ? "the newest fault" : $"the {Planner.MaxPivots} newest faults")}), " + Planner.SkippingState;
 
     /// <summary>A page-server schedule factory: fresh on the first connection, resumed on reconnects.</summary>
     public Func<ulong[]?, ITransferSchedule> Factory() => received =>
