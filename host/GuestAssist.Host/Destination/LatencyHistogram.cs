@@ -25,16 +25,7 @@ public sealed class LatencyHistogram
         var value = (ulong)Math.Max(0, nanoseconds);
         Interlocked.Increment(ref _buckets[IndexOf(value)]);
         Interlocked.Increment(ref _count);
-        var max = Volatile.Read(ref _max);
-        while ((long)value > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _max, (long)value, max);
-            if (seen == max)
-            {
-                break;
-            }
-            max = seen;
-        }
+        RaiseMax((long)value);
     }
 
     /// <summary>Adds every sample of <paramref name="other"/> (e.g. to pool several runs).</summary>
@@ -46,17 +37,7 @@ public sealed class LatencyHistogram
             Interlocked.Add(ref _buckets[i], Volatile.Read(ref other._buckets[i]));
         }
         Interlocked.Add(ref _count, other.Count);
-        var theirs = Volatile.Read(ref other._max);
-        var max = Volatile.Read(ref _max);
-        while (theirs > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _max, theirs, max);
-            if (seen == max)
-            {
-                break;
-            }
-            max = seen;
-        }
+        RaiseMax(Volatile.Read(ref other._max));
     }
 
     /// <summary>The value at or below which <paramref name="fraction"/> of the samples lie (bucket upper bound, capped at the maximum).</summary>
@@ -83,6 +64,20 @@ public sealed class LatencyHistogram
 
     public BlocktimeSummary Summarize() =>
         new(Count, Percentile(0.5), Percentile(0.9), Percentile(0.99), FromNanoseconds((ulong)Volatile.Read(ref _max)));
+
+    private void RaiseMax(long value)
+    {
+        var max = Volatile.Read(ref _max);
+        while (value > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _max, value, max);
+            if (seen == max)
+            {
+                break;
+            }
+            max = seen;
+        }
+    }
 
     internal static int IndexOf(ulong value)
     {

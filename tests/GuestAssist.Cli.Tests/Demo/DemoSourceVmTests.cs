@@ -4,6 +4,7 @@ using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Linux.Memory;
+using GuestAssist.Linux.Tests.Userfaultfd;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.Cli.Tests.Demo;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using GuestAssist.Host.Destination;
 using GuestAssist.Linux.Memory;
+using GuestAssist.Linux.Tests.Userfaultfd;
 using GuestAssist.Linux.Userfaultfd;
 
 namespace GuestAssist.Host.Tests.Destination;

@@ -2,6 +2,7 @@ using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Tests.Destination;
 using GuestAssist.Linux.Memory;
+using GuestAssist.Linux.Tests.Userfaultfd;
 
 namespace GuestAssist.Host.Tests.DirtyLog;
 

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
 using GuestAssist.Host.Firecracker;
-using GuestAssist.Host.Tests.Destination;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Sockets;
+using GuestAssist.Linux.Tests.Userfaultfd;
 using GuestAssist.Linux.Userfaultfd;
 
 namespace GuestAssist.Host.Tests.Firecracker;

@@ -1,6 +1,9 @@
 namespace GuestAssist.Linux.Tests.Userfaultfd;
 
-/// <summary>A fact that needs root (userfaultfd for kernel faults, PAGEMAP_SCAN across processes) on Linux.</summary>
+/// <summary>
+/// A fact that needs root (userfaultfd for kernel faults, PAGEMAP_SCAN across processes) on Linux. One source,
+/// compiled into every test project that touches userfaultfd.
+/// </summary>
 public sealed class UffdFactAttribute : FactAttribute
 {
     public UffdFactAttribute()
