@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using GuestAssist.Host.Destination;
+using GuestAssist.Host.Layout;
+using GuestAssist.Host.Tests.Support;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Tests.Userfaultfd;
 using GuestAssist.Linux.Userfaultfd;
@@ -160,6 +162,43 @@ public class FaultServerTests
         {
             var page = vm.Touch(gfn);
             Assert.True(gfn is >= 4 and < 8 ? page.All(b => b == 0) : page.SequenceEqual(TestVm.Expected(gfn)), $"frame {gfn}");
+        }
+        Assert.Equal(4, server.Statistics.RacedRemovalRepairs);
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void A_copy_that_races_a_remove_in_the_vmm_process_is_zeroed_there()
+    {
+        const ulong pages = 16;
+        using var vmm = new UffdChildProcess("balloon-child", pages);
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, pages * Page, 0)], (uint)Page).WithHostAddresses([vmm.Address]);
+        var server = new FaultServer(vmm.Uffd, layout, new QueueRequester([]), targetProcessId: vmm.ProcessId);
+        server.Start();
+        var data = new byte[pages * Page];
+        for (var gfn = 0UL; gfn < pages; gfn++)
+        {
+            BitConverter.TryWriteBytes(data.AsSpan((int)(gfn * Page), 8), gfn + 1);
+        }
+        using var atCopy = new ManualResetEventSlim();
+        using var proceed = new ManualResetEventSlim();
+        server.BeforeCopy = _ =>
+        {
+            atCopy.Set();
+            proceed.Wait();
+        };
+        var install = Task.Factory.StartNew(() => server.Install(0, data), TaskCreationOptions.LongRunning);
+        Assert.True(atCopy.Wait(10_000));
+
+        vmm.Drop(4, 8);
+        proceed.Set();
+        Assert.True(install.Wait(10_000));
+        server.BeforeCopy = null;
+
+        var heads = vmm.Read(0, pages);
+        for (var gfn = 0UL; gfn < pages; gfn++)
+        {
+            Assert.True(heads[gfn] == (gfn is >= 4 and < 8 ? null : gfn + 1), $"frame {gfn}: {heads[gfn]?.ToString() ?? "zero"}");
         }
         Assert.Equal(4, server.Statistics.RacedRemovalRepairs);
         server.Dispose();

@@ -1,5 +1,6 @@
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Layout;
+using GuestAssist.Host.Tests.Support;
 using GuestAssist.Host.Tests.Destination;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Tests.Userfaultfd;
@@ -43,7 +44,7 @@ public class UffdWriteTrackerTests
     [UffdFact]
     public void A_child_process_that_hands_over_its_uffd_is_tracked_exactly()
     {
-        using var child = new UffdWriteTrackerChild(pages: 512);
+        using var child = new UffdChildProcess("dirty-child", pages: 512);
         var layout = new GuestMemoryLayout([new MemoryRegion(0, child.Length, 0, child.Address)]);
         using var tracker = UffdWriteTracker.ForProcess(child.ProcessId, child.Uffd, layout);
         tracker.Collect();

@@ -4,10 +4,13 @@ using System.Text;
 using GuestAssist.Linux.Sockets;
 using GuestAssist.Linux.Userfaultfd;
 
-namespace GuestAssist.Host.Tests.DirtyLog;
+namespace GuestAssist.Host.Tests.Support;
 
-/// <summary>A child process (the stand-in's dirty-child mode) that hands its uffd over and writes pages on command.</summary>
-internal sealed class UffdWriteTrackerChild : IDisposable
+/// <summary>
+/// A child "VM" process (the stand-in's dirty-child or balloon-child mode) that hands its memory's uffd over and
+/// writes, drops (madvise DONTNEED) or reads pages on command.
+/// </summary>
+internal sealed class UffdChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Socket _connection;
@@ -15,18 +18,20 @@ internal sealed class UffdWriteTrackerChild : IDisposable
     private readonly StreamWriter _writer;
     private readonly string _socketPath;
 
-    public UffdWriteTrackerChild(ulong pages)
+    /// <param name="kind">"dirty-child" (uffd for write tracking, unregistered) or "balloon-child" (uffd with EVENT_REMOVE, memory registered MISSING).</param>
+    /// <param name="pages">Pages of anonymous memory the child maps.</param>
+    public UffdChildProcess(string kind, ulong pages)
     {
-        _socketPath = Path.Combine(Path.GetTempPath(), $"ga-dirty-{Guid.NewGuid():N}.sock");
+        _socketPath = Path.Combine(Path.GetTempPath(), $"ga-child-{Guid.NewGuid():N}.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(_socketPath));
         listener.Listen(1);
-        _process = Start("dirty-child", _socketPath, pages.ToString());
+        _process = Start(kind, _socketPath, pages.ToString());
         var accept = listener.AcceptAsync();
         if (!accept.Wait(30_000))
         {
             _process.Kill();
-            throw new TimeoutException("the dirty-child process did not connect");
+            throw new TimeoutException($"the {kind} process did not connect");
         }
         _connection = accept.Result;
         ProcessId = PeerCredentials.Of(_connection).ProcessId;
@@ -65,10 +70,20 @@ internal sealed class UffdWriteTrackerChild : IDisposable
         return Process.Start(info) ?? throw new InvalidOperationException("could not start the stand-in");
     }
 
-    public void Write(params ulong[] pages)
+    /// <summary>The child writes one byte into each page.</summary>
+    public void Write(params ulong[] pages) => Assert.Equal("ok", Command($"w {string.Join(' ', pages)}"));
+
+    /// <summary>The child madvise(DONTNEED)s pages [first, end); returns once madvise returned.</summary>
+    public void Drop(ulong first, ulong end) => Assert.Equal("ok", Command($"r {first} {end}"));
+
+    /// <summary>The child reads pages [first, end): each page's first 8 bytes, or null for an all-zero page.</summary>
+    public ulong?[] Read(ulong first, ulong end) =>
+        [.. (Command($"c {first} {end}") ?? throw new IOException("the child process closed its connection")).Split(' ').Select(head => head == "z" ? (ulong?)null : Convert.ToUInt64(head, 16))];
+
+    private string? Command(string line)
     {
-        _writer.WriteLine($"w {string.Join(' ', pages)}");
-        Assert.Equal("ok", _reader.ReadLine());
+        _writer.WriteLine(line);
+        return _reader.ReadLine();
     }
 
     public void Dispose()
