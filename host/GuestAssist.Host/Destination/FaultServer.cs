@@ -367,6 +367,7 @@ public sealed class FaultServer : IDisposable
                 continue;
             }
             Interlocked.Increment(ref _racedRemovalRepairs);
+            _logger.LogInformation("zeroed GFN 0x{Gfn:x}: a copy landed after the VMM removed it", firstGfn + f);
         }
     }
 
