@@ -357,8 +357,8 @@ public sealed class FaultServer : IDisposable
             }
             catch (LinuxException e) when (e.Errno == Errno.EFAULT)
             {
-                MarkGone();
-                return;
+                // Unmapped (an UNMAP event, not a REMOVE): no memory is left to hold old contents.
+                continue;
             }
             catch (LinuxException e)
             {
