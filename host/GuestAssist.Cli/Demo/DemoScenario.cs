@@ -64,10 +64,11 @@ public sealed class DemoScenario
         WrittenAfterReport = [.. later];
         // What a running guest touches right after switchover: its hot pages and the kernel memory every system call,
         // interrupt and context switch goes through (here every other kernel frame), in whatever order its code runs.
-        var scattered = Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == PageClass.Hot || (Classes[g] == PageClass.Kernel && g % 2 == 0)).ToArray();
+        var scattered = FramesWhere(g => Classes[g] == PageClass.Hot || (Classes[g] == PageClass.Kernel && g % 2 == 0));
         new Random(seed + 1).Shuffle(scattered);
         WorkingSet = workload == DemoWorkload.SequentialRuns ? SequentialRuns(scattered.Length, new Random(seed + 2)) : scattered;
     }
+
     public int Seed { get; }
 
     public DemoWorkload Workload { get; }
@@ -103,6 +104,9 @@ public sealed class DemoScenario
     public bool IsSkippable(ulong gfn, HashSet<ulong> writtenAfterReport) =>
         Classes[gfn] is PageClass.Free or PageClass.Unbacked && !writtenAfterReport.Contains(gfn);
 
+    private ulong[] FramesWhere(Func<ulong, bool> predicate) =>
+        [.. Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(predicate)];
+
     /// <summary>
     /// Runs of 16–256 neighbouring frames walked in address order, started in hot (60%), kernel (20%) or active (20%)
     /// frames and continuing through whatever class follows (a free frame ends a run: nothing lives there), the runs in
@@ -113,7 +117,7 @@ public sealed class DemoScenario
         ulong[][] starts =
         [
             .. new[] { PageClass.Hot, PageClass.Kernel, PageClass.Active }
-                .Select(c => Enumerable.Range(0, (int)Frames).Select(i => (ulong)i).Where(g => Classes[g] == c).ToArray()),
+                .Select(c => FramesWhere(g => Classes[g] == c)),
         ];
         var touched = new bool[Frames];
         var runs = new List<ulong[]>();

@@ -55,6 +55,9 @@ public static class EngineBenchmark
                 linked.AddRange(l);
                 busy.AddRange(b);
             }
+            quiet.Sort();
+            linked.Sort();
+            busy.Sort();
             Report(output, "without stream", quiet);
             Report(output, "with stream at 1 Gbit/s", linked);
             Report(output, "with unlimited stream", busy);
@@ -113,11 +116,8 @@ public static class EngineBenchmark
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * p))];
 
-    private static void Report(TextWriter output, string what, List<double> samples)
-    {
-        samples.Sort();
-        output.WriteLine(Invariant($"fault service {what,-26}: {samples.Count} faults, p50 {Percentile(samples, 0.5):0} µs, p90 {Percentile(samples, 0.9):0} µs, p99 {Percentile(samples, 0.99):0} µs, max {samples[^1]:0} µs"));
-    }
+    private static void Report(TextWriter output, string what, List<double> sorted) =>
+        output.WriteLine(Invariant($"fault service {what,-26}: {sorted.Count} faults, p50 {Percentile(sorted, 0.5):0} µs, p90 {Percentile(sorted, 0.9):0} µs, p99 {Percentile(sorted, 0.99):0} µs, max {sorted[^1]:0} µs"));
 
     /// <summary>Fault service times (µs, sorted) of <paramref name="faults"/> random first touches of not-yet-received pages.</summary>
     private static List<double> FaultLatency(MappedMemory sourceMemory, ulong bytes, bool withStream, LinkRate? link, int faults, LatencyHistogram engineBlocktime)

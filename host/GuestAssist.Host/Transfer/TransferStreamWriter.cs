@@ -10,10 +10,9 @@ public sealed class TransferStreamWriter
     public const int CoalesceBytes = 64 * 1024;
 
     private readonly Stream _stream;
-    private byte[]? _frame;
     private readonly uint _pageSize;
     private readonly Lock _gate = new();
-    private readonly byte[] _header = new byte[TransferFrameHeader.Size];
+    private readonly byte[] _frame = new byte[CoalesceBytes];
 
     public TransferStreamWriter(Stream stream, uint pageSize)
     {
@@ -42,17 +41,14 @@ public sealed class TransferStreamWriter
         }
         lock (_gate)
         {
-            var header = TransferFrameHeader.Pages(firstGfn, count);
+            TransferFrameHeader.Pages(firstGfn, count).Write(_frame);
             if (TransferFrameHeader.Size + data.Length <= CoalesceBytes)
             {
-                _frame ??= new byte[CoalesceBytes];
-                header.Write(_frame);
                 data.CopyTo(_frame.AsSpan(TransferFrameHeader.Size));
                 _stream.Write(_frame, 0, TransferFrameHeader.Size + data.Length);
                 return;
             }
-            header.Write(_header);
-            _stream.Write(_header);
+            _stream.Write(_frame, 0, TransferFrameHeader.Size);
             _stream.Write(data);
         }
     }
@@ -69,8 +65,8 @@ public sealed class TransferStreamWriter
     {
         lock (_gate)
         {
-            header.Write(_header);
-            _stream.Write(_header);
+            header.Write(_frame);
+            _stream.Write(_frame, 0, TransferFrameHeader.Size);
         }
     }
 }
