@@ -17,12 +17,18 @@ internal static class ScanCommand
         var map = new Option<string?>("--map") { Description = "Write the encoded class map (length-delimited MemoryMapChunk messages) to FILE." };
         var bench = new Option<bool>("--bench") { Description = "Time a raw read of kpageflags+kpagecount against scan+classify." };
         var rounds = new Option<int>("--rounds") { Description = "Benchmark rounds.", DefaultValueFactory = _ => 5 };
-        var window = new Option<double>("--window") { Description = "Working-set window in seconds (idle page tracking only).", DefaultValueFactory = _ => 2.0 };
+        var window = new Option<double>("--window") { Description = "Working-set window in seconds (every heat method but lru).", DefaultValueFactory = _ => 2.0 };
+        var heat = new Option<string>("--heat")
+        {
+            Description = "Access monitor: auto (DAMON, idle tracking, soft-dirty, then LRU flags), damon, idle, soft-dirty, lru.",
+            DefaultValueFactory = _ => GuestAssist.Guest.Heat.HeatMonitorSelector.Auto,
+        };
+        heat.AcceptOnlyFromAmong([.. GuestAssist.Guest.Heat.HeatMonitorSelector.Names]);
         var procRoot = new Option<string>("--proc-root") { Description = "Where procfs is mounted.", DefaultValueFactory = _ => "/proc", Hidden = true };
         var sysRoot = new Option<string>("--sys-root") { Description = "Where sysfs is mounted.", DefaultValueFactory = _ => "/sys", Hidden = true };
 
         var command = new Command("scan", "Classify every page frame of this machine and print a table (or JSON).");
-        foreach (var option in new Option[] { json, byProcess, top, pids, service, map, bench, rounds, window, procRoot, sysRoot })
+        foreach (var option in new Option[] { json, byProcess, top, pids, service, map, bench, rounds, window, heat, procRoot, sysRoot })
         {
             command.Options.Add(option);
         }
@@ -39,6 +45,7 @@ internal static class ScanCommand
                 Bench = parseResult.GetValue(bench),
                 Rounds = parseResult.GetValue(rounds),
                 Window = TimeSpan.FromSeconds(parseResult.GetValue(window)),
+                Heat = parseResult.GetValue(heat) ?? GuestAssist.Guest.Heat.HeatMonitorSelector.Auto,
                 ProcRoot = parseResult.GetValue(procRoot) ?? "/proc",
                 SysRoot = parseResult.GetValue(sysRoot) ?? "/sys",
             };

@@ -16,6 +16,7 @@ public static class AgentSettingKeys
 
     public const string Listen = "listen";
     public const string HeatWindowMs = "heat_window_ms";
+    public const string Heat = "heat";
     public const string ChunkBytes = "chunk_bytes";
     public const string MaxQueuedScans = "max_queued_scans";
     public const string MaxConnections = "max_connections";
@@ -27,6 +28,7 @@ public static class AgentSettingKeys
     {
         [Listen] = (s, v) => s with { Listen = ParseListen(v) },
         [HeatWindowMs] = (s, v) => s with { HeatWindow = TimeSpan.FromMilliseconds(ParseInt(v, 0, 600_000)) },
+        [Heat] = (s, v) => s with { Heat = GuestAssist.Guest.Heat.HeatMonitorSelector.Names.Contains(v) ? v : throw new FormatException($"expected one of {string.Join(", ", GuestAssist.Guest.Heat.HeatMonitorSelector.Names)}, got \"{v}\"") },
         [ChunkBytes] = (s, v) => s with { ChunkBytes = ParseInt(v, 32, 1024 * 1024) },
         [MaxQueuedScans] = (s, v) => s with { MaxQueuedScans = ParseInt(v, 0, 1024) },
         [MaxConnections] = (s, v) => s with { MaxConnections = ParseInt(v, 1, 65_536) },

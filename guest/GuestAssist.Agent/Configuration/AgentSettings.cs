@@ -14,6 +14,9 @@ public sealed record AgentSettings
 
     public TimeSpan HeatWindow { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The access monitor (a <see cref="GuestAssist.Guest.Heat.HeatMonitorSelector"/> name).</summary>
+    public string Heat { get; init; } = GuestAssist.Guest.Heat.HeatMonitorSelector.Auto;
+
     public int ChunkBytes { get; init; } = 256 * 1024;
 
     public int MaxQueuedScans { get; init; } = 4;

@@ -15,6 +15,7 @@ internal static class ProcessTableRenderer
         {
             table.AddColumn(new TableColumn(ShortClassName(pageClass)).RightAligned());
         }
+        table.AddColumn(new TableColumn("new").RightAligned());
         foreach (var process in attribution.Processes.Take(top))
         {
             var cells = new List<string>
@@ -24,9 +25,11 @@ internal static class ProcessTableRenderer
                 process.Frames.ToString("N0", CultureInfo.InvariantCulture),
             };
             cells.AddRange(ClassCounts.Ordered.Select(c => process.Counts[c].ToString("N0", CultureInfo.InvariantCulture)));
+            cells.Add(process.AllocatedSinceScan.ToString("N0", CultureInfo.InvariantCulture));
             table.AddRow(cells.ToArray());
         }
         console.Write(table);
+        console.MarkupLine("new: frames free when scanned and mapped when the process was walked (allocated in between)");
         console.MarkupLine(CultureInfo.InvariantCulture,
             "attribution: {0} processes walked, {1} exited mid-walk, {2} denied; {3:N0} frames in the owner index{4}",
             attribution.Walked, attribution.Vanished, attribution.Denied, attribution.Owners.Count,
@@ -38,6 +41,7 @@ internal static class ProcessTableRenderer
         {
             "inactive" => "inact",
             "unbacked" => "unbk",
+            "unproven" => "unprv",
             "kernel" => "kern",
             var name => name,
         };

@@ -31,10 +31,17 @@ internal static class ScanJsonWriter
         var tally = scan.Tally;
         json.WriteStartObject("flags");
         json.WriteNumber("buddy", tally.Buddy);
-        json.WriteNumber("neverInitialised", tally.Blank);
+        json.WriteNumber("blankBlockFrames", tally.Blank);
         json.WriteNumber("lruActive", tally.LruActive);
         json.WriteNumber("lruInactive", tally.LruInactive);
         json.WriteNumber("lruUnevictable", tally.Unevictable);
+        json.WriteEndObject();
+
+        json.WriteStartObject("lazyInit");
+        json.WriteNumber("blankBlockFrames", scan.LazyInit.BlankFrames);
+        json.WriteNumber("memFreeMinusNrFreePages", scan.LazyInit.UninitialisedAfter);
+        json.WriteBoolean("provenFree", scan.LazyInit.Holds);
+        json.WriteString("reason", scan.LazyInit.Describe());
         json.WriteEndObject();
 
         if (report.Kernel is { } kernel)
@@ -43,6 +50,7 @@ internal static class ScanJsonWriter
             json.WriteNumber("memTotal", kernel.MemTotal);
             json.WriteNumber("nrFreePages", kernel.NrFreePages);
             json.WriteNumber("buddyInfoFree", kernel.BuddyInfoFree);
+            json.WriteNumber("perCpuListPages", kernel.PerCpuListPages);
             json.WriteNumber("active", kernel.Active);
             json.WriteNumber("inactive", kernel.Inactive);
             json.WriteNumber("unevictable", kernel.Unevictable);
@@ -55,6 +63,9 @@ internal static class ScanJsonWriter
         json.WriteStartObject("method");
         json.WriteString("heat", WorkingSet.NameOf(scan.HeatMethod));
         json.WriteString("heatReason", report.WorkingSet.Reason);
+        json.WriteString("heatSelection", report.HeatSelection);
+        json.WriteString("heatCost", report.WorkingSet.Cost);
+        json.WriteNumber("heatWindowSeconds", Math.Round(report.WorkingSet.Window.TotalSeconds, 3));
         json.WriteEndObject();
 
         json.WriteStartObject("timings");
@@ -86,6 +97,7 @@ internal static class ScanJsonWriter
                 json.WriteString("command", process.Owner.Command);
                 json.WriteString("cgroup", process.Owner.Cgroup);
                 json.WriteNumber("frames", process.Frames);
+                json.WriteNumber("allocatedSinceScan", process.AllocatedSinceScan);
                 json.WriteStartObject("classes");
                 foreach (var pageClass in ClassCounts.Ordered)
                 {

@@ -22,6 +22,9 @@ internal sealed record ScanOptions
 
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>A <see cref="GuestAssist.Guest.Heat.HeatMonitorSelector"/> name.</summary>
+    public string Heat { get; init; } = GuestAssist.Guest.Heat.HeatMonitorSelector.Auto;
+
     public string ProcRoot { get; init; } = "/proc";
 
     public string SysRoot { get; init; } = "/sys";

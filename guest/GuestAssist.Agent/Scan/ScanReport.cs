@@ -12,4 +12,5 @@ internal sealed record ScanReport(
     KernelCounters? Kernel,
     WorkingSet WorkingSet,
     GuestCapabilities Capabilities,
-    AttributionResult? Attribution);
+    AttributionResult? Attribution,
+    string HeatSelection = "");

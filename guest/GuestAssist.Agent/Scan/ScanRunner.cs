@@ -35,8 +35,12 @@ internal static class ScanRunner
                 ScanBenchmark.Run(scanner, options.Rounds, console.Profile.Out.Writer);
                 return ExitOk;
             }
-            var sampler = new WorkingSetSampler(paths, scanner.RamRanges);
-            var workingSet = await sampler.SampleAsync(options.Window, cancellationToken).ConfigureAwait(false);
+            WorkingSet workingSet;
+            string selection;
+            using (var monitor = HeatMonitorSelector.Create(options.Heat, paths, scanner.RamRanges, out selection))
+            {
+                workingSet = await monitor.SampleAsync(options.Window, cancellationToken).ConfigureAwait(false);
+            }
             var scan = scanner.Scan(workingSet);
             KernelCounters? kernel = null;
             try
@@ -77,7 +81,7 @@ internal static class ScanRunner
                     return ExitFailed;
                 }
             }
-            var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution);
+            var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution, selection);
             if (options.Json)
             {
                 ScanJsonWriter.Write(stdout, report, options.Top);

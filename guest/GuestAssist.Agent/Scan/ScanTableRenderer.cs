@@ -32,6 +32,8 @@ internal static class ScanTableRenderer
             var counters = new Table().Title("kernel's own figures (pages)").AddColumns("counter", "kernel", "scan", "MiB");
             AddCounter(counters, "MemTotal", kernel.MemTotal, scan.RamFrames, pageSize);
             AddCounter(counters, "nr_free_pages (vmstat)", kernel.NrFreePages, tally.Buddy, pageSize);
+            AddCounter(counters, "per-CPU free lists (zoneinfo)", kernel.PerCpuListPages, null, pageSize);
+            AddCounter(counters, "MemFree - nr_free_pages", scan.LazyInit.UninitialisedAfter, null, pageSize);
             AddCounter(counters, "buddyinfo sum", kernel.BuddyInfoFree, tally.Buddy, pageSize);
             AddCounter(counters, "Active", kernel.Active, tally.LruActive, pageSize);
             AddCounter(counters, "Inactive", kernel.Inactive, tally.LruInactive, pageSize);
@@ -39,13 +41,15 @@ internal static class ScanTableRenderer
             AddCounter(counters, "Cached", kernel.Cached, null, pageSize);
             AddCounter(counters, "Slab", kernel.Slab, null, pageSize);
             AddCounter(counters, "PageTables", kernel.PageTables, null, pageSize);
-            AddCounter(counters, "never-initialised (scan)", null, tally.Blank, pageSize);
+            AddCounter(counters, "blank-block frames (scan)", null, tally.Blank, pageSize);
             console.Write(counters);
         }
         console.MarkupLine(CultureInfo.InvariantCulture,
             "scan: {0:N0} frames ({1:N0} in System RAM) in {2:F3} s (read {3:F3} s, classify {4:F3} s); heat: {5}",
             scan.TotalFrames, scan.RamFrames, scan.TotalSeconds, scan.ReadSeconds, scan.ClassifySeconds,
             Markup.Escape(WorkingSet.NameOf(scan.HeatMethod)));
+        console.MarkupLine("heat: {0} (chosen: {1}); cost: {2}", Markup.Escape(report.WorkingSet.Reason), Markup.Escape(report.HeatSelection), Markup.Escape(report.WorkingSet.Cost));
+        console.MarkupLine("free: BUDDY frames{0}; {1}", scan.LazyInit.Holds ? " + proven blank blocks" : "", Markup.Escape(scan.LazyInit.Describe()));
     }
 
     public static string ClassName(PageClass pageClass) => pageClass switch
@@ -57,6 +61,7 @@ internal static class ScanTableRenderer
         PageClass.Cache => "cache",
         PageClass.Free => "free",
         PageClass.Unbacked => "unbacked",
+        PageClass.Unproven => "unproven",
         _ => "unspecified",
     };
 

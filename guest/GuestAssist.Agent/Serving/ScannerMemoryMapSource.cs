@@ -9,21 +9,22 @@ using GuestAssist.Protocol.V1;
 namespace GuestAssist.Agent.Serving;
 
 /// <summary>
-/// The production map source: one <see cref="FrameScanner"/>, one <see cref="WorkingSetSampler"/> and one
+/// The production map source: one <see cref="FrameScanner"/>, one <see cref="IHeatMonitor"/> and one
 /// <see cref="ProcessAttributor"/> for the daemon's lifetime, so every request reuses the same read
 /// buffers and bitmaps (the agent must not dirty much memory itself during an eviction).
 /// </summary>
 public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
 {
     private readonly FrameScanner _scanner;
-    private readonly WorkingSetSampler _sampler;
+    private readonly IHeatMonitor _heat;
     private readonly ProcessAttributor _attributor;
     private readonly TimeSpan _heatWindow;
 
-    private ScannerMemoryMapSource(FrameScanner scanner, GuestCapabilities capabilities, ProcFsPaths paths, TimeSpan heatWindow)
+    private ScannerMemoryMapSource(FrameScanner scanner, GuestCapabilities capabilities, ProcFsPaths paths, TimeSpan heatWindow, string heatMethod)
     {
         _scanner = scanner;
-        _sampler = new WorkingSetSampler(paths, scanner.RamRanges);
+        _heat = HeatMonitorSelector.Create(heatMethod, paths, scanner.RamRanges, out var heatReason);
+        HeatReason = heatReason;
         _attributor = new ProcessAttributor(paths);
         _heatWindow = heatWindow;
         ulong ramFrames = 0;
@@ -37,13 +38,17 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
             // pagemap shows PFNs to CAP_SYS_ADMIN only: without it no frame has an owner.
             wire = wire.Append(Capabilities.MemoryMapOwners);
         }
-        Info = new MemoryMapSourceInfo([.. wire], capabilities.Degradations, (uint)Environment.SystemPageSize, ramFrames);
+        var notes = capabilities.Degradations.Append($"heat: {heatReason}; cost: {_heat.Cost}").ToList();
+        Info = new MemoryMapSourceInfo([.. wire], notes, (uint)Environment.SystemPageSize, ramFrames);
     }
 
     public MemoryMapSourceInfo Info { get; }
 
+    /// <summary>Which access monitor serves heat and why it was chosen.</summary>
+    public string HeatReason { get; }
+
     /// <summary>Probes this machine; when frames cannot be classified, a source that says why.</summary>
-    public static IMemoryMapSource Create(ProcFsPaths paths, TimeSpan heatWindow)
+    public static IMemoryMapSource Create(ProcFsPaths paths, TimeSpan heatWindow, string heatMethod = HeatMonitorSelector.Auto)
     {
         var capabilities = CapabilityProbe.Detect(paths);
         if (!capabilities.CanScanFrames)
@@ -53,7 +58,7 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
         try
         {
             var scanner = new FrameScanner(paths, new FrameScannerOptions { PageSize = (uint)Environment.SystemPageSize });
-            return new ScannerMemoryMapSource(scanner, capabilities, paths, heatWindow);
+            return new ScannerMemoryMapSource(scanner, capabilities, paths, heatWindow, heatMethod);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -65,9 +70,9 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         WorkingSet? workingSet = null;
-        if (request.IncludeHeat && _heatWindow > TimeSpan.Zero && _sampler.IsAvailable)
+        if (request.IncludeHeat && _heatWindow > TimeSpan.Zero)
         {
-            workingSet = await _sampler.SampleAsync(_heatWindow, cancellationToken).ConfigureAwait(false);
+            workingSet = await _heat.SampleAsync(_heatWindow, cancellationToken).ConfigureAwait(false);
         }
         var scan = _scanner.Scan(workingSet);
         OwnerIndex? owners = null;
@@ -79,5 +84,9 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
         return new ScannedMap(map, request.IncludeHeat ? scan.HeatMethod : HeatMethod.None);
     }
 
-    public void Dispose() => _scanner.Dispose();
+    public void Dispose()
+    {
+        _heat.Dispose();
+        _scanner.Dispose();
+    }
 }

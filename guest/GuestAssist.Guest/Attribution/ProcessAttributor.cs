@@ -112,7 +112,15 @@ public sealed class ProcessAttributor
                 run++;
             }
             var code = pfn < runs.NextGfn ? runs.RunCode(run) : FrameCode.Of(Protocol.V1.PageClass.Unbacked);
-            processes[owner].Counts.Add(code, 1);
+            if (FrameCode.ClassOf(code) == Protocol.V1.PageClass.Free)
+            {
+                // Free when scanned, mapped when walked: allocated in between (the agent's own heap, often).
+                processes[owner].AllocatedSinceScan++;
+            }
+            else
+            {
+                processes[owner].Counts.Add(code, 1);
+            }
         }
     }
 

@@ -17,5 +17,9 @@ public sealed class ProcessFrames
     /// <summary>Present pages whose frame number the kernel hid (no CAP_SYS_ADMIN).</summary>
     public ulong HiddenFrames { get; internal set; }
 
+    /// <summary>Frames the scan found free that the process mapped by the time its pages were walked.</summary>
+    public ulong AllocatedSinceScan { get; internal set; }
+
+    /// <summary>Classes of the frames as scanned; frames allocated after the scan are in <see cref="AllocatedSinceScan"/>.</summary>
     public ClassCounts Counts { get; } = new();
 }

@@ -29,7 +29,12 @@ public static class CapabilityProbe
         var idle = File.Exists(paths.PageIdleBitmap) && CanRead(paths.PageIdleBitmap, out _);
         if (!idle)
         {
-            degradations.Add($"heat from LRU ACTIVE+REFERENCED flags: {paths.PageIdleBitmap} missing or unreadable (CONFIG_IDLE_PAGE_TRACKING off)");
+            degradations.Add($"no idle page tracking: {paths.PageIdleBitmap} missing or unreadable (CONFIG_IDLE_PAGE_TRACKING off)");
+        }
+        var damon = DamonState(paths, out var damonWhy);
+        if (!damon)
+        {
+            degradations.Add($"no DAMON heat: {damonWhy}");
         }
         var softDirty = HasSoftDirty(paths);
         if (!softDirty)
@@ -41,7 +46,7 @@ public static class CapabilityProbe
         {
             degradations.Add($"owner cgroups from /proc/<pid>/cgroup only: {paths.KPageCgroup} {cgroupWhy}{ConfigHint(cgroupWhy, "CONFIG_MEMCG")}");
         }
-        return new GuestCapabilities(isRoot, flags, count, idle, softDirty, cgroup, degradations);
+        return new GuestCapabilities(isRoot, flags, count, idle, softDirty, cgroup, degradations) { Damon = damon };
     }
 
     /// <summary>Effective uid from the "Uid:" line of /proc/self/status; -1 when unknown.</summary>
@@ -65,6 +70,28 @@ public static class CapabilityProbe
         {
         }
         return -1;
+    }
+
+    /// <summary>DAMON's sysfs interface is there and nobody drives it (read only: nothing is written).</summary>
+    private static bool DamonState(ProcFsPaths paths, out string why)
+    {
+        var countFile = Path.Combine(paths.DamonAdmin, "kdamonds", "nr_kdamonds");
+        try
+        {
+            if (!File.Exists(countFile))
+            {
+                why = $"{paths.DamonAdmin} missing (CONFIG_DAMON_SYSFS off)";
+                return false;
+            }
+            var existing = File.ReadAllText(countFile).Trim();
+            why = existing == "0" ? "" : $"in use by another user ({existing} kdamond(s)); the agent leaves it alone";
+            return existing == "0";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            why = $"{countFile} cannot be read ({e.Message})";
+            return false;
+        }
     }
 
     private static string ConfigHint(string why, string config) => why == Missing ? $" ({config} off)" : "";

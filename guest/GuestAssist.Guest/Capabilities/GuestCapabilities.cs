@@ -13,6 +13,9 @@ public sealed record GuestCapabilities(
     bool PageCgroup,
     IReadOnlyList<string> Degradations)
 {
+    /// <summary>DAMON's sysfs interface is present and unused, so the agent may run its own kdamond.</summary>
+    public bool Damon { get; init; }
+
     /// <summary>A full frame scan needs both kpageflags and kpagecount.</summary>
     public bool CanScanFrames => PageFlags && PageCount;
 
@@ -30,6 +33,10 @@ public sealed record GuestCapabilities(
         if (SoftDirty)
         {
             yield return "soft-dirty";
+        }
+        if (Damon)
+        {
+            yield return "damon";
         }
     }
 }

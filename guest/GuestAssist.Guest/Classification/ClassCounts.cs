@@ -9,10 +9,10 @@ public sealed class ClassCounts
     public static IReadOnlyList<PageClass> Ordered { get; } =
     [
         PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive,
-        PageClass.Cache, PageClass.Free, PageClass.Unbacked,
+        PageClass.Cache, PageClass.Unproven, PageClass.Free, PageClass.Unbacked,
     ];
 
-    private readonly ulong[] _counts = new ulong[8];
+    private readonly ulong[] _counts = new ulong[FrameCode.ClassMask + 1];
 
     public ulong this[PageClass pageClass]
     {
@@ -33,7 +33,7 @@ public sealed class ClassCounts
         }
     }
 
-    /// <summary>Frames that hold data (kernel, hot, active, inactive, cache).</summary>
+    /// <summary>Frames known to hold data (kernel, hot, active, inactive, cache); unproven frames may or may not.</summary>
     public ulong InUse => this[PageClass.Kernel] + this[PageClass.Hot] + this[PageClass.Active]
         + this[PageClass.Inactive] + this[PageClass.Cache];
 

@@ -101,6 +101,21 @@ public sealed class ClassRunAccumulator
         NextGfn += (ulong)codes.Length;
     }
 
+    /// <summary>Gives every run coded <paramref name="from"/> the code <paramref name="to"/> (counts follow).</summary>
+    public void Recode(byte from, byte to)
+    {
+        for (var r = 0; r < _count; r++)
+        {
+            if (_codes[r] == from)
+            {
+                var frames = RunEnd(r) - _starts[r];
+                Counts.Add(from, 0UL - frames);
+                Counts.Add(to, frames);
+                _codes[r] = to;
+            }
+        }
+    }
+
     /// <summary>
     /// Builds a map; with <paramref name="owners"/>, runs are split where the owning process changes and
     /// carry owner indexes (index + 1, 0 = none).

@@ -11,15 +11,16 @@ namespace GuestAssist.Guest.Classification;
 /// per step. Rules in priority order (DESIGN.md "Page classes"):
 /// NOPAGE/HWPOISON/OFFLINE → unbacked; BUDDY → free; compound tail → its head's class; LRU → hot / active /
 /// cache (clean, unmapped, not anon/swap-backed/unevictable/writeback) / inactive; mapped hugetlb → active;
-/// everything else → kernel. Frames reading flags 0 and count 0 are kernel here: only the scanner, which
-/// sees whole blank blocks, may call them never-initialised (free); an isolated flagless frame is more
-/// likely a kernel allocation than free memory, and sending it is always safe.
+/// flags 0 and map count 0 → unproven; everything else → kernel. A flagless, unmapped frame is not free:
+/// pipe buffers, vmalloc and socket page frags read exactly like that, and so do per-CPU free lists, so it is
+/// sent (last); only BUDDY proves a frame free here.
 /// </summary>
 public static class FrameClassifier
 {
     private static readonly byte KernelCode = FrameCode.Of(PageClass.Kernel);
     private static readonly byte FreeCode = FrameCode.Of(PageClass.Free);
     private static readonly byte UnbackedCode = FrameCode.Of(PageClass.Unbacked);
+    private static readonly byte UnprovenCode = FrameCode.Of(PageClass.Unproven);
 
     /// <summary>
     /// Classifies frames firstPfn .. firstPfn + flags.Length. <paramref name="accessedNow"/> and
@@ -92,7 +93,7 @@ public static class FrameClassifier
         {
             return FrameCode.Of(PageClass.Active);
         }
-        return KernelCode;
+        return flags == 0 && count == 0 ? UnprovenCode : KernelCode;
     }
 
     /// <summary>Bit <paramref name="pfn"/> of a PFN-indexed bitmap; bits past its end read 0.</summary>
@@ -176,6 +177,7 @@ public static class FrameClassifier
         var unevictableMask = Vector512.Create(KPageFlag.Unevictable);
         var laneBits = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
         var kernel = Vector512.Create((ulong)KernelCode);
+        var unproven = Vector512.Create((ulong)UnprovenCode);
         var free = Vector512.Create((ulong)FreeCode);
         var unbacked = Vector512.Create((ulong)UnbackedCode);
         var hotCode = Vector512.Create((ulong)FrameCode.Of(PageClass.Hot, HeatLevel.Now));
@@ -212,11 +214,12 @@ public static class FrameClassifier
             }
             var notClean = ~Vector512.Equals(f & notCleanMask, zero);
             var hugeMapped = ~Vector512.Equals(f & hugeMask, zero) & ~Vector512.Equals(c, zero);
+            var flagless = Vector512.Equals(f, zero) & Vector512.Equals(c, zero);
 
             var lruCode = Vector512.ConditionalSelect(isHot, hotCode,
                 Vector512.ConditionalSelect(isActive, activeCode,
                     Vector512.ConditionalSelect(notClean, inactiveCode, cacheCode)) | (isRecent & recentBits));
-            var code = Vector512.ConditionalSelect(hugeMapped, activeCode, kernel);
+            var code = Vector512.ConditionalSelect(hugeMapped, activeCode, Vector512.ConditionalSelect(flagless, unproven, kernel));
             code = Vector512.ConditionalSelect(isLru, lruCode, code);
             code = Vector512.ConditionalSelect(isBuddy, free, code);
             code = Vector512.ConditionalSelect(isUnbacked, unbacked, code);
@@ -259,6 +262,7 @@ public static class FrameClassifier
         var unevictableMask = Vector256.Create(KPageFlag.Unevictable);
         var laneBits = Vector256.Create(1UL, 2, 4, 8);
         var kernel = Vector256.Create((ulong)KernelCode);
+        var unproven = Vector256.Create((ulong)UnprovenCode);
         var free = Vector256.Create((ulong)FreeCode);
         var unbacked = Vector256.Create((ulong)UnbackedCode);
         var hotCode = Vector256.Create((ulong)FrameCode.Of(PageClass.Hot, HeatLevel.Now));
@@ -294,11 +298,12 @@ public static class FrameClassifier
             }
             var notClean = ~Vector256.Equals(f & notCleanMask, zero);
             var hugeMapped = ~Vector256.Equals(f & hugeMask, zero) & ~Vector256.Equals(c, zero);
+            var flagless = Vector256.Equals(f, zero) & Vector256.Equals(c, zero);
 
             var lruCode = Vector256.ConditionalSelect(isHot, hotCode,
                 Vector256.ConditionalSelect(isActive, activeCode,
                     Vector256.ConditionalSelect(notClean, inactiveCode, cacheCode)) | (isRecent & recentBits));
-            var code = Vector256.ConditionalSelect(hugeMapped, activeCode, kernel);
+            var code = Vector256.ConditionalSelect(hugeMapped, activeCode, Vector256.ConditionalSelect(flagless, unproven, kernel));
             code = Vector256.ConditionalSelect(isLru, lruCode, code);
             code = Vector256.ConditionalSelect(isBuddy, free, code);
             code = Vector256.ConditionalSelect(isUnbacked, unbacked, code);

@@ -15,7 +15,7 @@ public struct FrameTally
     /// <summary>LRU + UNEVICTABLE (compare with meminfo Unevictable).</summary>
     public ulong Unevictable;
 
-    /// <summary>Frames reading flags 0 and count 0 in whole blank blocks: never-initialised RAM.</summary>
+    /// <summary>Frames reading flags 0 and count 0 in whole blank blocks (free only under <see cref="Scanning.LazyInitProof"/>).</summary>
     public ulong Blank;
 
     public void Add(in FrameTally other)

@@ -3,13 +3,14 @@ using GuestAssist.Protocol.V1;
 namespace GuestAssist.Guest.Heat;
 
 /// <summary>
-/// Which frames were accessed lately, as PFN-indexed bitmaps (bit i%64 of word i/64). With
-/// <see cref="HeatMethod.LruFlags"/> the bitmaps are empty and heat comes from the LRU flags at scan time.
+/// Which frames were accessed lately, as PFN-indexed bitmaps (bit i%64 of word i/64), and which monitor said
+/// so. With the LRU-flag methods the bitmaps are empty and heat comes from the flags at scan time.
 /// </summary>
 public sealed class WorkingSet
 {
-    internal WorkingSet(HeatMethod method, ulong[] accessedNow, ulong[] accessedRecently, TimeSpan window, string reason)
+    internal WorkingSet(HeatMethod method, ulong[] accessedNow, ulong[] accessedRecently, TimeSpan window, string reason, string cost = "")
     {
+        Cost = cost;
         Method = method;
         AccessedNow = accessedNow;
         AccessedRecently = accessedRecently;
@@ -17,7 +18,14 @@ public sealed class WorkingSet
         Reason = reason;
     }
 
-    public static WorkingSet FromLruFlags(string reason) => new(HeatMethod.LruFlags, [], [], TimeSpan.Zero, reason);
+    public static WorkingSet FromLruFlags(string reason, bool multiGenLru = false) =>
+        new(multiGenLru ? HeatMethod.LruFlagsMglru : HeatMethod.LruFlags, [], [], TimeSpan.Zero, reason, "none: flags are read with the frame scan");
+
+    /// <summary>True when the bitmaps say what is hot (otherwise the scan reads LRU flags).</summary>
+    public bool HasBitmaps => Method is HeatMethod.IdleTracking or HeatMethod.DamonPaddr or HeatMethod.SoftDirty;
+
+    /// <summary>What the monitor costs while it runs.</summary>
+    public string Cost { get; }
 
     public HeatMethod Method { get; }
 
@@ -37,6 +45,9 @@ public sealed class WorkingSet
     {
         HeatMethod.IdleTracking => "idle-tracking",
         HeatMethod.LruFlags => "lru-flags",
+        HeatMethod.LruFlagsMglru => "lru-flags-mglru",
+        HeatMethod.DamonPaddr => "damon-paddr",
+        HeatMethod.SoftDirty => "soft-dirty",
         _ => "none",
     };
 }

@@ -12,7 +12,7 @@ namespace GuestAssist.Guest.Heat;
 /// Where the bitmap is missing, heat falls back to LRU ACTIVE+REFERENCED and the result says so.
 /// Bitmaps are allocated once and reused by every sample.
 /// </summary>
-public sealed class WorkingSetSampler
+public sealed class WorkingSetSampler : IHeatMonitor
 {
     public const int HistoryDepth = 3;
     private const int IoWords = 64 * 1024;
@@ -43,6 +43,14 @@ public sealed class WorkingSetSampler
 
     public static TimeSpan DefaultWindow { get; } = TimeSpan.FromSeconds(2);
 
+    public HeatMethod Method => HeatMethod.IdleTracking;
+
+    public string Cost => "the agent writes and reads 1 bit per frame of page_idle/bitmap per window (an rmap walk per LRU page in the kernel)";
+
+    public void Dispose()
+    {
+    }
+
     public bool IsAvailable => File.Exists(_paths.PageIdleBitmap);
 
     public async Task<WorkingSet> SampleAsync(TimeSpan window, CancellationToken cancellationToken = default)
@@ -66,7 +74,7 @@ public sealed class WorkingSetSampler
             await _delay(window, cancellationToken).ConfigureAwait(false);
             ReadAccessed(bitmap);
         }
-        return new WorkingSet(HeatMethod.IdleTracking, _now, _recent, window, "idle page tracking");
+        return new WorkingSet(HeatMethod.IdleTracking, _now, _recent, window, "idle page tracking", Cost);
     }
 
     private void MarkIdle(SafeFileHandle bitmap)

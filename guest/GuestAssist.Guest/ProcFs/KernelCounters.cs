@@ -10,4 +10,5 @@ public sealed record KernelCounters(
     ulong Unevictable,
     ulong Cached,
     ulong Slab,
-    ulong PageTables);
+    ulong PageTables,
+    ulong PerCpuListPages = 0);

@@ -19,7 +19,24 @@ public static class KernelCountersReader
             Unevictable: Pages("Unevictable"),
             Cached: Pages("Cached"),
             Slab: Pages("Slab"),
-            PageTables: Pages("PageTables"));
+            PageTables: Pages("PageTables"),
+            PerCpuListPages: File.Exists(paths.ZoneInfo) ? SumPerCpuLists(File.ReadAllText(paths.ZoneInfo)) : 0);
+    }
+
+    /// <summary>Pages on per-CPU free lists: the sum of every "count:" line of /proc/zoneinfo's pagesets.</summary>
+    public static ulong SumPerCpuLists(string zoneInfo)
+    {
+        ulong total = 0;
+        foreach (var line in zoneInfo.Split('\n'))
+        {
+            var trimmed = line.AsSpan().Trim();
+            if (trimmed.StartsWith("count:", StringComparison.Ordinal)
+                && ulong.TryParse(trimmed[6..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                total += count;
+            }
+        }
+        return total;
     }
 
     /// <summary>Parses "key value [kB]" and "key: value [kB]" lines (meminfo, vmstat); the unit is dropped.</summary>

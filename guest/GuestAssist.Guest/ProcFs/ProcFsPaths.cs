@@ -21,6 +21,12 @@ public sealed record ProcFsPaths(string ProcRoot, string SysRoot)
 
     public string BuddyInfo => Path.Combine(ProcRoot, "buddyinfo");
 
+    public string ZoneInfo => Path.Combine(ProcRoot, "zoneinfo");
+
+    public string DamonAdmin => Path.Combine(SysRoot, "kernel", "mm", "damon", "admin");
+
+    public string LruGenEnabled => Path.Combine(SysRoot, "kernel", "mm", "lru_gen", "enabled");
+
     public string SelfStatus => Path.Combine(ProcRoot, "self", "status");
 
     public string SelfSmaps => Path.Combine(ProcRoot, "self", "smaps");

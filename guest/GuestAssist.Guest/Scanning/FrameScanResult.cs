@@ -35,6 +35,9 @@ public sealed class FrameScanResult
 
     public HeatMethod HeatMethod { get; internal set; }
 
+    /// <summary>Whether blank blocks were proven free (they are unproven otherwise).</summary>
+    public LazyInitProof LazyInit { get; internal set; }
+
     public double ReadSeconds { get; internal set; }
 
     public double ClassifySeconds { get; internal set; }

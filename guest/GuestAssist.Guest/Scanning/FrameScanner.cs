@@ -12,7 +12,8 @@ namespace GuestAssist.Guest.Scanning;
 /// <summary>
 /// Classifies every frame of the "System RAM" ranges from /proc/kpageflags and /proc/kpagecount, read in
 /// large aligned chunks into buffers reused across scans. Holes between ranges are unbacked. A block of
-/// <see cref="BlockFrames"/> frames that reads all zero (flags and counts) is never-initialised RAM (free).
+/// <see cref="BlockFrames"/> frames that reads all zero (flags and counts) is unproven, like any flagless frame,
+/// unless <see cref="LazyInitProof"/> shows the kernel counts exactly those frames as free.
 /// Not thread-safe: run one scan at a time (the result and its buffers are reused by the next scan).
 /// </summary>
 public sealed class FrameScanner : IDisposable
@@ -28,6 +29,7 @@ public sealed class FrameScanner : IDisposable
     private readonly int _chunkFrames;
     private readonly FrameScanResult _result;
     private readonly PfnRange[] _ranges;
+    private readonly FreeFiguresReader _freeFigures;
 
     public FrameScanner(ProcFsPaths paths, FrameScannerOptions? options = null)
     {
@@ -57,6 +59,7 @@ public sealed class FrameScanner : IDisposable
         _countsBuffer = GC.AllocateUninitializedArray<byte>(_chunkFrames * sizeof(ulong), pinned: true);
         _codes = new byte[_chunkFrames];
         _result = new FrameScanResult(options.PageSize);
+        _freeFigures = new FreeFiguresReader(paths);
     }
 
     public ProcFsPaths Paths { get; }
@@ -78,8 +81,8 @@ public sealed class FrameScanner : IDisposable
     }
 
     /// <summary>
-    /// Scans all frames. With an idle-tracking <paramref name="workingSet"/> hot means accessed in its window;
-    /// otherwise hot is LRU + ACTIVE + REFERENCED. The result object is reused by the next scan.
+    /// Scans all frames. With a <paramref name="workingSet"/> that has bitmaps (idle tracking, DAMON, soft-dirty)
+    /// an LRU frame is hot when accessed in its window; otherwise hot is LRU + ACTIVE + REFERENCED. The result object is reused by the next scan.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public FrameScanResult Scan(WorkingSet? workingSet = null)
@@ -88,8 +91,8 @@ public sealed class FrameScanner : IDisposable
         var result = _result;
         result.Sequence++;
         result.MonotonicNs = MonotonicNow();
-        var useIdle = workingSet is { Method: HeatMethod.IdleTracking };
-        result.HeatMethod = useIdle ? HeatMethod.IdleTracking : HeatMethod.LruFlags;
+        var useIdle = workingSet is { HasBitmaps: true };
+        result.HeatMethod = workingSet?.Method ?? HeatMethod.LruFlags;
         ReadOnlySpan<ulong> accessedNow = useIdle ? workingSet!.AccessedNow : default;
         ReadOnlySpan<ulong> accessedRecently = useIdle ? workingSet!.AccessedRecently : default;
 
@@ -99,7 +102,8 @@ public sealed class FrameScanner : IDisposable
         long readTicks = 0;
         ulong ramFrames = 0;
         var unbackedCode = FrameCode.Of(PageClass.Unbacked);
-        var freeCode = FrameCode.Of(PageClass.Free);
+        var blankCode = FrameCode.BlankBlock;
+        var uninitialisedBefore = _freeFigures.UninitialisedFree(result.PageSize);
         foreach (var range in _ranges)
         {
             runs.Append(range.Start - runs.NextGfn, unbackedCode);
@@ -126,7 +130,7 @@ public sealed class FrameScanner : IDisposable
                     var blockCounts = counts.Slice(offset, length);
                     if (blockFlags.IndexOfAnyExcept(0UL) < 0 && blockCounts.IndexOfAnyExcept(0UL) < 0)
                     {
-                        runs.Append((ulong)length, freeCode);
+                        runs.Append((ulong)length, blankCode);
                         tally.Blank += (ulong)length;
                     }
                     else
@@ -139,6 +143,11 @@ public sealed class FrameScanner : IDisposable
                 }
                 chunkStart = chunkEnd;
             }
+        }
+        result.LazyInit = LazyInitProof.Evaluate(tally.Blank, uninitialisedBefore, _freeFigures.UninitialisedFree(result.PageSize));
+        if (result.LazyInit.Holds)
+        {
+            runs.Recode(blankCode, FrameCode.Of(PageClass.Free));
         }
         var total = Stopwatch.GetTimestamp() - started;
         result.Tally = tally;
@@ -170,6 +179,7 @@ public sealed class FrameScanner : IDisposable
 
     public void Dispose()
     {
+        _freeFigures.Dispose();
         _flagsFile.Dispose();
         _countsFile.Dispose();
     }

@@ -14,7 +14,7 @@ internal static class AgentMapCommand
 {
     private static readonly PageClass[] Classes =
     [
-        PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive, PageClass.Cache, PageClass.Free, PageClass.Unbacked,
+        PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive, PageClass.Cache, PageClass.Unproven, PageClass.Free, PageClass.Unbacked,
     ];
 
     public static Command Create()
@@ -127,6 +127,9 @@ internal static class AgentMapCommand
     {
         HeatMethod.IdleTracking => "idle-tracking",
         HeatMethod.LruFlags => "lru-flags",
+        HeatMethod.LruFlagsMglru => "lru-flags-mglru",
+        HeatMethod.DamonPaddr => "damon-paddr",
+        HeatMethod.SoftDirty => "soft-dirty",
         HeatMethod.None => "none",
         _ => "unspecified",
     };

@@ -34,7 +34,7 @@ namespace GuestAssist.Host.Planning;
 /// </summary>
 public sealed class TransferPlanner : ITransferPlan
 {
-    private const int ClassSlots = 8;
+    private const int ClassSlots = (int)PageClass.Unproven + 1;
     private const ulong NoOwnerRank = 0xFFFF;
 
     private readonly Lock _gate = new();
@@ -352,7 +352,8 @@ public sealed class TransferPlanner : ITransferPlan
             PageClass.Active => 3,
             PageClass.Inactive => 4,
             PageClass.Cache => 5,
-            _ => 6,
+            PageClass.Unproven => 6,
+            _ => 7,
         };
         var coldness = (ulong)(byte)~heat;
         var rank = classRank;

@@ -4,7 +4,7 @@ namespace GuestAssist.Host.Source;
 public sealed class PageServerCounters
 {
     /// <summary>Page classes are indexed by the PageClass enum value (0..7).</summary>
-    public const int ClassSlots = 8;
+    public const int ClassSlots = (int)GuestAssist.Protocol.V1.PageClass.Unproven + 1;
 
     private readonly long[] _bytesByClass = new long[ClassSlots];
     private readonly long[] _pagesByClass = new long[ClassSlots];

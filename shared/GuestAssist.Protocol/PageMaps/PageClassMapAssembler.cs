@@ -105,6 +105,10 @@ public sealed class PageClassMapAssembler
             {
                 throw Inconsistent($"chunk {index} run {i} at GFN {runs[i].StartGfn} has no class");
             }
+            if ((uint)runs[i].Class > (uint)PageClass.Unproven)
+            {
+                throw Inconsistent($"chunk {index} run {i} at GFN {runs[i].StartGfn} has class {(int)runs[i].Class}, which this side does not know");
+            }
         }
         CheckPerRun(ref _hasHeat, chunk.RunHeat.Length, runs.Length, index, "heat");
         CheckPerRun(ref _hasOwners, chunk.RunOwner.Count, runs.Length, index, "owner");

@@ -7,17 +7,21 @@ namespace GuestAssist.Protocol.PageMaps;
 
 /// <summary>
 /// Compact wire form of class runs. Runs are gap-free, so a run's start is implied by the previous
-/// run's end (the delta is always zero and is not stored): the encoding is one format byte (1), then
-/// per run one unsigned LEB128 varint of <c>(length &lt;&lt; 3) | class</c>. Runs of up to 15 frames
+/// run's end (the delta is always zero and is not stored): the encoding is one format byte, then
+/// per run one unsigned LEB128 varint of <c>(length &lt;&lt; bits) | class</c>: format 1 has 3 class bits
+/// (classes up to UNBACKED), format 2 has 4 (UNPROVEN and later). The encoder writes format 1 whenever every
+/// class fits it, so older readers still read maps without UNPROVEN frames. Runs of up to 15 frames
 /// take 1 byte, up to 2047 frames 2 bytes, so a fragmented 64 GiB guest (a few hundred thousand
 /// buddy-order runs) encodes in well under 1 MiB. Decoding never trusts the input: a corrupt byte
 /// string gives a <see cref="ProtocolException"/>, and no allocation exceeds what the input can describe.
-/// Every 3-bit class value is a defined <see cref="PageClass"/>, so the run codec itself is class-agnostic
-/// (dirty-frame runs use it too); a class map additionally rejects UNSPECIFIED when chunks are assembled.
+/// The run codec itself is class-agnostic (dirty-frame runs use it too); a class map additionally rejects
+/// UNSPECIFIED and undefined class values when chunks are assembled.
 /// </summary>
 public static class PageClassMapCodec
 {
     public const byte FormatV1 = 1;
+
+    public const byte FormatV2 = 2;
 
     /// <summary>Smallest chunk budget: the format byte plus one maximal varint plus a heat byte and an owner varint.</summary>
     public const int MinChunkBytes = 32;
@@ -25,20 +29,23 @@ public static class PageClassMapCodec
     /// <summary>2^52 frames of 4 KiB is the whole 64-bit physical address space; more is corruption.</summary>
     public const ulong MaxTotalFrames = 1UL << 52;
 
-    private const int ClassBits = 3;
-    private const ulong ClassMask = (1 << ClassBits) - 1;
-    private const ulong MaxRunLength = ulong.MaxValue >> ClassBits;
+    private const int ClassBitsV1 = 3;
+    private const int ClassBitsV2 = 4;
+
+    /// <summary>Highest class value format 2 can carry.</summary>
+    public const int MaxClassValue = (1 << ClassBitsV2) - 1;
 
     /// <summary>Encodes gap-free runs starting at <paramref name="firstGfn"/>.</summary>
     public static byte[] EncodeRuns(ReadOnlySpan<ClassRun> runs, ulong firstGfn)
     {
-        var size = 1 + EncodedSize(runs, firstGfn);
+        var bits = ClassBitsFor(runs);
+        var size = 1 + EncodedSize(runs, firstGfn, bits);
         var encoded = new byte[size];
-        encoded[0] = FormatV1;
+        encoded[0] = bits == ClassBitsV1 ? FormatV1 : FormatV2;
         var offset = 1;
         foreach (var run in runs)
         {
-            offset += Varint.Write(encoded.AsSpan(offset), RunWord(run));
+            offset += Varint.Write(encoded.AsSpan(offset), RunWord(run, bits));
         }
         return encoded;
     }
@@ -84,9 +91,10 @@ public static class PageClassMapCodec
         {
             var budget = maxChunkBytes - 1;
             var end = start;
+            // Costs are counted in the wider format: a chunk that needs it still fits its budget.
             while (end < runs.Length)
             {
-                var cost = Varint.SizeOf(RunWord(runs[end]))
+                var cost = Varint.SizeOf(RunWord(runs[end], ClassBitsV2))
                     + (map.RunHeat is null ? 0 : 1)
                     + (map.RunOwner is null ? 0 : Varint.SizeOf(map.RunOwner[end]));
                 if (cost > budget)
@@ -162,20 +170,35 @@ public static class PageClassMapCodec
 
     internal static void DecodeValidated(ReadOnlySpan<byte> encoded, ulong gfn, Span<ClassRun> runs)
     {
+        var bits = encoded[0] == FormatV1 ? ClassBitsV1 : ClassBitsV2;
+        var classMask = (1UL << bits) - 1;
         var offset = 1;
         for (var i = 0; i < runs.Length; i++)
         {
             offset += Varint.TryRead(encoded[offset..], out var word);
-            var length = word >> ClassBits;
-            runs[i] = new ClassRun(gfn, length, (PageClass)(int)(word & ClassMask));
+            var length = word >> bits;
+            runs[i] = new ClassRun(gfn, length, (PageClass)(int)(word & classMask));
             gfn += length;
         }
     }
 
-    internal static ulong RunWord(ClassRun run) => (run.Length << ClassBits) | (ulong)(uint)run.Class;
+    internal static ulong RunWord(ClassRun run, int bits) => (run.Length << bits) | (ulong)(uint)run.Class;
 
-    private static int EncodedSize(ReadOnlySpan<ClassRun> runs, ulong firstGfn)
+    private static int ClassBitsFor(ReadOnlySpan<ClassRun> runs)
     {
+        foreach (var run in runs)
+        {
+            if ((uint)run.Class >= 1u << ClassBitsV1)
+            {
+                return ClassBitsV2;
+            }
+        }
+        return ClassBitsV1;
+    }
+
+    private static int EncodedSize(ReadOnlySpan<ClassRun> runs, ulong firstGfn, int bits)
+    {
+        var maxRunLength = ulong.MaxValue >> bits;
         var size = 0;
         var gfn = firstGfn;
         for (var i = 0; i < runs.Length; i++)
@@ -185,11 +208,11 @@ public static class PageClassMapCodec
             {
                 throw new ArgumentException($"runs must be gap-free from GFN {firstGfn}: run {i} starts at {run.StartGfn}, expected {gfn}", nameof(runs));
             }
-            if (run.Length == 0 || run.Length > MaxRunLength)
+            if (run.Length == 0 || run.Length > maxRunLength)
             {
-                throw new ArgumentException($"run {i} has length {run.Length}; must be 1..{MaxRunLength}", nameof(runs));
+                throw new ArgumentException($"run {i} has length {run.Length}; must be 1..{maxRunLength}", nameof(runs));
             }
-            if ((ulong)(uint)run.Class > ClassMask)
+            if ((uint)run.Class > MaxClassValue)
             {
                 throw new ArgumentException($"run {i} has class {run.Class}, which does not fit the format", nameof(runs));
             }
@@ -198,7 +221,7 @@ public static class PageClassMapCodec
                 throw new ArgumentException($"run {i} runs past the end of the GFN space", nameof(runs));
             }
             gfn += run.Length;
-            size += Varint.SizeOf(RunWord(run));
+            size += Varint.SizeOf(RunWord(run, bits));
         }
         return size;
     }
@@ -210,10 +233,11 @@ public static class PageClassMapCodec
         {
             throw Corrupt("encoded runs are empty (no format byte)");
         }
-        if (encoded[0] != FormatV1)
+        if (encoded[0] is not (FormatV1 or FormatV2))
         {
-            throw new ProtocolException(ErrorCode.Unsupported, $"encoded runs use format {encoded[0]}; this side reads format {FormatV1}");
+            throw new ProtocolException(ErrorCode.Unsupported, $"encoded runs use format {encoded[0]}; this side reads formats {FormatV1} and {FormatV2}");
         }
+        var bits = encoded[0] == FormatV1 ? ClassBitsV1 : ClassBitsV2;
         var limit = Math.Min(maxFrames, ulong.MaxValue - firstGfn);
         frames = 0;
         var count = 0;
@@ -229,7 +253,7 @@ public static class PageClassMapCodec
             {
                 throw Corrupt($"run {count} at byte {offset} overflows 64 bits");
             }
-            var length = word >> ClassBits;
+            var length = word >> bits;
             if (length == 0)
             {
                 throw Corrupt($"run {count} at byte {offset} has length 0");

@@ -34,7 +34,7 @@ public sealed class AgentFixture : IDisposable
         File.WriteAllBytes(Path.Combine(ProcRoot, "kpagecount"), MemoryMarshal.AsBytes(counts.AsSpan()).ToArray());
         File.WriteAllText(Path.Combine(ProcRoot, "iomem"), string.Create(CultureInfo.InvariantCulture,
             $"00001000-{3072 * 4096 - 1:x8} : System RAM\n{3584 * 4096:x8}-{4096 * 4096 - 1:x8} : System RAM\n"));
-        File.WriteAllText(Path.Combine(ProcRoot, "meminfo"), "MemTotal:  14336 kB\nActive:  400 kB\nInactive:  800 kB\nCached: 400 kB\nSlab: 4096 kB\nPageTables: 8 kB\n");
+        File.WriteAllText(Path.Combine(ProcRoot, "meminfo"), "MemTotal:  14336 kB\nMemFree:    4096 kB\nActive:  400 kB\nInactive:  800 kB\nCached: 400 kB\nSlab: 4096 kB\nPageTables: 8 kB\n");
         File.WriteAllText(Path.Combine(ProcRoot, "vmstat"), "nr_free_pages 512\n");
         File.WriteAllText(Path.Combine(ProcRoot, "buddyinfo"), "Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      1\n");
     }

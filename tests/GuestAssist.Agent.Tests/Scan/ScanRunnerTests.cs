@@ -42,12 +42,14 @@ public sealed class ScanRunnerTests : IDisposable
         Assert.Equal(3071 + 512, root.GetProperty("ramFrames").GetInt64());
         var classes = root.GetProperty("classes");
         var names = classes.EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["kernel", "hot", "active", "inactive", "cache", "free", "unbacked"], names);
+        Assert.Equal(["kernel", "hot", "active", "inactive", "cache", "unproven", "free", "unbacked"], names);
         Assert.Equal(4096, classes.EnumerateObject().Sum(p => p.Value.GetInt64()));
         Assert.Equal(100, classes.GetProperty("hot").GetInt64());
         Assert.Equal(100, classes.GetProperty("inactive").GetInt64());
         Assert.Equal(100, classes.GetProperty("cache").GetInt64());
+        // 512 BUDDY frames plus a blank block that MemFree − nr_free_pages (512) accounts for exactly.
         Assert.Equal(1024, classes.GetProperty("free").GetInt64());
+        Assert.True(root.GetProperty("lazyInit").GetProperty("provenFree").GetBoolean());
         Assert.Equal(1 + 512 + 0, classes.GetProperty("unbacked").GetInt64());
         Assert.Equal(512, root.GetProperty("kernel").GetProperty("nrFreePages").GetInt64());
         Assert.Equal(512, root.GetProperty("kernel").GetProperty("buddyInfoFree").GetInt64());

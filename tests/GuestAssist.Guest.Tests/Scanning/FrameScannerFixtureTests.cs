@@ -71,7 +71,7 @@ public sealed class FrameScannerFixtureTests : IDisposable
     }
 
     [Fact]
-    public void A_whole_blank_block_is_never_initialised_free_but_a_lone_blank_frame_is_kernel()
+    public void Blank_frames_are_unproven_not_free_when_no_kernel_figure_accounts_for_them()
     {
         _fixture.Fill(0, 4096, UsedAnon, 1);
         _fixture.Fill(1024, 512, 0);
@@ -79,11 +79,36 @@ public sealed class FrameScannerFixtureTests : IDisposable
 
         var result = Scan();
 
-        Assert.Equal(PageClass.Free, result.ClassOf(1024));
-        Assert.Equal(PageClass.Free, result.ClassOf(1535));
+        Assert.Equal(PageClass.Unproven, result.ClassOf(1024));
+        Assert.Equal(PageClass.Unproven, result.ClassOf(1535));
+        Assert.Equal(PageClass.Unproven, result.ClassOf(300));
         Assert.Equal(512UL, result.Tally.Blank);
-        Assert.Equal(PageClass.Kernel, result.ClassOf(300));
-        Assert.Equal(512UL, result.Counts[PageClass.Free]);
+        Assert.Equal(0UL, result.Counts[PageClass.Free]);
+        Assert.Equal(513UL, result.Counts[PageClass.Unproven]);
+        Assert.False(result.LazyInit.Holds);
+    }
+
+    [Theory]
+    [InlineData(512, true)]
+    [InlineData(511, false)]
+    [InlineData(513, false)]
+    [InlineData(0, false)]
+    public void Blank_blocks_are_free_only_when_MemFree_minus_nr_free_pages_counts_exactly_them(int uninitialised, bool proven)
+    {
+        _fixture.Fill(0, 4096, UsedAnon, 1);
+        _fixture.Fill(1024, 512, 0);
+        _fixture.Fill(2048, 8, Buddy);
+        _fixture.Set(300, 0, 0);
+        _fixture.WriteText("meminfo", $"MemTotal:       16384 kB\nMemFree:        {(uninitialised + 8) * 4} kB\n");
+        _fixture.WriteText("vmstat", "nr_free_pages 8\nnr_free_pages_blocks 0\n");
+
+        var result = Scan();
+
+        Assert.Equal(proven, result.LazyInit.Holds);
+        Assert.Equal(proven ? PageClass.Free : PageClass.Unproven, result.ClassOf(1024));
+        Assert.Equal(PageClass.Unproven, result.ClassOf(300));
+        Assert.Equal(proven ? 520UL : 8UL, result.Counts[PageClass.Free]);
+        Assert.Equal((ulong)uninitialised, result.LazyInit.UninitialisedAfter);
     }
 
     [Theory]

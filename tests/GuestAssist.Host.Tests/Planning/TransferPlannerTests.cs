@@ -87,6 +87,30 @@ public class TransferPlannerTests
     }
 
     [Fact]
+    public void Unproven_frames_are_sent_after_cache_and_never_skipped_even_with_a_clean_log()
+    {
+        var map = new PageClassMap(new MapEpoch(), 4096,
+        [
+            new ClassRun(0, 10, PageClass.Unproven),
+            new ClassRun(10, 10, PageClass.Free),
+            new ClassRun(20, 10, PageClass.Cache),
+            new ClassRun(30, 10, PageClass.Kernel),
+        ]);
+        var log = new DirtyBitmap(40, trackingStartedAt: 5);
+        log.Seal(20);
+        var planner = new TransferPlanner(map, Flat(40), mapRequestedAt: 10, log);
+
+        var statistics = planner.GetStatistics();
+        var order = DrainBackground(planner);
+
+        Assert.True(statistics.SkippingEnabled);
+        Assert.Equal(10UL, statistics.ToSend(PageClass.Unproven));
+        Assert.Equal(0UL, statistics.ToSkip(PageClass.Unproven));
+        Assert.Equal(10UL, statistics.ToSkip(PageClass.Free));
+        Assert.Equal(Range(30, 10).Concat(Range(20, 10)).Concat(Range(0, 10)), order);
+    }
+
+    [Fact]
     public void Frames_beyond_the_map_are_sent_after_cache_and_before_free()
     {
         var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, 10, PageClass.Free), new ClassRun(10, 10, PageClass.Cache)]);

@@ -35,7 +35,7 @@ public sealed class LiveScanTests : IDisposable
         Assert.Equal(scanned.Map.RunOwner, map.RunOwner);
         Assert.Equal(scanned.HeatMethod, fetched.HeatMethod);
         Assert.Contains(map.Owners, o => o.Pid == Environment.ProcessId);
-        var classes = new[] { PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive, PageClass.Cache, PageClass.Free, PageClass.Unbacked };
+        var classes = new[] { PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive, PageClass.Cache, PageClass.Unproven, PageClass.Free, PageClass.Unbacked };
         Assert.Equal(map.TotalFrames, classes.Aggregate(0ul, (sum, c) => sum + map.CountOf(c)));
         Assert.InRange(status.RamFrames, 1ul, map.TotalFrames);
         Assert.True(map.CountOf(PageClass.Unbacked) >= map.TotalFrames - status.RamFrames, "holes between RAM ranges are unbacked");

@@ -36,7 +36,7 @@ public class PageClassMapCodecTests
         Assert.Throws<ArgumentException>(() => PageClassMapCodec.EncodeRuns([new(0, 1, PageClass.Kernel), new(2, 1, PageClass.Kernel)], 0));
         Assert.Throws<ArgumentException>(() => PageClassMapCodec.EncodeRuns([new(0, 1, PageClass.Kernel)], 5));
         Assert.Throws<ArgumentException>(() => PageClassMapCodec.EncodeRuns([new(0, 0, PageClass.Kernel)], 0));
-        Assert.Throws<ArgumentException>(() => PageClassMapCodec.EncodeRuns([new(0, 1, (PageClass)8)], 0));
+        Assert.Throws<ArgumentException>(() => PageClassMapCodec.EncodeRuns([new(0, 1, (PageClass)16)], 0));
         Assert.Throws<ArgumentException>(() => PageClassMapCodec.EncodeRuns([new(ulong.MaxValue - 1, 5, PageClass.Free)], ulong.MaxValue - 1));
     }
 
@@ -54,9 +54,39 @@ public class PageClassMapCodecTests
     }
 
     [Fact]
+    public void Unproven_frames_take_format_2_and_maps_without_them_stay_in_format_1()
+    {
+        ClassRun[] old = [new(0, 10, PageClass.Kernel), new(10, 5, PageClass.Unbacked)];
+        ClassRun[] wide = [new(0, 10, PageClass.Kernel), new(10, 5, PageClass.Unproven), new(15, 1, PageClass.Free)];
+
+        var oldBytes = PageClassMapCodec.EncodeRuns(old, 0);
+        var wideBytes = PageClassMapCodec.EncodeRuns(wide, 0);
+
+        Assert.Equal(PageClassMapCodec.FormatV1, oldBytes[0]);
+        Assert.Equal(PageClassMapCodec.FormatV2, wideBytes[0]);
+        Assert.Equal(old, PageClassMapCodec.DecodeRuns(oldBytes, 0, 100));
+        Assert.Equal(wide, PageClassMapCodec.DecodeRuns(wideBytes, 0, 100));
+    }
+
+    [Fact]
+    public void A_class_value_this_side_does_not_know_is_refused_when_a_map_is_assembled()
+    {
+        var chunk = new MemoryMapChunk
+        {
+            Epoch = new MapEpoch { Sequence = 1 },
+            PageSize = 4096,
+            TotalFrames = 4,
+            Last = true,
+            EncodedRuns = Google.Protobuf.ByteString.CopyFrom(PageClassMapCodec.FormatV2, (byte)((4 << 4) | 9)),
+        };
+        var error = Assert.Throws<ProtocolException>(() => PageClassMapCodec.FromChunks([chunk]));
+        Assert.Contains("class 9", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_format_is_unsupported()
     {
-        Assert.Equal(ErrorCode.Unsupported, Assert.Throws<ProtocolException>(() => PageClassMapCodec.DecodeRuns([2, 0x09], 0, 16)).Code);
+        Assert.Equal(ErrorCode.Unsupported, Assert.Throws<ProtocolException>(() => PageClassMapCodec.DecodeRuns([3, 0x09], 0, 16)).Code);
     }
 
     [Fact]
