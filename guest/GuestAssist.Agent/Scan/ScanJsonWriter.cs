@@ -66,6 +66,8 @@ internal static class ScanJsonWriter
         json.WriteString("heatSelection", report.HeatSelection);
         json.WriteString("heatCost", report.WorkingSet.Cost);
         json.WriteNumber("heatWindowSeconds", Math.Round(report.WorkingSet.Window.TotalSeconds, 3));
+        // CPU the agent used while the monitor watched its window (the frame scan itself is in timings).
+        json.WriteNumber("heatAgentCpuSeconds", Math.Round(report.HeatAgentCpu.TotalSeconds, 4));
         json.WriteEndObject();
 
         json.WriteStartObject("timings");

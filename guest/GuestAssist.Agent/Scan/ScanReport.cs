@@ -13,4 +13,5 @@ internal sealed record ScanReport(
     WorkingSet WorkingSet,
     GuestCapabilities Capabilities,
     AttributionResult? Attribution,
-    string HeatSelection = "");
+    string HeatSelection = "",
+    TimeSpan HeatAgentCpu = default);

@@ -37,9 +37,12 @@ internal static class ScanRunner
             }
             WorkingSet workingSet;
             string selection;
+            TimeSpan heatCpu;
             using (var monitor = HeatMonitorSelector.Create(options.Heat, paths, scanner.RamRanges, out selection))
             {
+                var cpuBefore = Environment.CpuUsage.TotalTime;
                 workingSet = await monitor.SampleAsync(options.Window, cancellationToken).ConfigureAwait(false);
+                heatCpu = Environment.CpuUsage.TotalTime - cpuBefore;
             }
             var scan = scanner.Scan(workingSet);
             KernelCounters? kernel = null;
@@ -81,7 +84,7 @@ internal static class ScanRunner
                     return ExitFailed;
                 }
             }
-            var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution, selection);
+            var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution, selection, heatCpu);
             if (options.Json)
             {
                 ScanJsonWriter.Write(stdout, report, options.Top);

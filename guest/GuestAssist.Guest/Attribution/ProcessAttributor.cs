@@ -136,7 +136,7 @@ public sealed class ProcessAttributor
         frames = null;
         try
         {
-            var mappings = ReadResidentMappings(pid);
+            var mappings = ResidentMappings.Read(_paths, pid);
             AfterMappingsRead?.Invoke(pid);
             var owner = new ProcessOwner(pid, ReadCommand(pid), ReadCgroup(pid));
             frames = new ProcessFrames(owner);
@@ -206,31 +206,6 @@ public sealed class ProcessAttributor
     }
 
     /// <summary>Page ranges [start, end) of mappings whose smaps "Rss" is not zero.</summary>
-    private List<(ulong Start, ulong End)> ReadResidentMappings(int pid)
-    {
-        var mappings = new List<(ulong, ulong)>();
-        ulong start = 0, end = 0;
-        foreach (var line in File.ReadLines(_paths.ProcessFile(pid, "smaps")))
-        {
-            var dash = line.IndexOf('-');
-            var space = line.IndexOf(' ');
-            if (dash > 0 && space > dash && !line.AsSpan(0, space).Contains(':'))
-            {
-                start = ulong.Parse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 4096;
-                end = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 4096;
-            }
-            else if (line.StartsWith("Rss:", StringComparison.Ordinal) && end > start)
-            {
-                var kb = line.AsSpan(4).Trim();
-                if (!kb.StartsWith("0 "))
-                {
-                    mappings.Add((start, end));
-                }
-            }
-        }
-        return mappings;
-    }
-
     private string ReadCommand(int pid)
     {
         try

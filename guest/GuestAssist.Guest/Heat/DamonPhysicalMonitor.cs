@@ -13,7 +13,8 @@ namespace GuestAssist.Guest.Heat;
 /// it off and removes it when the window ends or on dispose. A "stat" scheme exposes the regions: after
 /// every aggregation interval of the window the agent asks for them (update_schemes_tried_regions) and marks
 /// every region with accesses as hot, so a page touched once in the window is caught even when DAMON's
-/// sampling misses it in one aggregation.
+/// sampling misses it in one aggregation. The scheme matches only regions with accesses, so the agent reads
+/// two files per hot region per aggregation.
 /// </summary>
 public sealed class DamonPhysicalMonitor : IHeatMonitor
 {
@@ -115,7 +116,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
             _history.EndWindow();
         }
         var reason = failure is null
-            ? $"DAMON paddr: {rounds} aggregations of {_options.Aggregation.TotalMilliseconds:0} ms, {regions} regions in the last"
+            ? $"DAMON paddr: {rounds} aggregations of {_options.Aggregation.TotalMilliseconds:0} ms, {regions} accessed regions in the last"
             : $"DAMON paddr stopped answering ({failure}) after {rounds} aggregations";
         return new WorkingSet(HeatMethod.DamonPaddr, _history.Now, _history.Recent, Stopwatch.GetElapsedTime(started), reason, Cost);
     }
@@ -167,7 +168,8 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         var pattern = Path.Combine(scheme, "access_pattern");
         Write(Path.Combine(pattern, "sz", "min"), 0);
         Write(Path.Combine(pattern, "sz", "max"), ulong.MaxValue);
-        Write(Path.Combine(pattern, "nr_accesses", "min"), 0);
+        // Only accessed regions are listed in tried_regions: the agent reads a few files per hot region, not per region.
+        Write(Path.Combine(pattern, "nr_accesses", "min"), 1);
         Write(Path.Combine(pattern, "nr_accesses", "max"), uint.MaxValue);
         Write(Path.Combine(pattern, "age", "min"), 0);
         Write(Path.Combine(pattern, "age", "max"), uint.MaxValue);
@@ -201,7 +203,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         return pieces;
     }
 
-    /// <summary>Asks kdamond for its current regions and marks those with accesses; returns the region count.</summary>
+    /// <summary>Asks kdamond for its current regions with accesses and marks them; returns how many there were.</summary>
     private int MarkAccessedRegions()
     {
         File.WriteAllText(Path.Combine(Kdamond, "state"), "update_schemes_tried_regions");
@@ -214,10 +216,6 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
                 continue;
             }
             count++;
-            if (ReadNumber(Path.Combine(region, "nr_accesses")) == 0)
-            {
-                continue;
-            }
             var start = ReadNumber(Path.Combine(region, "start")) / 4096;
             var end = (ReadNumber(Path.Combine(region, "end")) + 4095) / 4096;
             _history.SetRange(start, end);

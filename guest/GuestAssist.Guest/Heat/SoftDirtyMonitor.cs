@@ -9,7 +9,8 @@ namespace GuestAssist.Guest.Heat;
 
 /// <summary>
 /// Write heat from soft-dirty bits (CONFIG_MEM_SOFT_DIRTY): writes "4" to every process's clear_refs, waits one
-/// window, then walks each process's pagemap and marks the frame of every present, soft-dirty page. Reads do
+/// window, then walks the pagemap of each process's resident mappings and marks the frame of every present,
+/// soft-dirty page. Reads do
 /// not show; pages a process faults in during the window count as written (they are new). Also counts
 /// written pages per process, the dirty rate the throttler needs. The agent's own pages are left out.
 /// </summary>
@@ -94,14 +95,18 @@ public sealed class SoftDirtyMonitor : IHeatMonitor
         ulong written = 0;
         try
         {
-            using var pagemap = File.OpenHandle(_paths.ProcessFile(pid, "pagemap"), FileMode.Open, FileAccess.Read);
-            foreach (var line in File.ReadLines(_paths.ProcessFile(pid, "maps")))
+            var mappings = ResidentMappings.Read(_paths, pid);
+            if (mappings.Count == 0)
             {
-                if (!TryParseRange(line, out var start, out var end))
+                return 0;
+            }
+            using var pagemap = File.OpenHandle(_paths.ProcessFile(pid, "pagemap"), FileMode.Open, FileAccess.Read);
+            foreach (var (start, end) in mappings)
+            {
+                if (end <= 1UL << 35)
                 {
-                    continue;
+                    written += MarkRange(pagemap, start, end);
                 }
-                written += MarkRange(pagemap, start / 4096, end / 4096);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -146,20 +151,6 @@ public sealed class SoftDirtyMonitor : IHeatMonitor
             page += (ulong)read;
         }
         return written;
-    }
-
-    private static bool TryParseRange(string line, out ulong start, out ulong end)
-    {
-        start = end = 0;
-        var dash = line.IndexOf('-', StringComparison.Ordinal);
-        var space = line.IndexOf(' ', StringComparison.Ordinal);
-        if (dash <= 0 || space <= dash)
-        {
-            return false;
-        }
-        return ulong.TryParse(line.AsSpan(0, dash), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out start)
-            && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out end)
-            && end > start && end <= 1UL << 47;
     }
 
     private IEnumerable<int> ListPids()
