@@ -1,0 +1,24 @@
+namespace GuestAssist.GuestRig.Tests.Analysis;
+
+/// <summary>rigload's pattern page: u64 magic, u32 tag, u32 index, then body words f(tag, index, offset).</summary>
+public static class PatternPage
+{
+    public const ulong Magic = 0x47415249475041A5;
+
+    public const int HeaderBytes = 16;
+
+    /// <summary>The body word rigload's heat-write never rewrites (it rewrites words 2, 10, 18, …).</summary>
+    public const int CheckedWordOffset = 24;
+
+    public static ulong Key(uint tag, uint index) => ((ulong)tag << 32) | index;
+
+    /// <summary>Same function as rigload.c's body_word.</summary>
+    public static ulong BodyWord(uint tag, uint index, uint offset)
+    {
+        var x = ((ulong)tag << 40) ^ ((ulong)index << 12) ^ offset ^ 0x9E3779B97F4A7C15;
+        x ^= x >> 31;
+        x *= 0xBF58476D1CE4E5B9;
+        x ^= x >> 29;
+        return x | 1;
+    }
+}
