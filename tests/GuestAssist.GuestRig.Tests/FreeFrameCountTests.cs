@@ -9,6 +9,7 @@ namespace GuestAssist.GuestRig.Tests;
 /// nr_free_pages − 1 %, at most nr_free_pages + the per-CPU lists' pages + 1 %.
 /// </summary>
 [Collection(GuestRigCollection.Name)]
+[Trait("Category", "GuestRig")]
 public sealed class FreeFrameCountTests(GuestRigFixture rig, ITestOutputHelper output)
 {
     public const double Tolerance = 0.01;

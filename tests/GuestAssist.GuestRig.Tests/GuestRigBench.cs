@@ -13,6 +13,7 @@ namespace GuestAssist.GuestRig.Tests;
 /// kernel's free-page figures; also written to artifacts/guest-rig/bench.txt.
 /// </summary>
 [Collection(GuestRigCollection.Name)]
+[Trait("Category", "GuestRig")]
 public sealed class GuestRigBench(GuestRigFixture rig, ITestOutputHelper output)
 {
     private static readonly PageClass[] Classes = [.. Enum.GetValues<PageClass>().Where(c => c != PageClass.Unspecified)];

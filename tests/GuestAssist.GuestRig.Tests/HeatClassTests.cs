@@ -9,6 +9,7 @@ namespace GuestAssist.GuestRig.Tests;
 /// artifacts/guest-rig/heat-KERNEL.csv), asserted where <see cref="HeatExpectation"/> has a row.
 /// </summary>
 [Collection(GuestRigCollection.Name)]
+[Trait("Category", "GuestRig")]
 public sealed class HeatClassTests(GuestRigFixture rig, ITestOutputHelper output)
 {
     [GuestRigTheory]

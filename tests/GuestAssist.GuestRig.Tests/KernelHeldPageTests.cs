@@ -9,6 +9,7 @@ namespace GuestAssist.GuestRig.Tests;
 /// the only copy of their data: every map must send at least one copy of each.
 /// </summary>
 [Collection(GuestRigCollection.Name)]
+[Trait("Category", "GuestRig")]
 public sealed class KernelHeldPageTests(GuestRigFixture rig, ITestOutputHelper output)
 {
     [GuestRigTheory]
