@@ -24,7 +24,7 @@ public sealed class HeatClassTests(GuestRigFixture rig, ITestOutputHelper output
         var failures = new List<string>();
         foreach (var scan in run.Scans.Where(s => s.Map is null))
         {
-            failures.Add($"scan {scan.Method.Name} exited with {scan.ExitCode}: {scan.ErrorLine}");
+            failures.Add(scan.Failure);
         }
         foreach (var row in rows)
         {

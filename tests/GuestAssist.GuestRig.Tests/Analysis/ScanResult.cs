@@ -30,5 +30,6 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall);
     }
 
-    public PageClassMap RequireMap() => Map ?? throw new InvalidOperationException($"scan '{Method.Name}' exited with {ExitCode}: {ErrorLine}");
+    /// <summary>Why there is no map, for test messages.</summary>
+    public string Failure => $"scan {Method.Name} exited with {ExitCode}: {ErrorLine}";
 }
