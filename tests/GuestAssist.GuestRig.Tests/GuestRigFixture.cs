@@ -55,7 +55,9 @@ public sealed class GuestRigFixture : IAsyncLifetime
     {
         try
         {
-            return await RunTask(kernel, memoryMiB);
+            var run = await RunTask(kernel, memoryMiB);
+            output.WriteLine($"guest console: {run.ConsoleLogPath}");
+            return run;
         }
         catch (GuestRunException ex)
         {

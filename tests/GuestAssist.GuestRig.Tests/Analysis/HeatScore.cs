@@ -6,7 +6,7 @@ namespace GuestAssist.GuestRig.Tests.Analysis;
 /// <summary>
 /// How well a map's HOT class matches a heat workload: recall = hot-tag pages classed HOT / hot-tag pages
 /// found in RAM; false-hot = cold-tag pages classed HOT / cold-tag pages found (a page counts as HOT when
-/// any of its copies is).
+/// any of its copies' frames is; anonymous pages sit at offset 0).
 /// </summary>
 public sealed record HeatScore(int HotFound, int HotClassedHot, int ColdFound, int ColdClassedHot)
 {
@@ -23,20 +23,20 @@ public sealed record HeatScore(int HotFound, int HotClassedHot, int ColdFound, i
 
     private static (int Found, int Hot) Count(uint tag, int pages, PatternCopies copies, PageClassMap map)
     {
-        int found = 0, hot = 0;
+        int foundPages = 0, hot = 0;
         for (uint index = 0; index < pages; index++)
         {
-            var gfns = copies.GfnsOf(tag, index);
-            if (gfns.Count == 0)
+            var found = copies.CopiesOf(tag, index);
+            if (found.Count == 0)
             {
                 continue;
             }
-            found++;
-            if (gfns.Any(gfn => gfn < map.TotalFrames && map.ClassOf(gfn) == PageClass.Hot))
+            foundPages++;
+            if (found.Any(c => c.HeaderGfn < map.TotalFrames && map.ClassOf(c.HeaderGfn) == PageClass.Hot))
             {
                 hot++;
             }
         }
-        return (found, hot);
+        return (foundPages, hot);
     }
 }

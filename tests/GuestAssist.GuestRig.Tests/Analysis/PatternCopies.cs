@@ -1,29 +1,23 @@
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
-/// <summary>
-/// Ground truth read from the guest's RAM file: for each (tag, index) the GFNs of the frames holding a
-/// copy of its header. Pages the kernel keeps at an offset (socket page frags, the BPF array after its
-/// header) count in the frame that holds their header.
-/// </summary>
+/// <summary>Ground truth read from the guest's RAM file: every copy of each (tag, index) pattern page.</summary>
 public sealed class PatternCopies
 {
-    private readonly Dictionary<ulong, List<ulong>> _copies = [];
+    private readonly Dictionary<ulong, List<PatternCopy>> _copies = [];
 
-    public long HeadersSeen { get; private set; }
+    public IEnumerable<PatternCopy> All => _copies.Values.SelectMany(copies => copies);
 
-    public void Add(uint tag, uint index, ulong gfn)
+    public PatternCopy Add(uint tag, uint index, ulong headerGfn, int offset)
     {
-        HeadersSeen++;
         var key = PatternPage.Key(tag, index);
-        if (!_copies.TryGetValue(key, out var gfns))
+        if (!_copies.TryGetValue(key, out var copies))
         {
-            _copies[key] = gfns = new List<ulong>(1);
+            _copies[key] = copies = new List<PatternCopy>(1);
         }
-        if (gfns.Count == 0 || gfns[^1] != gfn)
-        {
-            gfns.Add(gfn);
-        }
+        var copy = new PatternCopy(headerGfn, offset);
+        copies.Add(copy);
+        return copy;
     }
 
-    public IReadOnlyList<ulong> GfnsOf(uint tag, uint index) => _copies.TryGetValue(PatternPage.Key(tag, index), out var gfns) ? gfns : [];
+    public IReadOnlyList<PatternCopy> CopiesOf(uint tag, uint index) => _copies.TryGetValue(PatternPage.Key(tag, index), out var copies) ? copies : [];
 }

@@ -21,4 +21,17 @@ public static class PatternPage
         x ^= x >> 29;
         return x | 1;
     }
+
+    /// <summary>The 8 bytes of page (tag, index) starting at <paramref name="offset"/> (≥ 16), little-endian, as rigload wrote them.</summary>
+    public static ulong BodyBytes(uint tag, uint index, int offset)
+    {
+        ulong value = 0;
+        for (var b = 0; b < 8; b++)
+        {
+            var position = offset + b;
+            var word = BodyWord(tag, index, (uint)(position & ~7));
+            value |= ((word >> (8 * (position & 7))) & 0xFF) << (8 * b);
+        }
+        return value;
+    }
 }

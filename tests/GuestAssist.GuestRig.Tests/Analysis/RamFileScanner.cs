@@ -3,9 +3,11 @@ using System.Buffers.Binary;
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
 /// <summary>
-/// Scans a guest RAM file (file offset = GPA) for pattern headers at any offset inside a 4 KiB frame and
-/// records those whose tag is expected, whose index is below that tag's page count and whose checked
-/// body word matches (when it lies in the same frame).
+/// Scans a guest RAM file (file offset = GPA) in two passes. 1: pattern headers at any offset inside a
+/// 4 KiB frame, kept when the tag is expected, the index below that tag's page count and the checked
+/// body word matches (when it lies in the same frame). 2: for each copy whose header sits at offset o,
+/// the frames whose first 8 bytes are that page's bytes at 4096 − o: where its last o bytes went.
+/// 3: for copies still without one, the same bytes at any 8-byte-aligned place inside a frame.
 /// </summary>
 public static class RamFileScanner
 {
@@ -16,6 +18,7 @@ public static class RamFileScanner
     public static PatternCopies Scan(string ramFile, IReadOnlyDictionary<uint, int> pagesByTag)
     {
         var copies = new PatternCopies();
+        var tails = new Dictionary<ulong, List<PatternCopy>>();
         Span<byte> magic = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(magic, PatternPage.Magic);
         var buffer = new byte[ChunkBytes];
@@ -51,10 +54,86 @@ public static class RamFileScanner
                 {
                     continue;
                 }
-                copies.Add(tag, index, (ulong)((chunkStart + at) / FrameBytes));
+                var copy = copies.Add(tag, index, (ulong)((chunkStart + at) / FrameBytes), inFrame);
+                if (copy.NeedsTail)
+                {
+                    var word = PatternPage.BodyBytes(tag, index, FrameBytes - inFrame);
+                    if (!tails.TryGetValue(word, out var waiting))
+                    {
+                        tails[word] = waiting = [];
+                    }
+                    waiting.Add(copy);
+                }
             }
         }
+        if (tails.Count > 0)
+        {
+            FindTails(file, length, buffer, tails);
+            FindTailsInsideFrames(file, length, buffer, tails);
+        }
         return copies;
+    }
+
+    private static void FindTails(Microsoft.Win32.SafeHandles.SafeFileHandle file, long length, byte[] buffer, Dictionary<ulong, List<PatternCopy>> tails)
+    {
+        for (long chunkStart = 0; chunkStart < length; chunkStart += ChunkBytes)
+        {
+            var read = ReadFully(file, buffer, chunkStart);
+            for (var frame = 0; frame + 8 <= read; frame += FrameBytes)
+            {
+                if (tails.TryGetValue(BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(frame)), out var waiting))
+                {
+                    var gfn = (ulong)((chunkStart + frame) / FrameBytes);
+                    foreach (var copy in waiting)
+                    {
+                        if (copy.HeaderGfn != gfn)
+                        {
+                            copy.TailGfns.Add(gfn);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pass 3, for the copies pass 2 left without a continuation (a socket skb's last page continues in
+    /// the next skb's slab head): every 8-byte-aligned word inside a frame.
+    /// </summary>
+    private static void FindTailsInsideFrames(Microsoft.Win32.SafeHandles.SafeFileHandle file, long length, byte[] buffer, Dictionary<ulong, List<PatternCopy>> tails)
+    {
+        var left = new Dictionary<ulong, List<PatternCopy>>();
+        foreach (var (word, waiting) in tails)
+        {
+            var incomplete = waiting.Where(c => c.IsIncomplete).ToList();
+            if (incomplete.Count > 0)
+            {
+                left[word] = incomplete;
+            }
+        }
+        if (left.Count == 0)
+        {
+            return;
+        }
+        for (long chunkStart = 0; chunkStart < length; chunkStart += ChunkBytes)
+        {
+            var read = ReadFully(file, buffer, chunkStart);
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, read & ~7));
+            for (var i = 0; i < words.Length; i++)
+            {
+                if ((i & (FrameBytes / 8 - 1)) != 0 && left.TryGetValue(words[i], out var waiting))
+                {
+                    var gfn = (ulong)((chunkStart + (i * 8L)) / FrameBytes);
+                    foreach (var copy in waiting)
+                    {
+                        if (copy.HeaderGfn != gfn)
+                        {
+                            copy.TailGfns.Add(gfn);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static int ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] buffer, long offset)
