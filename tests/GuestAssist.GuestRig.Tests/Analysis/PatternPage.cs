@@ -34,4 +34,16 @@ public static class PatternPage
         }
         return value;
     }
+
+    /// <summary>Writes page (tag, index) as rigload does (for the rig's own tests).</summary>
+    public static void Fill(Span<byte> page, uint tag, uint index)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(page, Magic);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(page[8..], tag);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(page[12..], index);
+        for (var offset = HeaderBytes; offset + 8 <= page.Length; offset += 8)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(page[offset..], BodyWord(tag, index, (uint)offset));
+        }
+    }
 }
