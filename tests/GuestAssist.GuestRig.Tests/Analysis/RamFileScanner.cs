@@ -115,12 +115,24 @@ public static class RamFileScanner
         {
             return;
         }
+        // A 2^20-bit prefilter keeps the dictionary out of the loop for almost every word.
+        var filter = new ulong[1 << 14];
+        static int Bit(ulong word) => (int)((word * 0x9E3779B97F4A7C15) >> 44);
+        foreach (var word in left.Keys)
+        {
+            filter[Bit(word) >> 6] |= 1ul << Bit(word);
+        }
         for (long chunkStart = 0; chunkStart < length; chunkStart += ChunkBytes)
         {
             var read = ReadFully(file, buffer, chunkStart);
             var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, read & ~7));
             for (var i = 0; i < words.Length; i++)
             {
+                var bit = Bit(words[i]);
+                if ((filter[bit >> 6] & (1ul << bit)) == 0)
+                {
+                    continue;
+                }
                 if ((i & (FrameBytes / 8 - 1)) != 0 && left.TryGetValue(words[i], out var waiting))
                 {
                     var gfn = (ulong)((chunkStart + (i * 8L)) / FrameBytes);
