@@ -25,7 +25,7 @@ public static class DemoDestinationRole
         var layout = scenario.Layout.WithHostAddresses([memory.Address64]);
         using var faults = new FaultServer(uffd, layout);
         var clock = Stopwatch.StartNew();
-        using var client = new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(faults), new PostCopyClientOptions { Cuts = cuts });
+        using var client = new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(faults), new PostCopyClientOptions { Cuts = cuts, Secret = Commands.TransferSecretOptions.Resolve(null) });
         faults.AttachRequester(client);
         faults.Start();
         client.Start();
