@@ -6,7 +6,7 @@ using GuestAssist.Protocol.PageMaps;
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
 /// <summary>One agent scan in a guest, as its files in /out describe it.</summary>
-public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds)
+public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN)
 {
     public static ScanResult Load(string outDirectory, ScanMethod method)
     {
@@ -18,6 +18,8 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         var wall = double.Parse(uptime[1], CultureInfo.InvariantCulture) - double.Parse(uptime[0], CultureInfo.InvariantCulture);
         PageClassMap? map = null;
         var mapSeconds = double.NaN;
+        var heatCpu = double.NaN;
+        var heatWindow = double.NaN;
         if (exitCode == 0)
         {
             map = MapFileReader.Read(File("map", "bin"));
@@ -26,9 +28,18 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
             {
                 mapSeconds = total.GetDouble();
             }
+            if (json.RootElement.TryGetProperty("method", out var heat)
+                && heat.TryGetProperty("heatAgentCpuSeconds", out var cpu) && heat.TryGetProperty("heatWindowSeconds", out var window))
+            {
+                heatCpu = cpu.GetDouble();
+                heatWindow = window.GetDouble();
+            }
         }
-        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall);
+        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow);
     }
+
+    /// <summary>The agent's CPU while its access monitor watched, as a share of one vCPU over the window.</summary>
+    public double HeatCpuShare => HeatWindowSeconds > 0 ? HeatAgentCpuSeconds / HeatWindowSeconds : double.NaN;
 
     /// <summary>Why there is no map, for test messages.</summary>
     public string Failure => $"scan {Method.Name} exited with {ExitCode}: {ErrorLine}";
