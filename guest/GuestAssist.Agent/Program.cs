@@ -4,4 +4,5 @@ using GuestAssist.Agent.Commands;
 var root = new RootCommand("guestassist-agent: GuestAssist guest agent (memory enlightenment for fast VM eviction)");
 root.Subcommands.Add(ScanCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(SentinelCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -21,6 +21,7 @@ public static class AgentSettingKeys
     public const string MaxQueuedScans = "max_queued_scans";
     public const string MaxConnections = "max_connections";
     public const string ProcRoot = "proc_root";
+    public const string ThrottleJournal = "throttle_journal";
     public const string SysRoot = "sys_root";
     public const string VsockPeers = "vsock_peers";
 
@@ -33,6 +34,7 @@ public static class AgentSettingKeys
         [MaxQueuedScans] = (s, v) => s with { MaxQueuedScans = ParseInt(v, 0, 1024) },
         [MaxConnections] = (s, v) => s with { MaxConnections = ParseInt(v, 1, 65_536) },
         [ProcRoot] = (s, v) => s with { ProcRoot = ParsePath(v) },
+        [ThrottleJournal] = (s, v) => s with { ThrottleJournal = ParsePath(v) },
         [SysRoot] = (s, v) => s with { SysRoot = ParsePath(v) },
         [VsockPeers] = (s, v) => s with { VsockPeerCids = ParsePeers(v) },
     };

@@ -25,6 +25,9 @@ public sealed record AgentSettings
 
     public string ProcRoot { get; init; } = "/proc";
 
+    /// <summary>Where throttled processes are journalled (replayed at start and by the sentinel).</summary>
+    public string ThrottleJournal { get; init; } = Guest.Throttling.ThrottleJournal.DefaultPath;
+
     public string SysRoot { get; init; } = "/sys";
 
     /// <summary>Vsock peers the agent accepts: null = any; by default the host (CID 2) only.</summary>
@@ -37,6 +40,9 @@ public sealed record AgentSettings
 
     public AgentServingOptions ToServingOptions() => new()
     {
+        ThrottleJournal = ThrottleJournal,
+        ProcRoot = ProcRoot,
+        SysRoot = SysRoot,
         Listen = Listen,
         DefaultChunkBytes = ChunkBytes,
         MaxQueuedScans = MaxQueuedScans,

@@ -153,6 +153,7 @@ internal sealed class AgentListenerService(TransportAddress address, AgentRuntim
             if (runtime.Evictions.Abandon(name) is { } abandoned)
             {
                 logger.EvictionAbandoned(name, abandoned.Id);
+                runtime.Throttling.ReleaseAll($"the host of eviction session {abandoned.Id} disconnected");
             }
             logger.Disconnected(name, connection.CloseReason?.Message ?? "closed");
         }

@@ -24,6 +24,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
     public async ValueTask HandleAsync(IncomingRequest request, CancellationToken cancellationToken)
     {
         logger.Request(connection, request.Kind, request.Id);
+        runtime.Evictions.RequestStarted(connection);
         try
         {
             await DispatchAsync(request, cancellationToken).ConfigureAwait(false);
@@ -32,6 +33,11 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
         {
             logger.RequestFailed(connection, request.Kind, request.Id, ProtocolErrorMapper.ChainedMessage(ex));
             throw;
+        }
+        finally
+        {
+            // A long request (a scan) is not silence: the host is heard again when its answer goes out.
+            runtime.Evictions.RequestEnded(connection);
         }
     }
 
@@ -52,9 +58,9 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             Envelope.BodyOneofCase.Heartbeat => HeartbeatAsync(request, body.Heartbeat, cancellationToken),
             Envelope.BodyOneofCase.BeginEviction => BeginEvictionAsync(request, body.BeginEviction, cancellationToken),
             Envelope.BodyOneofCase.EndEviction => EndEvictionAsync(request, body.EndEviction, cancellationToken),
-            Envelope.BodyOneofCase.DirtyFrames => throw NotImplemented(request, Capabilities.DirtyAttributionV1),
-            Envelope.BodyOneofCase.SetThrottlePolicy or Envelope.BodyOneofCase.ReleaseThrottle =>
-                throw NotImplemented(request, "throttle.*"),
+            Envelope.BodyOneofCase.DirtyFrames => DirtyFramesAsync(request, body.DirtyFrames, cancellationToken),
+            Envelope.BodyOneofCase.SetThrottlePolicy => SetThrottlePolicyAsync(request, session, body.SetThrottlePolicy, cancellationToken),
+            Envelope.BodyOneofCase.ReleaseThrottle => ReleaseThrottleAsync(request, body.ReleaseThrottle, cancellationToken),
             _ => throw new ProtocolException(
                 ErrorCode.UnknownMessage,
                 $"{request.Kind} is not a request the agent serves (it is sent by the agent, not to it)"),
@@ -86,7 +92,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             PageSize = info.PageSize,
             RamFrames = info.RamFrames,
             ActiveEvictionSession = runtime.Evictions.Active?.Id ?? 0,
-            ThrottledProcesses = 0,
+            ThrottledProcesses = (uint)runtime.Throttling.ThrottledCount,
         };
         status.Capabilities.AddRange(runtime.Offer.Capabilities);
         status.Degraded.AddRange(info.Degraded);
@@ -149,10 +155,47 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
 
     private async ValueTask EndEvictionAsync(IncomingRequest request, EndEviction end, CancellationToken cancellationToken)
     {
-        var session = runtime.Evictions.End(end.SessionId);
+        var session = runtime.Evictions.End(connection, end.SessionId);
+        var released = runtime.Throttling.ReleaseAll($"eviction session {session.Id} ended");
         logger.EvictionEnded(connection, session.Id, end.Succeeded);
-        var reply = new EvictionEnded { SessionId = session.Id, ReleasedProcesses = 0 };
+        var reply = new EvictionEnded { SessionId = session.Id, ReleasedProcesses = (uint)released };
         await request.ReplyAsync(new Envelope { EvictionEnded = reply }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The host's dirty log for one window: who wrote those frames, and (with a policy) throttling driven by it.</summary>
+    private async ValueTask DirtyFramesAsync(IncomingRequest request, DirtyFrames dirty, CancellationToken cancellationToken)
+    {
+        runtime.Evictions.Owned(connection, dirty.SessionId);
+        if (runtime.Source is not IFrameOwnerSource owners)
+        {
+            throw new ProtocolException(ErrorCode.Unsupported, "DirtyFrames needs frame owners, which this agent's map source cannot give");
+        }
+        if (dirty.WindowNs == 0)
+        {
+            throw new ArgumentException("window_ns must be positive");
+        }
+        var runs = PageClassMapCodec.DecodeRuns(dirty.EncodedRuns.Span, dirty.FirstGfn, PageClassMapCodec.MaxTotalFrames);
+        // The scan gate keeps owner rebuilds from racing map scans over the same reused buffers.
+        var index = await runtime.Scans.RunAsync(token => owners.OwnersAsync(TimeSpan.FromSeconds(5), token), cancellationToken).ConfigureAwait(false);
+        var attribution = DirtyAttributor.Attribute(index, runs, dirty.WindowNs, runtime.Source.Info.PageSize);
+        attribution.SessionId = dirty.SessionId;
+        runtime.Throttling.Observe([.. attribution.Processes.Select(p => new Guest.Throttling.DirtyRateSample(p.Pid, p.BytesPerSecond, "host dirty log"))]);
+        await request.ReplyAsync(new Envelope { DirtyAttribution = attribution }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask SetThrottlePolicyAsync(IncomingRequest request, NegotiatedSession session, SetThrottlePolicy policy, CancellationToken cancellationToken)
+    {
+        Require(session, Capabilities.ThrottleSigstop, "SetThrottlePolicy");
+        var eviction = runtime.Evictions.Owned(connection, policy.SessionId);
+        var status = runtime.Throttling.Apply(eviction.Id, policy);
+        await request.ReplyAsync(new Envelope { ThrottleStatus = status }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask ReleaseThrottleAsync(IncomingRequest request, ReleaseThrottle release, CancellationToken cancellationToken)
+    {
+        runtime.Evictions.Owned(connection, release.SessionId);
+        var status = runtime.Throttling.Release([.. release.Pids]);
+        await request.ReplyAsync(new Envelope { ThrottleStatus = status }, cancellationToken).ConfigureAwait(false);
     }
 
     private static void Require(NegotiatedSession session, string capability, string what)

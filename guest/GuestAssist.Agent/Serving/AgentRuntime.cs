@@ -12,26 +12,43 @@ public sealed class AgentRuntime : IDisposable
     /// <summary>Known capabilities this build does not implement yet; never offered whatever the source says.</summary>
     private static readonly HashSet<string> NotImplemented =
     [
-        Capabilities.DirtyAttributionV1, Capabilities.ThrottleSigstop, Capabilities.ThrottleCgroup,
+        Capabilities.ThrottleCgroup,
     ];
 
     private readonly Lock _lock = new();
     private MapEpoch _lastEpoch;
     private long _connections;
 
-    public AgentRuntime(IMemoryMapSource source, AgentServingOptions options)
+    public AgentRuntime(IMemoryMapSource source, AgentServingOptions options, Microsoft.Extensions.Logging.ILogger<AgentRuntime>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         Source = source;
         Options = options;
+        Throttling = new AgentThrottling(new Guest.ProcFs.ProcFsPaths(options.ProcRoot, options.SysRoot), options.ThrottleJournal,
+            (Microsoft.Extensions.Logging.ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, options.SentinelCommand);
         StartedNs = MonotonicClock.NowNs();
         _lastEpoch = new MapEpoch { Sequence = 0, GuestMonotonicNs = StartedNs };
         var offered = source.Info.Capabilities
             .Where(c => !NotImplemented.Contains(c))
-            .Append(Capabilities.Heartbeat);
+            .Append(Capabilities.Heartbeat)
+            .Append(Capabilities.ThrottleSigstop)
+            .Concat(source is IFrameOwnerSource ? [Capabilities.DirtyAttributionV1] : [])
+            .Distinct();
         Offer = new HandshakeOffer(options.Versions, offered, options.Software);
         Scans = new ScanGate(options.MaxQueuedScans);
+        _watchdog = new Timer(_ => CheckHeartbeat(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+    }
+
+    private readonly Timer _watchdog;
+
+    /// <summary>A session whose host went silent past its heartbeat timeout ends, and its throttles with it.</summary>
+    private void CheckHeartbeat()
+    {
+        if (Evictions.Expire(MonotonicClock.NowNs()) is { } expired)
+        {
+            Throttling.ReleaseAll($"no heartbeat from {expired.Connection} for {expired.HeartbeatTimeout.TotalMilliseconds:0} ms (session {expired.Id})");
+        }
     }
 
     public IMemoryMapSource Source { get; }
@@ -43,6 +60,8 @@ public sealed class AgentRuntime : IDisposable
     public ScanGate Scans { get; }
 
     public EvictionSessions Evictions { get; } = new();
+
+    public AgentThrottling Throttling { get; }
 
     public ulong StartedNs { get; }
 
@@ -68,5 +87,10 @@ public sealed class AgentRuntime : IDisposable
 
     internal string NextConnectionName(string listener) => $"{listener} #{Interlocked.Increment(ref _connections)}";
 
-    public void Dispose() => Scans.Dispose();
+    public void Dispose()
+    {
+        _watchdog.Dispose();
+        Throttling.Dispose();
+        Scans.Dispose();
+    }
 }

@@ -37,6 +37,17 @@ public sealed record AgentServingOptions
 
     public TransportOptions Transport { get; init; } = TransportOptions.Default;
 
+    /// <summary>Where throttled processes are journalled (replayed at start and by the sentinel).</summary>
+    public string ThrottleJournal { get; init; } = Guest.Throttling.ThrottleJournal.DefaultPath;
+
+    /// <summary>How to start the sentinel (executable, leading arguments); null: this agent's own executable.</summary>
+    public IReadOnlyList<string>? SentinelCommand { get; init; }
+
+    /// <summary>/proc and /sys roots (tests point them elsewhere).</summary>
+    public string ProcRoot { get; init; } = "/proc";
+
+    public string SysRoot { get; init; } = "/sys";
+
     /// <summary>Wait before reopening a serial port whose connection ended, or after a failed accept.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 }

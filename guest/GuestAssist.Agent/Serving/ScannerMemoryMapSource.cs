@@ -13,7 +13,7 @@ namespace GuestAssist.Agent.Serving;
 /// <see cref="ProcessAttributor"/> for the daemon's lifetime, so every request reuses the same read
 /// buffers and bitmaps (the agent must not dirty much memory itself during an eviction).
 /// </summary>
-public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
+public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource, IDisposable
 {
     private readonly FrameScanner _scanner;
     private readonly IHeatMonitor _heat;
@@ -82,6 +82,21 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IDisposable
         }
         var map = scan.ToMap(request.IncludeHeat, owners);
         return new ScannedMap(map, request.IncludeHeat ? scan.HeatMethod : HeatMethod.None);
+    }
+
+    private OwnerIndex? _owners;
+    private long _ownersAt;
+
+    public ValueTask<OwnerIndex> OwnersAsync(TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        if (_owners is { } owners && System.Diagnostics.Stopwatch.GetElapsedTime(_ownersAt) <= maxAge)
+        {
+            return ValueTask.FromResult(owners);
+        }
+        var scan = _scanner.Scan();
+        _owners = _attributor.Attribute(scan).Owners;
+        _ownersAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        return ValueTask.FromResult(_owners);
     }
 
     public void Dispose()

@@ -10,9 +10,15 @@ public sealed record DamonOptions
 
     public TimeSpan Aggregation { get; init; } = TimeSpan.FromSeconds(1);
 
-    public int MinRegions { get; init; } = 200;
+    public int MinRegions { get; init; } = 100;
 
     public int MaxRegions { get; init; } = 400;
+
+    /// <summary>How many of the biggest processes get a vaddr kdamond of their own.</summary>
+    public int VirtualTargets { get; init; } = 4;
+
+    /// <summary>Smallest resident size (pages) worth a vaddr kdamond.</summary>
+    public ulong MinTargetPages { get; init; } = 2048;
 
     /// <summary>Where the agent records the kdamond it created, so a restart after a crash removes it.</summary>
     public string JournalPath { get; init; } = "/run/guestassist/damon-kdamond";

@@ -32,10 +32,10 @@ public static class HeatMonitorSelector
         }
         if (auto || name == Damon)
         {
-            var monitor = DamonPhysicalMonitor.TryCreate(paths, ranges, damon, out var why);
+            var monitor = DamonMonitor.TryCreate(paths, ranges, damon, out var why);
             if (monitor is not null)
             {
-                reason = "damon-paddr";
+                reason = "DAMON (paddr + vaddr of the biggest processes)";
                 return monitor;
             }
             notes.Add(why);

@@ -22,7 +22,7 @@ public sealed class WorkingSet
         new(multiGenLru ? HeatMethod.LruFlagsMglru : HeatMethod.LruFlags, [], [], TimeSpan.Zero, reason, "none: flags are read with the frame scan");
 
     /// <summary>True when the bitmaps say what is hot (otherwise the scan reads LRU flags).</summary>
-    public bool HasBitmaps => Method is HeatMethod.IdleTracking or HeatMethod.DamonPaddr or HeatMethod.SoftDirty;
+    public bool HasBitmaps => Method is HeatMethod.IdleTracking or HeatMethod.DamonPaddr or HeatMethod.Damon or HeatMethod.SoftDirty;
 
     /// <summary>What the monitor costs while it runs.</summary>
     public string Cost { get; }
@@ -47,6 +47,7 @@ public sealed class WorkingSet
         HeatMethod.LruFlags => "lru-flags",
         HeatMethod.LruFlagsMglru => "lru-flags-mglru",
         HeatMethod.DamonPaddr => "damon-paddr",
+        HeatMethod.Damon => "damon",
         HeatMethod.SoftDirty => "soft-dirty",
         _ => "none",
     };

@@ -129,6 +129,7 @@ internal static class AgentMapCommand
         HeatMethod.LruFlags => "lru-flags",
         HeatMethod.LruFlagsMglru => "lru-flags-mglru",
         HeatMethod.DamonPaddr => "damon-paddr",
+        HeatMethod.Damon => "damon",
         HeatMethod.SoftDirty => "soft-dirty",
         HeatMethod.None => "none",
         _ => "unspecified",

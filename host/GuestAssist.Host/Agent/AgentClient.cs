@@ -136,6 +136,51 @@ public sealed class AgentClient : IAsyncDisposable
         return Expect(reply, Envelope.BodyOneofCase.EvictionEnded, "EndEviction").EvictionEnded;
     }
 
+    /// <summary>Asks the agent to hold rogue dirtiers at the policy's budget during eviction session <c>policy.SessionId</c>.</summary>
+    public async Task<ThrottleStatus> SetThrottlePolicyAsync(SetThrottlePolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var reply = await RequestAsync(new Envelope { SetThrottlePolicy = policy }, cancellationToken).ConfigureAwait(false);
+        return Expect(reply, Envelope.BodyOneofCase.ThrottleStatus, "SetThrottlePolicy").ThrottleStatus;
+    }
+
+    /// <summary>Continues the given processes (all when none are given).</summary>
+    public async Task<ThrottleStatus> ReleaseThrottleAsync(ulong sessionId, IEnumerable<int>? pids = null, CancellationToken cancellationToken = default)
+    {
+        var request = new ReleaseThrottle { SessionId = sessionId };
+        request.Pids.AddRange(pids ?? []);
+        var reply = await RequestAsync(new Envelope { ReleaseThrottle = request }, cancellationToken).ConfigureAwait(false);
+        return Expect(reply, Envelope.BodyOneofCase.ThrottleStatus, "ReleaseThrottle").ThrottleStatus;
+    }
+
+    /// <summary>Sends one window of the host's dirty log (GFN runs in the class-map codec) and returns who dirtied those frames.</summary>
+    public async Task<DirtyAttribution> SendDirtyFramesAsync(ulong sessionId, IReadOnlyList<(ulong FirstGfn, ulong Count)> runs, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var ordered = runs.OrderBy(r => r.FirstGfn).ToList();
+        var classRuns = new List<GuestAssist.Protocol.PageMaps.ClassRun>();
+        var first = ordered.Count == 0 ? 0 : ordered[0].FirstGfn;
+        var next = first;
+        foreach (var (start, count) in ordered)
+        {
+            if (start > next)
+            {
+                classRuns.Add(new(next, start - next, PageClass.Unbacked)); // a gap: not dirty
+            }
+            classRuns.Add(new(start, count, PageClass.Kernel));
+            next = start + count;
+        }
+        var request = new DirtyFrames
+        {
+            SessionId = sessionId,
+            WindowNs = (ulong)(window.Ticks * 100),
+            FirstGfn = first,
+            EncodedRuns = Google.Protobuf.ByteString.CopyFrom(GuestAssist.Protocol.PageMaps.PageClassMapCodec.EncodeRuns([.. classRuns], first)),
+        };
+        var reply = await RequestAsync(new Envelope { DirtyFrames = request }, cancellationToken).ConfigureAwait(false);
+        return Expect(reply, Envelope.BodyOneofCase.DirtyAttribution, "DirtyFrames").DirtyAttribution;
+    }
+
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private Task<Envelope> RequestAsync(Envelope request, CancellationToken cancellationToken) =>

@@ -29,10 +29,9 @@ public sealed class AgentOverUnixSocketTests : IAsyncLifetime, IDisposable
         Assert.Equal(ProtocolVersions.Current, client.Session.Version);
         Assert.Equal("guestassist-agent/0.1.0", client.Session.PeerSoftware);
         Assert.Equal(
-            new[] { Capabilities.Heartbeat, Capabilities.MemoryMapHeat, Capabilities.MemoryMapOwners, Capabilities.MemoryMapV1 },
+            new[] { Capabilities.Heartbeat, Capabilities.MemoryMapHeat, Capabilities.MemoryMapOwners, Capabilities.MemoryMapV1, Capabilities.ThrottleSigstop },
             client.Session.Capabilities.Order(StringComparer.Ordinal));
-        // The fixture claims throttle.sigstop; the agent has no throttler yet and must not pass it on.
-        Assert.Contains(Capabilities.ThrottleSigstop, client.Session.MissingThere);
+        // The fixture claims dirty attribution and cgroup throttling; the agent implements neither and must not pass them on.
         Assert.Contains(Capabilities.DirtyAttributionV1, client.Session.MissingThere);
     }
 
@@ -59,7 +58,8 @@ public sealed class AgentOverUnixSocketTests : IAsyncLifetime, IDisposable
         Assert.Equal(4096u, first.PageSize);
         Assert.Equal(_source.Info.RamFrames, first.RamFrames);
         Assert.Equal(_source.Info.Degraded, first.Degraded);
-        Assert.DoesNotContain(Capabilities.ThrottleSigstop, first.Capabilities);
+        Assert.Contains(Capabilities.ThrottleSigstop, first.Capabilities);
+        Assert.DoesNotContain(Capabilities.ThrottleCgroup, first.Capabilities);
         Assert.Contains(Capabilities.Heartbeat, first.Capabilities);
         Assert.True(second.GuestMonotonicNs > first.GuestMonotonicNs);
         Assert.True(second.UptimeNs > first.UptimeNs);
@@ -175,7 +175,8 @@ public sealed class AgentOverUnixSocketTests : IAsyncLifetime, IDisposable
         var error = await Assert.ThrowsAsync<RemoteErrorException>(() => client.Connection.RequestAsync(request));
         var status = await client.GetStatusAsync();
 
-        Assert.Equal(kind == "reply-kind" ? ErrorCode.UnknownMessage : ErrorCode.Unsupported, error.Code);
+        // Throttle and dirty-log requests need an eviction session of this connection: without one they are NotFound.
+        Assert.Equal(kind == "reply-kind" ? ErrorCode.UnknownMessage : ErrorCode.NotFound, error.Code);
         Assert.Equal(4096u, status.PageSize);
     }
 

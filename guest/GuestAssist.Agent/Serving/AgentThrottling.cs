@@ -1,0 +1,206 @@
+using GuestAssist.Guest.Heat;
+using GuestAssist.Guest.ProcFs;
+using GuestAssist.Guest.Throttling;
+using GuestAssist.Protocol.Framing;
+using GuestAssist.Protocol.V1;
+using Microsoft.Extensions.Logging;
+
+namespace GuestAssist.Agent.Serving;
+
+/// <summary>
+/// The agent's throttling for the eviction session in progress: the policy the host set, the dirty rates that
+/// drive it (soft-dirty windows where the kernel has them; DirtyFrames from the host's dirty log otherwise), the
+/// duty cycler, the journal and the sentinel. Whatever ends the session — EndEviction, ReleaseThrottle, the host
+/// disconnecting, heartbeat loss, agent shutdown — calls <see cref="ReleaseAll"/>; an agent that dies anyway is
+/// covered by the sentinel, and one that restarts replays the journal first.
+/// </summary>
+public sealed class AgentThrottling : IDisposable
+{
+    private readonly ProcFsPaths _paths;
+    private readonly ILogger _logger;
+    private readonly ProtectionPolicy _protection;
+    private readonly Lock _lock = new();
+    private Throttler? _throttler;
+    private ThrottleSentinel? _sentinel;
+    private CancellationTokenSource? _sampling;
+    private ulong _sessionId;
+    private readonly IReadOnlyList<string>? _sentinelCommand;
+
+    public AgentThrottling(ProcFsPaths paths, string journalPath, ILogger logger, IReadOnlyList<string>? sentinelCommand = null)
+    {
+        _sentinelCommand = sentinelCommand;
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(journalPath);
+        ArgumentNullException.ThrowIfNull(logger);
+        _paths = paths;
+        _logger = logger;
+        JournalPath = journalPath;
+        _protection = new ProtectionPolicy();
+        SoftDirty = SoftDirtyMonitor.IsSupported(paths);
+        // A journal left behind means an agent died while throttling: continue those processes before anything else.
+        try
+        {
+            var resumed = ThrottleJournal.Replay(journalPath, paths);
+            if (resumed > 0)
+            {
+                logger.LogWarning("continued {Count} process(es) a previous agent left throttled ({Journal})", resumed, journalPath);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("cannot replay the throttle journal {Journal}: {Reason}", journalPath, e.Message);
+        }
+    }
+
+    public string JournalPath { get; }
+
+    /// <summary>Soft-dirty is there, so the agent measures dirty rates itself; otherwise it needs DirtyFrames.</summary>
+    public bool SoftDirty { get; }
+
+    public int ThrottledCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _throttler?.Status().Count ?? 0;
+            }
+        }
+    }
+
+    public ThrottleStatus Apply(ulong sessionId, SetThrottlePolicy request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Method is not (ThrottleMethod.SigstopDuty or ThrottleMethod.Unspecified))
+        {
+            throw new ProtocolException(ErrorCode.Unsupported, $"throttle method {request.Method} is not offered by this agent (throttle.sigstop is)");
+        }
+        if (request.DirtyBudgetBytesPerSecond == 0)
+        {
+            throw new ArgumentException("dirty_budget_bytes_per_second must be positive");
+        }
+        var period = request.PeriodMs == 0 ? ThrottlePolicy.DefaultPeriod : TimeSpan.FromMilliseconds(request.PeriodMs);
+        var maxStop = request.MaxStopMs == 0 ? period * 0.9 : TimeSpan.FromMilliseconds(request.MaxStopMs);
+        if (period > TimeSpan.FromSeconds(10) || maxStop > TimeSpan.FromSeconds(10))
+        {
+            throw new ArgumentException($"period {period.TotalMilliseconds} ms and max stop {maxStop.TotalMilliseconds} ms must be at most 10 s");
+        }
+        var policy = new ThrottlePolicy(request.DirtyBudgetBytesPerSecond, period, maxStop, [.. request.TargetPids], [.. request.ProtectedPids], [.. request.ProtectedCommands]);
+        lock (_lock)
+        {
+            if (_throttler is null)
+            {
+                _sentinel = ThrottleSentinel.TryStart(JournalPath, _sentinelCommand, out var failure);
+                if (_sentinel is null)
+                {
+                    _logger.LogWarning("no sentinel ({Reason}): if the agent is killed, throttled processes resume only when it restarts", failure);
+                }
+                else
+                {
+                    _protection.AddPid(_sentinel.Pid);
+                }
+                _throttler = new Throttler(_paths, new ThrottleJournal(JournalPath), _protection);
+            }
+            _sessionId = sessionId;
+            _throttler.Apply(policy);
+            if (SoftDirty && _sampling is null)
+            {
+                _sampling = new CancellationTokenSource();
+                _ = SampleAsync(_throttler, _sampling.Token);
+            }
+        }
+        _logger.LogInformation("throttle policy for session {Session}: budget {Budget} B/s, period {Period} ms, rates from {Source}",
+            sessionId, request.DirtyBudgetBytesPerSecond, period.TotalMilliseconds, SoftDirty ? "soft-dirty" : "the host's DirtyFrames");
+        return Status();
+    }
+
+    /// <summary>Rates measured outside (the host's dirty log, attributed to processes).</summary>
+    public void Observe(IReadOnlyList<DirtyRateSample> samples)
+    {
+        Throttler? throttler;
+        lock (_lock)
+        {
+            throttler = _throttler;
+        }
+        throttler?.Observe(samples);
+    }
+
+    public ThrottleStatus Release(IReadOnlyCollection<int> pids)
+    {
+        Throttler? throttler;
+        lock (_lock)
+        {
+            throttler = _throttler;
+        }
+        var released = throttler?.Release(pids) ?? 0;
+        _logger.LogInformation("released {Count} throttled process(es) on request", released);
+        return Status();
+    }
+
+    /// <summary>Continues everything and drops the policy; returns how many processes were throttled.</summary>
+    public int ReleaseAll(string why)
+    {
+        Throttler? throttler;
+        lock (_lock)
+        {
+            throttler = _throttler;
+            _sampling?.Cancel();
+            _sampling = null;
+        }
+        var released = throttler?.ReleaseAll() ?? 0;
+        if (released > 0)
+        {
+            _logger.LogInformation("released {Count} throttled process(es): {Why}", released, why);
+        }
+        return released;
+    }
+
+    public ThrottleStatus Status()
+    {
+        var status = new ThrottleStatus();
+        lock (_lock)
+        {
+            status.SessionId = _sessionId;
+            status.Active = _throttler?.Policy is not null;
+            foreach (var row in _throttler?.Status() ?? [])
+            {
+                status.Processes.Add(new ThrottledProcess { Pid = row.Pid, Command = row.Command, Duty = row.Duty, DirtyBytesPerSecond = row.DirtyBytesPerSecond });
+            }
+        }
+        return status;
+    }
+
+    public void Dispose()
+    {
+        ReleaseAll("agent shutting down");
+        lock (_lock)
+        {
+            _throttler?.Dispose();
+            _throttler = null;
+            _sentinel?.Dispose();
+            _sentinel = null;
+        }
+    }
+
+    private async Task SampleAsync(Throttler throttler, CancellationToken cancellationToken)
+    {
+        var ranges = Guest.ProcFs.IoMemParser.ReadSystemRam(_paths.IoMem, 4096);
+        using var monitor = new SoftDirtyMonitor(_paths, ranges.Count == 0 ? 0 : ranges[^1].End);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await monitor.SampleAsync(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+                throttler.Observe([.. monitor.LatestWrites.Select(w => new DirtyRateSample(w.Pid, w.PagesPerSecond * 4096, "soft-dirty"))]);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("soft-dirty sampling failed: {Reason}", e.Message);
+            }
+        }
+    }
+}

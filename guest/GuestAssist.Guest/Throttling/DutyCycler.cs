@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using GuestAssist.Linux.Processes;
+
+namespace GuestAssist.Guest.Throttling;
+
+/// <summary>
+/// SIGSTOP/SIGCONT duty cycling on one thread: every period all throttled processes run, and each is stopped
+/// when its share of the period is used up, so a duty of 0.25 runs it 25% of the time. No stop lasts longer
+/// than the policy's maximum (the duty is raised until it fits). A process is journalled before its first stop
+/// and continued before it leaves the journal: release, exit or dispose never leave it stopped.
+/// </summary>
+public sealed class DutyCycler : IDisposable
+{
+    private readonly ThrottleJournal _journal;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, (ProcessIdentity Process, double Duty)> _targets = [];
+    private readonly AutoResetEvent _changed = new(false);
+    private readonly Thread _thread;
+    private TimeSpan _period;
+    private TimeSpan _maxStop;
+    private volatile bool _stopping;
+
+    public DutyCycler(ThrottleJournal journal, TimeSpan period, TimeSpan maxStop)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        _journal = journal;
+        Configure(period, maxStop);
+        _thread = new Thread(Run) { IsBackground = true, Name = "throttle duty cycle" };
+        _thread.Start();
+    }
+
+    /// <summary>Stops signalled that raced a process's exit (nothing to do) are counted, not thrown.</summary>
+    public long VanishedProcesses { get; private set; }
+
+    public void Configure(TimeSpan period, TimeSpan maxStop)
+    {
+        if (period <= TimeSpan.Zero || maxStop <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(period), "period and maximum stop must be positive");
+        }
+        lock (_lock)
+        {
+            _period = period;
+            _maxStop = maxStop;
+        }
+        _changed.Set();
+    }
+
+    /// <summary>Runs <paramref name="process"/> <paramref name="duty"/> of each period (0 &lt; duty ≤ 1; 1 releases it).</summary>
+    public void Set(ProcessIdentity process, double duty)
+    {
+        if (duty >= 1)
+        {
+            Release(process.Pid);
+            return;
+        }
+        if (duty <= 0 || double.IsNaN(duty))
+        {
+            throw new ArgumentOutOfRangeException(nameof(duty), duty, "a duty is in (0, 1]");
+        }
+        _journal.Add(process);
+        lock (_lock)
+        {
+            _targets[process.Pid] = (process, duty);
+        }
+        _changed.Set();
+    }
+
+    public double? DutyOf(int pid)
+    {
+        lock (_lock)
+        {
+            return _targets.TryGetValue(pid, out var t) ? t.Duty : null;
+        }
+    }
+
+    public IReadOnlyList<(ProcessIdentity Process, double Duty)> Targets()
+    {
+        lock (_lock)
+        {
+            return [.. _targets.Values];
+        }
+    }
+
+    /// <summary>Continues the process and forgets it.</summary>
+    public void Release(int pid)
+    {
+        bool known;
+        lock (_lock)
+        {
+            known = _targets.Remove(pid);
+        }
+        // Continue under no lock, then leave the journal: a crash in between leaves a harmless extra SIGCONT.
+        ProcessSignals.Continue(pid);
+        if (known)
+        {
+            _journal.Remove(pid);
+        }
+        _changed.Set();
+    }
+
+    public int ReleaseAll()
+    {
+        List<int> pids;
+        lock (_lock)
+        {
+            pids = [.. _targets.Keys];
+        }
+        foreach (var pid in pids)
+        {
+            Release(pid);
+        }
+        return pids.Count;
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _changed.Set();
+        _thread.Join();
+        ReleaseAll();
+        _changed.Dispose();
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            List<(ProcessIdentity Process, double Duty)> targets;
+            TimeSpan period;
+            TimeSpan maxStop;
+            lock (_lock)
+            {
+                targets = [.. _targets.Values];
+                period = _period;
+                maxStop = _maxStop;
+            }
+            if (targets.Count == 0)
+            {
+                _changed.WaitOne();
+                continue;
+            }
+            var started = Stopwatch.GetTimestamp();
+            foreach (var (process, _) in targets)
+            {
+                ProcessSignals.Continue(process.Pid);
+            }
+            // Stop each process once its running share of this period is used, earliest first.
+            var minDuty = Math.Max(0, 1 - (maxStop / period));
+            foreach (var (process, duty) in targets.OrderBy(t => t.Duty))
+            {
+                var runFor = period * Math.Max(duty, minDuty);
+                if (!WaitUntil(started, runFor))
+                {
+                    break;
+                }
+                lock (_lock)
+                {
+                    if (!_targets.ContainsKey(process.Pid))
+                    {
+                        continue;
+                    }
+                    if (!ProcessSignals.Stop(process.Pid))
+                    {
+                        _targets.Remove(process.Pid);
+                        VanishedProcesses++;
+                        _journal.Remove(process.Pid);
+                    }
+                }
+            }
+            WaitUntil(started, period);
+        }
+    }
+
+    /// <summary>Sleeps until <paramref name="offset"/> after <paramref name="start"/>; false when woken by a change or stop.</summary>
+    private bool WaitUntil(long start, TimeSpan offset)
+    {
+        var remaining = offset - Stopwatch.GetElapsedTime(start);
+        if (remaining <= TimeSpan.Zero)
+        {
+            return true;
+        }
+        return !_changed.WaitOne(remaining) && !_stopping;
+    }
+}

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using GuestAssist.Agent.Serving;
+using GuestAssist.Guest.ProcFs;
+using GuestAssist.Host.Agent;
+using GuestAssist.IntegrationTests.AgentProtocol.Support;
+using GuestAssist.Linux.Processes;
+using GuestAssist.Linux.Transports;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.IntegrationTests.AgentProtocol;
+
+/// <summary>
+/// Invariant 3 over the wire: the host's dirty log (DirtyFrames of a rogue's real frames) makes the agent throttle
+/// the rogue, and every way a session can end — EndEviction, ReleaseThrottle, the host disconnecting, heartbeat
+/// loss, the agent killed by SIGKILL — leaves it running.
+/// </summary>
+public sealed class ThrottlingTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly Rogue _rogue = new();
+
+    public void Dispose()
+    {
+        _rogue.Dispose();
+        _directory.Dispose();
+    }
+
+    [KPageFlagsFact]
+    public async Task A_rogue_named_by_the_hosts_dirty_log_is_throttled_and_EndEviction_releases_it()
+    {
+        await using var agent = await StartAgentAsync();
+        await using var client = await agent.ConnectAsync();
+        var session = await ThrottleRogueAsync(client);
+
+        var ended = await client.EndEvictionAsync(session, succeeded: true);
+
+        Assert.Equal(1u, ended.ReleasedProcesses);
+        AssertRunning();
+        Assert.False(File.Exists(JournalPath));
+    }
+
+    [KPageFlagsFact]
+    public async Task ReleaseThrottle_continues_the_rogue()
+    {
+        await using var agent = await StartAgentAsync();
+        await using var client = await agent.ConnectAsync();
+        var session = await ThrottleRogueAsync(client);
+
+        var status = await client.ReleaseThrottleAsync(session, [_rogue.Pid]);
+
+        Assert.Empty(status.Processes);
+        AssertRunning();
+    }
+
+    [KPageFlagsFact]
+    public async Task The_host_disconnecting_releases_the_rogue()
+    {
+        await using var agent = await StartAgentAsync();
+        var client = await agent.ConnectAsync();
+        await ThrottleRogueAsync(client);
+
+        await client.DisposeAsync();
+
+        await WaitRunningAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [KPageFlagsFact]
+    public async Task Heartbeat_loss_releases_the_rogue_and_ends_the_session()
+    {
+        await using var agent = await StartAgentAsync();
+        await using var client = await agent.ConnectAsync();
+        using (var beating = new CancellationTokenSource())
+        {
+            // A host sends heartbeats while it works (an owner-index rebuild takes about a second on this machine).
+            var heart = Task.Run(async () =>
+            {
+                while (!beating.IsCancellationRequested)
+                {
+                    await client.HeartbeatAsync();
+                    await Task.Delay(100);
+                }
+            });
+            await ThrottleRogueAsync(client, heartbeatTimeoutMs: 800);
+            await beating.CancelAsync();
+            await heart;
+        }
+
+        // No more requests: the agent hears nothing for longer than the timeout.
+        await WaitRunningAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0ul, (await client.GetStatusAsync()).ActiveEvictionSession);
+    }
+
+    [KPageFlagsFact]
+    public async Task Protected_processes_in_the_policy_are_never_throttled()
+    {
+        await using var agent = await StartAgentAsync();
+        await using var client = await agent.ConnectAsync();
+        var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy });
+        var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 40 };
+        policy.ProtectedPids.Add(_rogue.Pid);
+        await client.SetThrottlePolicyAsync(policy);
+
+        var attribution = await client.SendDirtyFramesAsync(started.SessionId, _rogue.FrameRuns(), TimeSpan.FromSeconds(1));
+
+        Assert.Contains(attribution.Processes, p => p.Pid == _rogue.Pid);
+        var status = await client.SetThrottlePolicyAsync(policy);
+        Assert.True(status.Processes.Count == 0, string.Join(", ", status.Processes.Select(p => $"{p.Pid} {p.Command} {p.Duty}")));
+        AssertRunning();
+    }
+
+    [KPageFlagsFact]
+    public async Task An_agent_killed_by_SIGKILL_leaves_nothing_stopped_within_a_second()
+    {
+        var socket = _directory.PathOf("agent.sock");
+        var agentBinary = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
+        var start = new ProcessStartInfo(agentBinary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "serve", "--listen", "unix:" + socket })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["GUESTASSIST_THROTTLE_JOURNAL"] = JournalPath;
+        using var agent = Process.Start(start)!;
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!File.Exists(socket) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(50);
+            }
+            await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket));
+            await ThrottleRogueAsync(client);
+
+            agent.Kill();
+            var killed = Stopwatch.StartNew();
+            await WaitRunningAsync(TimeSpan.FromSeconds(5));
+            var resumedAfter = killed.Elapsed;
+
+            // Stays running: nothing stops it again.
+            await Task.Delay(300);
+            AssertRunning();
+            Assert.True(resumedAfter < TimeSpan.FromSeconds(1), $"rogue resumed {resumedAfter.TotalMilliseconds:F0} ms after SIGKILL");
+        }
+        finally
+        {
+            if (!agent.HasExited)
+            {
+                agent.Kill();
+            }
+        }
+    }
+
+    private string JournalPath => _directory.PathOf("throttle.journal");
+
+    private Task<RunningAgent> StartAgentAsync() =>
+        RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), options => options with
+        {
+            ThrottleJournal = JournalPath,
+            SentinelCommand = [Path.Combine(AppContext.BaseDirectory, "guestassist-agent")],
+        });
+
+    /// <summary>Begins a session, sets a 1 MiB/s budget and reports the rogue's 64 MiB as dirtied in one second: it must be throttled.</summary>
+    private async Task<ulong> ThrottleRogueAsync(AgentClient client, uint heartbeatTimeoutMs = 0)
+    {
+        var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy, HeartbeatTimeoutMs = heartbeatTimeoutMs });
+        await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
+        var attribution = await client.SendDirtyFramesAsync(started.SessionId, _rogue.FrameRuns(), TimeSpan.FromSeconds(1));
+        var rate = Assert.Single(attribution.Processes, p => p.Pid == _rogue.Pid);
+        Assert.True(rate.BytesPerSecond >= 64 << 20, $"the rogue's frames should count at least 64 MiB/s, got {rate.BytesPerSecond}");
+        var status = await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
+        var throttled = Assert.Single(status.Processes);
+        Assert.Equal(_rogue.Pid, throttled.Pid);
+        Assert.InRange(throttled.Duty, 0.01, 0.1);
+        Assert.True(await SeenStoppedAsync(), "the rogue should spend most of each period stopped");
+        return started.SessionId;
+    }
+
+    private async Task<bool> SeenStoppedAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (_rogue.IsStopped)
+            {
+                return true;
+            }
+            await Task.Delay(5);
+        }
+        return false;
+    }
+
+    private async Task WaitRunningAsync(TimeSpan within)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < within)
+        {
+            // Running at every look for two whole duty periods (a throttled rogue runs a few ms of each 50).
+            var running = true;
+            for (var look = 0; look < 20 && running; look++)
+            {
+                running = !_rogue.IsStopped;
+                await Task.Delay(5);
+            }
+            if (running)
+            {
+                return;
+            }
+        }
+        AssertRunning();
+    }
+
+    private void AssertRunning() => Assert.False(_rogue.IsStopped, $"rogue {_rogue.Pid} left stopped");
+
+    /// <summary>A perl child holding 64 MiB; its frames are what the "host dirty log" reports.</summary>
+    private sealed class Rogue : IDisposable
+    {
+        private readonly Process _process;
+
+        public Rogue()
+        {
+            var start = new ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            start.ArgumentList.Add("-e");
+            start.ArgumentList.Add("my $x = 'a' x (64 << 20); $| = 1; print \"ready\\n\"; <STDIN>;");
+            _process = Process.Start(start)!;
+            _ = _process.StandardOutput.ReadLine();
+        }
+
+        public int Pid => _process.Id;
+
+        public bool IsStopped
+        {
+            get
+            {
+                var stat = File.ReadAllText($"/proc/{Pid}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)..][0] is 'T' or 't';
+            }
+        }
+
+        /// <summary>The frames of its exclusively mapped resident pages, as (first, count) runs.</summary>
+        public List<(ulong FirstGfn, ulong Count)> FrameRuns()
+        {
+            var pfns = new SortedSet<ulong>();
+            using var pagemap = File.OpenHandle($"/proc/{Pid}/pagemap");
+            var buffer = new ulong[4096];
+            foreach (var line in File.ReadLines($"/proc/{Pid}/maps"))
+            {
+                var range = line[..line.IndexOf(' ')].Split('-');
+                var start = Convert.ToUInt64(range[0], 16) / 4096;
+                var end = Convert.ToUInt64(range[1], 16) / 4096;
+                if (end > 1UL << 35)
+                {
+                    continue;
+                }
+                for (var page = start; page < end; page += (ulong)buffer.Length)
+                {
+                    var count = (int)Math.Min((ulong)buffer.Length, end - page);
+                    var read = RandomAccess.Read(pagemap, MemoryMarshal.AsBytes(buffer.AsSpan(0, count)), (long)page * 8) / 8;
+                    foreach (var entry in buffer.AsSpan(0, read))
+                    {
+                        // Present and mapped by this process alone: what a host dirty log would see it write.
+                        if ((entry >> 63) != 0 && ((entry >> 56) & 1) != 0 && (entry & ((1UL << 55) - 1)) is var pfn and not 0)
+                        {
+                            pfns.Add(pfn);
+                        }
+                    }
+                }
+            }
+            var runs = new List<(ulong, ulong)>();
+            foreach (var pfn in pfns)
+            {
+                if (runs.Count > 0 && runs[^1].Item1 + runs[^1].Item2 == pfn)
+                {
+                    runs[^1] = (runs[^1].Item1, runs[^1].Item2 + 1);
+                }
+                else
+                {
+                    runs.Add((pfn, 1));
+                }
+            }
+            return runs;
+        }
+
+        public void Dispose()
+        {
+            ProcessSignals.Continue(Pid);
+            _process.Kill();
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}
