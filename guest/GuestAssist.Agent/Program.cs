@@ -5,4 +5,8 @@ var root = new RootCommand("guestassist-agent: GuestAssist guest agent (memory e
 root.Subcommands.Add(ScanCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(SentinelCommand.Create());
+foreach (var command in BenchThrottleCommand.Create())
+{
+    root.Subcommands.Add(command);
+}
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

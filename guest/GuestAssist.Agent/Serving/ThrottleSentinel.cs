@@ -26,7 +26,7 @@ internal sealed class ThrottleSentinel : IDisposable
             failure = "cannot read this process's start time";
             return null;
         }
-        command ??= SelfCommand();
+        command ??= AgentExecutable.Command();
         if (command is null or { Count: 0 })
         {
             failure = "this process is not guestassist-agent and no sentinel command is configured";
@@ -51,16 +51,6 @@ internal sealed class ThrottleSentinel : IDisposable
             failure = e.Message;
             return null;
         }
-    }
-
-    /// <summary>How to run this agent again: its executable, or `dotnet guestassist-agent.dll` under the JIT host.</summary>
-    private static List<string>? SelfCommand()
-    {
-        if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name != "guestassist-agent" || Environment.ProcessPath is not { } executable)
-        {
-            return null;
-        }
-        return Path.GetFileNameWithoutExtension(executable) == "dotnet" ? [executable, Environment.GetCommandLineArgs()[0]] : [executable];
     }
 
     public void Dispose()

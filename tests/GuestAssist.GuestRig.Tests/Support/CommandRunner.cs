@@ -7,7 +7,11 @@ public static class CommandRunner
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError)
     {
-        public string FirstErrorLine => StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+        /// <summary>The last stderr line, else (dotnet prints its errors on stdout) the first stdout line naming an error.</summary>
+        public string FirstErrorLine =>
+            StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
+            ?? StandardOutput.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.Contains(" error ", StringComparison.Ordinal))
+            ?? "";
     }
 
     public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
