@@ -80,7 +80,7 @@ public sealed class AgentThrottling : IDisposable
             throw new ArgumentException("dirty_budget_bytes_per_second must be positive");
         }
         var period = request.PeriodMs == 0 ? ThrottlePolicy.DefaultPeriod : TimeSpan.FromMilliseconds(request.PeriodMs);
-        var maxStop = request.MaxStopMs == 0 ? period * 0.9 : TimeSpan.FromMilliseconds(request.MaxStopMs);
+        var maxStop = request.MaxStopMs == 0 ? period * 0.98 : TimeSpan.FromMilliseconds(request.MaxStopMs);
         if (period > TimeSpan.FromSeconds(10) || maxStop > TimeSpan.FromSeconds(10))
         {
             throw new ArgumentException($"period {period.TotalMilliseconds} ms and max stop {maxStop.TotalMilliseconds} ms must be at most 10 s");
