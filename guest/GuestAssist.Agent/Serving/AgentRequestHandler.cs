@@ -93,6 +93,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             RamFrames = info.RamFrames,
             ActiveEvictionSession = runtime.Evictions.Active?.Id ?? 0,
             ThrottledProcesses = (uint)runtime.Throttling.ThrottledCount,
+            Throttle = runtime.Throttling.Status(),
         };
         status.Capabilities.AddRange(runtime.Offer.Capabilities);
         status.Degraded.AddRange(info.Degraded);

@@ -164,7 +164,7 @@ public sealed class AgentThrottling : IDisposable
             status.Active = _throttler?.Policy is not null;
             foreach (var row in _throttler?.Status() ?? [])
             {
-                status.Processes.Add(new ThrottledProcess { Pid = row.Pid, Command = row.Command, Duty = row.Duty, DirtyBytesPerSecond = row.DirtyBytesPerSecond });
+                status.Processes.Add(new ThrottledProcess { Pid = row.Pid, Command = row.Command, Duty = row.Duty, DirtyBytesPerSecond = row.DirtyBytesPerSecond, Method = row.Method });
             }
         }
         return status;

@@ -38,6 +38,11 @@ internal static class AgentStatusCommand
         Row("negotiated", string.Join(", ", client.Session.Capabilities));
         Row("eviction session", status.ActiveEvictionSession == 0 ? "none" : status.ActiveEvictionSession.ToString(CultureInfo.InvariantCulture));
         Row("throttled processes", status.ThrottledProcesses.ToString(CultureInfo.InvariantCulture));
+        foreach (var process in status.Throttle?.Processes ?? [])
+        {
+            Row("throttled", string.Create(CultureInfo.InvariantCulture,
+                $"pid {process.Pid} {process.Command}: duty {process.Duty:P1}, dirtying {process.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({process.Method})"));
+        }
         foreach (var line in status.Degraded)
         {
             Row("degraded", line);
