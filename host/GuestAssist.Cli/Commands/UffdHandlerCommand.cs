@@ -12,11 +12,10 @@ internal static class UffdHandlerCommand
 {
     /// <summary>
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
-    /// the remote page source (already attached with <see cref="FaultServer.AttachRequester"/>). Null until
-    /// the engine registers itself.
+    /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, IDisposable>? RemoteSourceFactory { get; set; } =
-        (server, address) => GuestAssist.Host.Engine.RemotePageSource.Attach(server, address);
+    internal static Func<FaultServer, string, IPageRequester>? RemoteSourceFactory { get; set; } =
+        (server, address) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address);
 
     public static Command Create()
     {

@@ -23,10 +23,10 @@ public static class DemoDestinationRole
         var uffd = Userfaultfd.Create(optional: UffdFeatures.EventRemove);
         uffd.Register(memory.Address64, size, UffdRegisterMode.Missing);
         var layout = scenario.Layout.WithHostAddresses([memory.Address64]);
-        using var faults = new FaultServer(uffd, layout);
         var clock = Stopwatch.StartNew();
-        using var client = new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(faults), new PostCopyClientOptions { Cuts = cuts });
-        faults.AttachRequester(client);
+        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(server), new PostCopyClientOptions { Cuts = cuts }));
+        using var faultsLifetime = faults;
+        using var clientLifetime = client;
         faults.Start();
         client.Start();
 

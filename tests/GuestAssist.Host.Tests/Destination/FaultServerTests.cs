@@ -16,9 +16,8 @@ public class FaultServerTests
     public void Faults_are_served_from_a_memory_file()
     {
         using var vm = new TestVm();
-        using var source = MemoryFilePageSource.FromDescriptor(vm.File, vm.FileBytes, vm.Layout);
-        var server = new FaultServer(vm.Uffd, vm.Layout, source);
-        source.Attach(server);
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        using var sourceLifetime = source;
         server.Start();
         var frames = TestVm.Frames.ToArray();
         var readers = Enumerable.Range(0, 3).Select(t => Task.Factory.StartNew(
