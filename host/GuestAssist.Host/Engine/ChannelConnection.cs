@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Linux.Sockets;
 
 namespace GuestAssist.Host.Engine;
 
@@ -29,13 +30,23 @@ internal sealed class ChannelConnection : IDisposable
         var socket = TransferEndPoint.CreateSocket(server);
         try
         {
-            socket.Connect(server);
+            try
+            {
+                socket.Connect(server);
+            }
+            catch (SocketException e) when (server is UnixDomainSocketEndPoint unix)
+            {
+                // .NET words ENOENT as "Cannot assign requested address": say what the kernel said.
+                throw new IOException($"no page server at unix:{UnixSocketConnectError.Describe(e, unix.ToString())}", e);
+            }
             var stream = new NetworkStream(socket, ownsSocket: true);
             hello.Write(stream);
             var status = HelloReply.Read(stream);
             if (status != HelloStatus.Accepted)
             {
-                throw new TransferProtocolException($"page server refused the {hello.Kind} channel: {status}");
+                throw new TransferProtocolException(status == HelloStatus.GeometryMismatch
+                    ? $"page server refused the {hello.Kind} channel: GeometryMismatch (this destination has {hello.PageSize}-byte pages and {hello.TotalFrames} frames; give page-server the same --page-size and --regions)"
+                    : $"page server refused the {hello.Kind} channel: {status}");
             }
             return new ChannelConnection(socket, stream, hello.PageSize, hello.TotalFrames);
         }
