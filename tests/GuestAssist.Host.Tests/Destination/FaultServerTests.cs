@@ -42,6 +42,38 @@ public class FaultServerTests
     }
 
     [UffdFact]
+    public void A_fault_queued_before_start_is_served_by_the_requester_wired_at_construction()
+    {
+        using var vm = new TestVm();
+        // The vCPU faults before the server runs (as a VMM resumed before its handler is ready).
+        var early = Task.Factory.StartNew(() => vm.Touch(TestVm.Region1FirstGfn + 3), TaskCreationOptions.LongRunning);
+        Assert.False(early.Wait(200));
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        using var sourceLifetime = source;
+        Assert.Same(source, server.Requester);
+
+        server.Start();
+
+        Assert.True(early.Wait(10_000));
+        Assert.Equal(TestVm.Expected(TestVm.Region1FirstGfn + 3), early.Result);
+        server.Stop();
+        Assert.False(server.Completion.IsFaulted);
+        Assert.Equal(1, server.Statistics.UrgentRequests);
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void A_requester_factory_that_throws_fails_the_constructor_and_leaves_the_uffd_to_the_caller()
+    {
+        using var vm = new TestVm();
+
+        var error = Assert.Throws<IOException>(() => new FaultServer(vm.Uffd, vm.Layout, _ => throw new IOException("no page server at unix:/x: ENOENT (No such file or directory)")));
+
+        Assert.Equal("no page server at unix:/x: ENOENT (No such file or directory)", error.Message);
+        Assert.Equal(CopyResult.Copied(Page), vm.Uffd.ZeroPage(vm.Layout.HostAddressOf(0), Page));
+    }
+
+    [UffdFact]
     public void A_stream_and_urgent_requests_race_and_every_frame_is_installed_once()
     {
         using var vm = new TestVm();
