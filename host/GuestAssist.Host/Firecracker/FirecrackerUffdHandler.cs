@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using GuestAssist.Host.Destination;
+using GuestAssist.Linux.Errors;
 using GuestAssist.Linux.Processes;
 using GuestAssist.Linux.Sockets;
 using Microsoft.Extensions.Logging;
@@ -65,7 +66,19 @@ public sealed class FirecrackerUffdHandler : IDisposable
 
         // EOF on the handshake socket says nothing (Firecracker may close or leak it): the VMM is watched by a pidfd,
         // opened now so that a recycled pid cannot stand in for it later.
-        using var vmm = ProcessDescriptor.TryOpen(peer.ProcessId);
+        ProcessDescriptor? vmmOrNull;
+        try
+        {
+            vmmOrNull = ProcessDescriptor.TryOpen(peer.ProcessId);
+        }
+        catch (LinuxException e)
+        {
+            handshake.Dispose();
+            _logger.LogError("cannot watch VMM pid {Pid}: {Error}", peer.ProcessId, e.Message);
+            Refuse(peer);
+            throw;
+        }
+        using var vmm = vmmOrNull;
         FaultServer server;
         try
         {
