@@ -132,6 +132,13 @@ Task("Bench")
     RunTool(agentExe, "scan --bench");
     Banner("Post-copy engine: fault service under load, install rate vs raw UFFDIO_COPY");
     RunTool(cliExe, "bench-engine");
+    Banner("Guest rig: the agent's map in real Debian 6.1/6.12 guests under QEMU TCG, against ground truth read from guest RAM");
+    DotNetTest("./tests/GuestAssist.GuestRig.Tests/GuestAssist.GuestRig.Tests.csproj", new DotNetTestSettings
+    {
+        Configuration = "Release",
+        Filter = "Category=GuestRigBench",
+        Loggers = { "console;verbosity=detailed" },
+    });
     Banner("Micro-benchmarks (BenchmarkDotNet, short job): frame codec, class-map codec, planner, classifier");
     DotNetRun("./tests/GuestAssist.Benchmarks/GuestAssist.Benchmarks.csproj",
         new ProcessArgumentBuilder().Append("--filter").Append("*").Append("--job").Append("short").Append("--inProcess").Append("--artifacts").AppendQuoted(artifacts.Combine("bench").FullPath),

@@ -63,7 +63,7 @@ public static class FrameClassifier
         }
         if ((tails & KPageFlag.CompoundTail) != 0)
         {
-            InheritHeadClass(flags, previousCode, codes);
+            InheritHeadClass(flags, previousCode, codes, ref tally);
         }
     }
 
@@ -128,20 +128,27 @@ public static class FrameClassifier
     }
 
     // Tails of slab, page-table and other kernel compound pages carry little of their own; the head says
-    // what the whole folio is. Unbacked tails (poisoned subpages) stay unbacked.
-    private static void InheritHeadClass(ReadOnlySpan<ulong> flags, byte previousCode, Span<byte> codes)
+    // what the whole folio is. Unbacked tails (poisoned subpages) stay unbacked. A THP's tails count on the
+    // LRU like its head (meminfo counts pages, not folios) when the kernel does not show LRU on tails itself.
+    private static void InheritHeadClass(ReadOnlySpan<ulong> flags, byte previousCode, Span<byte> codes, ref FrameTally tally)
     {
         var head = previousCode;
+        ulong headFlags = 0;
         for (var i = 0; i < flags.Length; i++)
         {
             var f = flags[i];
             if ((f & KPageFlag.CompoundTail) == 0)
             {
                 head = codes[i];
+                headFlags = f;
             }
             else if ((f & KPageFlag.UnbackedMask) == 0)
             {
                 codes[i] = head;
+                if ((f & KPageFlag.Lru) == 0 && (headFlags & KPageFlag.Lru) != 0)
+                {
+                    TallyOne(headFlags & ~KPageFlag.Buddy, ref tally);
+                }
             }
         }
     }

@@ -142,7 +142,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         _running = true;
         Write(Path.Combine(admin, "kdamonds", "nr_kdamonds"), 1);
         Write(Path.Combine(Kdamond, "contexts", "nr_contexts"), 1);
-        File.WriteAllText(Path.Combine(Context, "operations"), "paddr");
+        SysfsFile.Write(Path.Combine(Context, "operations"), "paddr");
         var intervals = Path.Combine(Context, "monitoring_attrs", "intervals");
         Write(Path.Combine(intervals, "sample_us"), (ulong)(_options.Sample.Ticks / 10));
         Write(Path.Combine(intervals, "aggr_us"), (ulong)(_options.Aggregation.Ticks / 10));
@@ -164,7 +164,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         }
         Write(Path.Combine(Context, "schemes", "nr_schemes"), 1);
         var scheme = Path.Combine(Context, "schemes", "0");
-        File.WriteAllText(Path.Combine(scheme, "action"), "stat");
+        SysfsFile.Write(Path.Combine(scheme, "action"), "stat");
         var pattern = Path.Combine(scheme, "access_pattern");
         Write(Path.Combine(pattern, "sz", "min"), 0);
         Write(Path.Combine(pattern, "sz", "max"), ulong.MaxValue);
@@ -173,7 +173,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         Write(Path.Combine(pattern, "nr_accesses", "max"), uint.MaxValue);
         Write(Path.Combine(pattern, "age", "min"), 0);
         Write(Path.Combine(pattern, "age", "max"), uint.MaxValue);
-        File.WriteAllText(Path.Combine(Kdamond, "state"), "on");
+        SysfsFile.Write(Path.Combine(Kdamond, "state"), "on");
         // The journal names the kdamond's pid: a later agent removes a kdamond only if it is this one.
         File.WriteAllText(_options.JournalPath, File.ReadAllText(Path.Combine(Kdamond, "pid")).Trim() + "\n");
     }
@@ -206,7 +206,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
     /// <summary>Asks kdamond for its current regions with accesses and marks them; returns how many there were.</summary>
     private int MarkAccessedRegions()
     {
-        File.WriteAllText(Path.Combine(Kdamond, "state"), "update_schemes_tried_regions");
+        SysfsFile.Write(Path.Combine(Kdamond, "state"), "update_schemes_tried_regions");
         var tried = Path.Combine(Context, "schemes", "0", "tried_regions");
         var count = 0;
         foreach (var region in Directory.EnumerateDirectories(tried))
@@ -249,12 +249,12 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         try
         {
             var state = Path.Combine(admin, "kdamonds", "0", "state");
-            if (File.Exists(state) && File.ReadAllText(state).Trim() == "on")
+            if (File.Exists(state) && SysfsFile.ReadText(state) == "on")
             {
-                File.WriteAllText(state, "off");
+                SysfsFile.Write(state, "off");
                 // kdamond stops asynchronously; nr_kdamonds refuses (EBUSY) until it has.
                 var deadline = Stopwatch.GetTimestamp() + 5 * Stopwatch.Frequency;
-                while (File.ReadAllText(state).Trim() != "off" && Stopwatch.GetTimestamp() < deadline)
+                while (SysfsFile.ReadText(state) != "off" && Stopwatch.GetTimestamp() < deadline)
                 {
                     Thread.Sleep(20);
                 }
@@ -268,8 +268,7 @@ public sealed class DamonPhysicalMonitor : IHeatMonitor
         }
     }
 
-    private static void Write(string path, ulong value) => File.WriteAllText(path, value.ToString(CultureInfo.InvariantCulture));
+    private static void Write(string path, ulong value) => SysfsFile.Write(path, value);
 
-    private static ulong ReadNumber(string path) =>
-        ulong.Parse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+    private static ulong ReadNumber(string path) => SysfsFile.ReadNumber(path);
 }

@@ -19,13 +19,15 @@ public static class PageServerCommand
     {
         var memoryFile = new Option<FileInfo>("--memory-file") { Description = "VM memory file (regions concatenated, as Firecracker writes it)", Required = true };
         var map = new Option<FileInfo?>("--map") { Description = "guest class map: length-delimited MemoryMapChunk messages; without it: address order" };
-        var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port", Required = true };
+        var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port; default 127.0.0.1:7410 (loopback only)", DefaultValueFactory = _ => "127.0.0.1:7410" };
+        var secretFile = TransferSecretOptions.FileOption();
+        var noSecret = new Option<bool>("--no-secret") { Description = "Serve without authentication (anyone who reaches the address reads the VM's memory): trusted test setups only" };
         var linkRate = new Option<string>("--link") { Description = "emulated link rate (e.g. 1gbit); default unlimited", DefaultValueFactory = _ => "unlimited" };
         var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
         var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
         var pageSize = new Option<string>("--page-size") { Description = "guest page size: 4KiB, or 2MiB for a hugetlbfs guest (Firecracker huge_pages \"2M\"); must match the destination's", DefaultValueFactory = _ => "4KiB" };
         var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, listen, linkRate, preset, regions, pageSize })
+        foreach (var option in new Option[] { memoryFile, map, listen, secretFile, noSecret, linkRate, preset, regions, pageSize })
         {
             command.Options.Add(option);
         }
@@ -43,6 +45,12 @@ public static class PageServerCommand
                         : GuestMemoryLayout.Firecracker(bytes).Regions;
                 var layout = new GuestMemoryLayout(regionList, page);
                 var rate = LinkRate.Parse(parse.GetValue(linkRate)!);
+                var secret = TransferSecretOptions.Resolve(parse.GetValue(secretFile));
+                if (secret is null && !parse.GetValue(noSecret))
+                {
+                    Console.Error.WriteLine($"page-server: no secret: give --secret-file FILE or ${TransferSecret.EnvironmentVariable} (or --no-secret for a trusted test setup)");
+                    return 2;
+                }
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
                 if (parse.GetValue(map) is { } mapFile)
                 {
@@ -60,10 +68,10 @@ public static class PageServerCommand
                     factory = new PlannerSchedule(planner).Factory();
                 }
                 using var source = new MappedFilePageSource(file.FullName, layout);
-                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), BatchPages = (int)Math.Max(1, BatchBytes / page) });
+                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, BatchPages = (int)Math.Max(1, BatchBytes / page) });
                 server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
                 server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
-                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}");
+                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 return 0;
             }

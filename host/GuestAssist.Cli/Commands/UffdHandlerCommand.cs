@@ -27,8 +27,8 @@ internal static class UffdHandlerCommand
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
     /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, IPageRequester>? RemoteSourceFactory { get; set; } =
-        (server, address) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address);
+    internal static Func<FaultServer, string, GuestAssist.Host.Transfer.TransferSecret?, IPageRequester>? RemoteSourceFactory { get; set; } =
+        (server, address, secret) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, new GuestAssist.Host.Engine.PostCopyClientOptions { Secret = secret });
 
     public static Command Create()
     {
@@ -36,21 +36,24 @@ internal static class UffdHandlerCommand
         var memoryFile = new Option<FileInfo?>("--memory-file") { Description = "Serve pages from this memory file (snapshot memory, the regions concatenated)" };
         var source = new Option<string?>("--source") { Description = "Serve pages from a remote GuestAssist page server at this address" };
         var timeout = new Option<int>("--handshake-timeout") { Description = "Seconds to wait for the VMM's handshake", DefaultValueFactory = _ => 10 };
+        var secretFile = TransferSecretOptions.FileOption();
         var command = new Command("uffd-handler", "Firecracker UFFD page-fault handler: serve a restored VM's memory on demand");
         command.Options.Add(socket);
         command.Options.Add(memoryFile);
         command.Options.Add(source);
         command.Options.Add(timeout);
+        command.Options.Add(secretFile);
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(socket)!,
             parseResult.GetValue(memoryFile),
             parseResult.GetValue(source),
             TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
-            cancellationToken));
+            cancellationToken,
+            parseResult.GetValue(secretFile)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null)
     {
         if ((memoryFile is null) == (source is null))
         {
@@ -71,7 +74,17 @@ internal static class UffdHandlerCommand
         }
         else if (RemoteSourceFactory is { } remote)
         {
-            factory = server => remote(server, source!);
+            GuestAssist.Host.Transfer.TransferSecret? secret;
+            try
+            {
+                secret = TransferSecretOptions.Resolve(secretFile);
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
+                return ExitUsage;
+            }
+            factory = server => remote(server, source!, secret);
         }
         else
         {

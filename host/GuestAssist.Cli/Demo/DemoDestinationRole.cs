@@ -24,7 +24,8 @@ public static class DemoDestinationRole
         uffd.Register(memory.Address64, size, UffdRegisterMode.Missing);
         var layout = scenario.Layout.WithHostAddresses([memory.Address64]);
         var clock = Stopwatch.StartNew();
-        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(server), new PostCopyClientOptions { Cuts = cuts }));
+        var secret = Commands.TransferSecretOptions.Resolve(null);
+        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(server), new PostCopyClientOptions { Cuts = cuts, Secret = secret }));
         using var faultsLifetime = faults;
         using var clientLifetime = client;
         faults.Start();

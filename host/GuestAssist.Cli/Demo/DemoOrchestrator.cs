@@ -9,6 +9,8 @@ namespace GuestAssist.Cli.Demo;
 /// </summary>
 public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> prefixArguments)
 {
+    private readonly string _secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
     /// <summary>How to start this CLI again: the single-file/apphost executable, or dotnet + guestassist.dll.</summary>
@@ -100,6 +102,8 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         {
             info.ArgumentList.Add(a);
         }
+        // Both roles authenticate their channels with one secret per demo run, handed over in the environment.
+        info.Environment[GuestAssist.Host.Transfer.TransferSecret.EnvironmentVariable] = _secret;
         return Process.Start(info) ?? throw new InvalidOperationException($"could not start {executable}");
     }
 

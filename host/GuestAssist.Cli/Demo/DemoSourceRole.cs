@@ -42,6 +42,7 @@ public static class DemoSourceRole
         {
             Link = link.IsUnlimited ? null : new TokenBucket(link),
             PageClassOf = gfn => (int)scenario.Classes[gfn],
+            Secret = Commands.TransferSecretOptions.Resolve(null),
         });
         server.Listen(TransferEndPoint.Parse(listen));
         output.WriteLine($"READY {Environment.ProcessId} {vm.File.Fd}");

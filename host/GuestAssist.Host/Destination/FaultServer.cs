@@ -202,6 +202,19 @@ public sealed class FaultServer : IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// Ends the session with <paramref name="reason"/>: the page source can no longer serve (its outage deadline
+    /// passed). <see cref="Completion"/> faults with it, so whoever runs the VMM can stop it rather than leave it hung.
+    /// </summary>
+    public void Abort(Exception reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        _logger.LogError("page source failed, ending the session: {Reason}", reason.Message);
+        _completion.TrySetException(reason);
+        _stopping = true;
+        _uffd.Interrupt();
+    }
+
     /// <summary>Stops the server thread and waits for it.</summary>
     public void Stop()
     {

@@ -24,8 +24,11 @@ internal sealed class ChannelConnection : IDisposable
 
     public TransferStreamWriter Writer { get; }
 
-    /// <summary>Connects and greets; a refused hello is a protocol error (retrying will not help, but the caller's bound applies).</summary>
-    public static ChannelConnection Open(EndPoint server, ChannelHello hello)
+    /// <summary>
+    /// Connects, answers the source's challenge and checks the source's proof. A refusal throws
+    /// <see cref="TransferRefusedException"/>; a source that cannot prove the secret, a protocol error.
+    /// </summary>
+    public static ChannelConnection Open(EndPoint server, ChannelHello hello, TransferSecret? secret)
     {
         var socket = TransferEndPoint.CreateSocket(server);
         try
@@ -39,15 +42,28 @@ internal sealed class ChannelConnection : IDisposable
                 // .NET words ENOENT as "Cannot assign requested address": say what the kernel said.
                 throw new IOException($"no page server at unix:{UnixSocketConnectError.Describe(e, unix.ToString())}", e);
             }
+            socket.ReceiveTimeout = (int)TransferLimits.HandshakeTimeout.TotalMilliseconds;
             var stream = new NetworkStream(socket, ownsSocket: true);
-            hello.Write(stream);
-            var status = HelloReply.Read(stream);
+            var challenge = SourceChallenge.Read(stream);
+            if (challenge.SecretRequired && secret is null)
+            {
+                throw new TransferProtocolException("the page server requires the migration's secret and none was given");
+            }
+            var helloFixed = hello.EncodeFixed();
+            var proof = ChannelAuthentication.DestinationProof(secret, challenge.Nonce, helloFixed);
+            hello.Write(stream, proof);
+            var status = HelloReply.Read(stream, out var mac);
+            if (secret is not null && !ChannelAuthentication.VerifySource(secret, proof.AsSpan(0, ChannelAuthentication.NonceBytes), challenge.Nonce, status, mac))
+            {
+                throw new TransferProtocolException("the page server did not prove it holds the migration's secret");
+            }
             if (status != HelloStatus.Accepted)
             {
-                throw new TransferProtocolException(status == HelloStatus.GeometryMismatch
-                    ? $"page server refused the {hello.Kind} channel: GeometryMismatch (this destination has {hello.PageSize}-byte pages and {hello.TotalFrames} frames; give page-server the same --page-size and --regions)"
-                    : $"page server refused the {hello.Kind} channel: {status}");
+                throw new TransferRefusedException(hello.Kind, status, status == HelloStatus.GeometryMismatch
+                    ? $"this destination has {hello.PageSize}-byte pages and {hello.TotalFrames} frames; give page-server the same --page-size and --regions"
+                    : null);
             }
+            socket.ReceiveTimeout = 0;
             return new ChannelConnection(socket, stream, hello.PageSize, hello.TotalFrames);
         }
         catch

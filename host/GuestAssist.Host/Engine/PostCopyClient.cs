@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using GuestAssist.Host.Destination;
@@ -13,8 +14,10 @@ namespace GuestAssist.Host.Engine;
 /// urgent request per demand fault (IPageRequester), and installs every page that arrives on either channel through
 /// the sink exactly once: a frame's bit in Received is claimed atomically before its install, so a page delivered
 /// twice (urgent and background, or resent after a reconnect) is counted as a duplicate and dropped.
-/// A dropped channel is reconnected with bounded, backed-off retries and greeted with the received bitmap, so the
-/// source resumes with exactly what is missing; urgent requests still unanswered are sent again.
+/// A dropped channel is reconnected under <see cref="RecoveryOptions"/> (backed-off retries, every attempt reported
+/// through <see cref="OutageReported"/>, a deadline after which the transfer fails with its reason) and greeted with
+/// the received bitmap, so the source resumes with exactly what is missing; urgent requests still unanswered are
+/// sent again. Each channel proves <see cref="PostCopyClientOptions.Secret"/> and checks the source's proof.
 /// </summary>
 public sealed class PostCopyClient : IPageRequester, IDisposable
 {
@@ -45,6 +48,9 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private long _cutsInjected;
     private long _receivedBytes;
     private long _framesSeen;
+    private long _outageAttempts;
+    private long _longestOutageTicks;
+    private bool _started;
     private volatile bool _backgroundEnded;
 
     public PostCopyClient(EndPoint server, GuestMemoryLayout layout, IPageSink sink, PostCopyClientOptions? options = null)
@@ -72,6 +78,12 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     public bool IsComplete => Received.Count >= ExpectedFrames;
 
+    /// <summary>Every failed attempt to reach the page server while a channel is down (log it; show it on progress).</summary>
+    public event Action<OutageAttempt>? OutageReported;
+
+    /// <summary>Raised once when the transfer fails for good (outage deadline, permanent refusal).</summary>
+    public event Action<Exception>? Failed;
+
     /// <summary>Called once per completed frame run (first GFN, count); e.g. to timestamp when the hot set was served.</summary>
     public event Action<ulong, int>? FramesInstalled;
 
@@ -80,6 +92,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     {
         _urgent = Connect(ChannelKind.Urgent);
         _background = Connect(ChannelKind.Background);
+        _started = true;
         _urgentThread = new Thread(() => ReceiveLoop(ChannelKind.Urgent)) { IsBackground = true, Name = "post-copy urgent" };
         _backgroundThread = new Thread(() => ReceiveLoop(ChannelKind.Background)) { IsBackground = true, Name = "post-copy background" };
         _urgentThread.Start();
@@ -117,7 +130,9 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         Interlocked.Read(ref _urgentReconnects),
         Interlocked.Read(ref _backgroundReconnects),
         Interlocked.Read(ref _cutsInjected),
-        Interlocked.Read(ref _receivedBytes));
+        Interlocked.Read(ref _receivedBytes),
+        Interlocked.Read(ref _outageAttempts),
+        TimeSpan.FromTicks(Interlocked.Read(ref _longestOutageTicks)));
 
     public void Dispose()
     {
@@ -154,6 +169,8 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private ChannelConnection Connect(ChannelKind kind)
     {
         var recovery = _options.Recovery;
+        var deadline = _started ? recovery.Deadline : _options.ConnectDeadline;
+        var down = Stopwatch.StartNew();
         for (var attempt = 0; ; attempt++)
         {
             _stop.Token.ThrowIfCancellationRequested();
@@ -161,12 +178,38 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 var bitmap = Received.Count > 0 ? Received.Snapshot() : null;
                 var hello = new ChannelHello(_options.SessionId, kind, _layout.PageSize, _layout.TotalFrames, bitmap);
-                return ChannelConnection.Open(_server, hello);
+                var channel = ChannelConnection.Open(_server, hello, _options.Secret);
+                RecordOutage(down.Elapsed);
+                return channel;
             }
-            catch (Exception e) when (e is IOException or SocketException or TransferProtocolException && attempt < recovery.MaxRetries)
+            catch (TransferRefusedException refused) when (refused.Permanent)
             {
-                _stop.Token.WaitHandle.WaitOne(recovery.Backoff(attempt));
+                throw new TransferOutageException(refused.Message, refused);
             }
+            catch (Exception e) when (e is IOException or SocketException or TransferProtocolException)
+            {
+                if (down.Elapsed >= deadline)
+                {
+                    RecordOutage(down.Elapsed);
+                    throw new TransferOutageException(
+                        $"page server {TransferEndPoint.Format(_server)} unreachable for {down.Elapsed.TotalSeconds:F0} s on the {kind} channel "
+                        + $"({attempt + 1} attempts, deadline {deadline.TotalSeconds:F0} s): {e.Message}", e);
+                }
+                var wait = recovery.Backoff(attempt);
+                Interlocked.Increment(ref _outageAttempts);
+                OutageReported?.Invoke(new OutageAttempt(kind, attempt + 1, down.Elapsed, wait, e.Message));
+                _stop.Token.WaitHandle.WaitOne(wait);
+            }
+        }
+    }
+
+    private void RecordOutage(TimeSpan down)
+    {
+        var ticks = down.Ticks;
+        var longest = Interlocked.Read(ref _longestOutageTicks);
+        while (ticks > longest && Interlocked.CompareExchange(ref _longestOutageTicks, ticks, longest) != longest)
+        {
+            longest = Interlocked.Read(ref _longestOutageTicks);
         }
     }
 
@@ -216,6 +259,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                     {
                         Failure = fatal;
                         _completed.Set();
+                        Failed?.Invoke(fatal);
                     }
                     return;
                 }

@@ -7,6 +7,12 @@ public sealed class PostCopyClientOptions
 
     public RecoveryOptions Recovery { get; init; } = new();
 
+    /// <summary>The migration's secret; null only against a page server that requires none.</summary>
+    public GuestAssist.Host.Transfer.TransferSecret? Secret { get; init; }
+
+    /// <summary>How long the first connection of each channel may take (the outage deadline applies after).</summary>
+    public TimeSpan ConnectDeadline { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Cuts to inject, in order of AfterPages.</summary>
     public IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
 }

@@ -12,4 +12,6 @@ public sealed record PostCopyClientStatistics(
     long UrgentReconnects,
     long BackgroundReconnects,
     long CutsInjected,
-    long ReceivedBytes);
+    long ReceivedBytes,
+    long OutageAttempts = 0,
+    TimeSpan LongestOutage = default);

@@ -1,8 +1,17 @@
 namespace GuestAssist.Host.Engine;
 
-/// <summary>How the destination re-establishes a dropped channel: bounded retries with exponential backoff.</summary>
-public sealed record RecoveryOptions(int MaxRetries = 8, TimeSpan? InitialBackoff = null, TimeSpan? MaxBackoff = null)
+/// <summary>
+/// The destination's outage policy: a dropped channel is reconnected for as long as the outage lasts, with
+/// backoff doubling from <see cref="Initial"/> to at most <see cref="Max"/>, every attempt reported; once the
+/// outage has lasted <see cref="Deadline"/> the transfer fails with a reason, so whoever runs the VMM can stop it
+/// instead of leaving its vCPUs hung on faults nobody will serve. A refusal that retrying cannot fix (wrong
+/// secret, session or geometry) fails at once.
+/// </summary>
+public sealed record RecoveryOptions(TimeSpan? OutageDeadline = null, TimeSpan? InitialBackoff = null, TimeSpan? MaxBackoff = null)
 {
+    /// <summary>Ten minutes by default: long enough for a page server restart or a network blip, short of forever.</summary>
+    public TimeSpan Deadline => OutageDeadline ?? TimeSpan.FromMinutes(10);
+
     public TimeSpan Initial => InitialBackoff ?? TimeSpan.FromMilliseconds(10);
 
     public TimeSpan Max => MaxBackoff ?? TimeSpan.FromSeconds(1);

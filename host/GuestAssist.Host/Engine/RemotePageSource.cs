@@ -14,6 +14,8 @@ public static class RemotePageSource
     {
         ArgumentNullException.ThrowIfNull(server);
         var client = new PostCopyClient(TransferEndPoint.Parse(address), server.Layout, new FaultServerSink(server), options);
+        // An outage past the deadline ends the fault server's session, so the VMM is stopped with the reason, not left hung.
+        client.Failed += server.Abort;
         try
         {
             client.Start();

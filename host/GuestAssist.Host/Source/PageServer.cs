@@ -11,8 +11,13 @@ namespace GuestAssist.Host.Source;
 /// demand fault with that one page at once and tells the schedule to re-centre; the background connection pushes
 /// everything else in schedule order. Because they are separate sockets with separate threads, a fault never waits
 /// behind the bulk stream (only behind the shared link limit, which prefers urgent bytes).
-/// A new connection of a kind replaces the old one (a reconnect after a cut): the background push restarts from a
-/// schedule built from the destination's received bitmap.
+/// Every channel opens with a challenge: with a <see cref="PageServerOptions.Secret"/> only a destination that proves
+/// it holds the secret gets anything, and the first accepted destination's session owns the server — another
+/// session is refused (<see cref="HelloStatus.ChannelBusy"/>) while the owner may reconnect: a new connection of a
+/// kind replaces the old one (a reconnect after a cut) and the background push restarts from a schedule built from
+/// the destination's received bitmap. What a peer can make the server hold is bounded: at most
+/// <see cref="PageServerOptions.MaxConnections"/> connections, a handshake deadline, and a resume bitmap read only
+/// after the proof verified and its size matched this memory.
 /// </summary>
 public sealed class PageServer : IDisposable
 {
@@ -28,6 +33,8 @@ public sealed class PageServer : IDisposable
     private Socket? _listener;
     private Thread? _acceptThread;
     private volatile ITransferSchedule? _schedule;
+    private Guid? _owner;
+    private int _connections;
 
     public PageServer(IPageSource source, GuestMemoryLayout layout, Func<ulong[]?, ITransferSchedule> scheduleFactory, PageServerOptions? options = null)
     {
@@ -49,6 +56,8 @@ public sealed class PageServer : IDisposable
     }
 
     public PageServerCounters Counters { get; } = new();
+
+    internal PageServerOptions Options => _options;
 
     public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
@@ -111,6 +120,13 @@ public sealed class PageServer : IDisposable
             {
                 return;
             }
+            if (Interlocked.Increment(ref _connections) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connections);
+                connection.Dispose();
+                ConnectionFailed?.Invoke(null, new TransferProtocolException($"connection refused: {_options.MaxConnections} connections are open"));
+                continue;
+            }
             var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "page-server channel" };
             thread.Start();
         }
@@ -126,13 +142,17 @@ public sealed class PageServer : IDisposable
                 connection.NoDelay = true;
             }
             using var stream = new NetworkStream(connection, ownsSocket: true);
-            var hello = ChannelHello.Read(stream);
-            kind = hello.Kind;
-            var status = Check(hello);
-            HelloReply.Write(stream, status);
-            if (status != HelloStatus.Accepted)
+            ChannelHello hello;
+            // A silent or trickling peer loses its connection at the deadline, whatever it sent so far.
+            using (var deadline = new Timer(_ => connection.Dispose(), null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan))
             {
-                return;
+                var result = Handshake(stream);
+                if (result is null)
+                {
+                    return;
+                }
+                hello = result;
+                kind = hello.Kind;
             }
             Claim(hello.Kind, connection);
             Counters.AddConnection();
@@ -148,16 +168,61 @@ public sealed class PageServer : IDisposable
                 ServeBackground(stream, hello.ReceivedBitmap);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TransferProtocolException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever a peer sends ends at most its own connection: never the server.
             if (!_stop.IsCancellationRequested)
             {
-                ConnectionFailed?.Invoke(kind, e);
+                ConnectionFailed?.Invoke(kind, e is ObjectDisposedException ? new TransferProtocolException("handshake not finished within the deadline", e) : e);
             }
         }
         finally
         {
             connection.Dispose();
+            Interlocked.Decrement(ref _connections);
+        }
+    }
+
+    /// <summary>Challenge, hello, proof, checks, then the bitmap; null when the peer was refused (it got the reason).</summary>
+    private ChannelHello? Handshake(NetworkStream stream)
+    {
+        var secret = _options.Secret;
+        var challenge = SourceChallenge.Create(secret is not null);
+        challenge.Write(stream);
+        var head = new byte[ChannelHello.FixedSize];
+        TransferStreamReader.ReadExactlyOrThrow(stream, head, "channel hello");
+        var hello = ChannelHello.ParseFixed(head, out var words);
+        var proof = new byte[ChannelAuthentication.ProofBytes];
+        TransferStreamReader.ReadExactlyOrThrow(stream, proof, "channel proof");
+        var destinationNonce = proof.AsSpan(0, ChannelAuthentication.NonceBytes);
+        var status = secret is not null && !ChannelAuthentication.VerifyDestination(secret, challenge.Nonce, proof, head)
+            ? HelloStatus.Unauthenticated
+            : Check(hello);
+        if (status == HelloStatus.Accepted && words > 0)
+        {
+            // Only now, with the proof verified and the frame count equal to this memory's, is the bitmap's size known good.
+            hello = hello with { ReceivedBitmap = ChannelHello.ReadBitmap(stream, words, hello.TotalFrames) };
+        }
+        if (status == HelloStatus.Accepted && !Bind(hello.SessionId))
+        {
+            status = HelloStatus.ChannelBusy;
+        }
+        HelloReply.Write(stream, status, ChannelAuthentication.SourceMac(secret, destinationNonce, challenge.Nonce, status));
+        if (status != HelloStatus.Accepted)
+        {
+            ConnectionFailed?.Invoke(hello.Kind, new TransferRefusedException(hello.Kind, status));
+            return null;
+        }
+        return hello;
+    }
+
+    /// <summary>The first accepted destination's session owns this server; later hellos must present the same one.</summary>
+    private bool Bind(Guid session)
+    {
+        lock (_gate)
+        {
+            _owner ??= session;
+            return _owner == session;
         }
     }
 

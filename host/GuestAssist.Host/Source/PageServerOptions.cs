@@ -1,3 +1,5 @@
+using GuestAssist.Host.Transfer;
+
 namespace GuestAssist.Host.Source;
 
 /// <summary>How a page server runs.</summary>
@@ -12,6 +14,15 @@ public sealed class PageServerOptions
     /// <summary>Link limit shared by both channels; null = unlimited.</summary>
     public TokenBucket? Link { get; init; }
 
-    /// <summary>Page class (PageClass enum value 0..7) of a frame, for per-class counters.</summary>
+    /// <summary>The per-migration secret destinations must prove; null accepts any destination (tests, trusted local use).</summary>
+    public TransferSecret? Secret { get; init; }
+
+    /// <summary>Most connections open at once (handshaking or serving); more are closed at accept.</summary>
+    public int MaxConnections { get; init; } = 16;
+
+    /// <summary>From accept to a finished hello; a silent or trickling peer is dropped then.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TransferLimits.HandshakeTimeout;
+
+    /// <summary>Page class (PageClass enum value) of a frame, for per-class counters.</summary>
     public Func<ulong, int>? PageClassOf { get; init; }
 }

@@ -3,10 +3,12 @@ using System.Buffers.Binary;
 namespace GuestAssist.Host.Transfer;
 
 /// <summary>
-/// First message on each connection, destination → source. Layout (little-endian, 44 bytes then the bitmap):
+/// The destination's answer to the <see cref="SourceChallenge"/> on each connection. Layout (little-endian):
 /// magic u32 @0 ("GAPT"), version u16 @4, channel kind u8 @6, flags u8 @7 (1 = resume), page size u32 @8,
-/// reserved u32 @12, session id 16 bytes @16, total frames u64 @32, bitmap words u32 @40, then
-/// that many u64 words of the destination's received bitmap (frame i = bit i%64 of word i/64) when resuming.
+/// reserved u32 @12, session id 16 bytes @16, total frames u64 @32, bitmap words u32 @40; then the 64-byte
+/// proof (destination nonce and MAC, <see cref="ChannelAuthentication"/>); then that many u64 words of the
+/// destination's received bitmap (frame i = bit i%64 of word i/64) when resuming. The source reads the bitmap
+/// only after the proof verified and the frame count matched its own memory.
 /// </summary>
 public sealed record ChannelHello(Guid SessionId, ChannelKind Kind, uint PageSize, ulong TotalFrames, ulong[]? ReceivedBitmap)
 {
@@ -18,15 +20,15 @@ public sealed record ChannelHello(Guid SessionId, ChannelKind Kind, uint PageSiz
 
     public static int BitmapWords(ulong totalFrames) => checked((int)((totalFrames + 63) / 64));
 
-    public void Write(Stream stream)
+    /// <summary>The fixed 44 bytes (what the destination's MAC covers).</summary>
+    public byte[] EncodeFixed()
     {
-        ArgumentNullException.ThrowIfNull(stream);
         var words = ReceivedBitmap?.Length ?? 0;
         if (ReceivedBitmap is not null && words != BitmapWords(TotalFrames))
         {
             throw new InvalidOperationException($"received bitmap has {words} words for {TotalFrames} frames");
         }
-        var buffer = new byte[FixedSize + (words * sizeof(ulong))];
+        var buffer = new byte[FixedSize];
         var span = buffer.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(span, TransferLimits.ProtocolMagic);
         BinaryPrimitives.WriteUInt16LittleEndian(span[4..], TransferLimits.ProtocolVersion);
@@ -36,24 +38,48 @@ public sealed record ChannelHello(Guid SessionId, ChannelKind Kind, uint PageSiz
         SessionId.TryWriteBytes(span[16..32]);
         BinaryPrimitives.WriteUInt64LittleEndian(span[32..], TotalFrames);
         BinaryPrimitives.WriteUInt32LittleEndian(span[40..], (uint)words);
+        return buffer;
+    }
+
+    /// <summary>Writes the fixed part, <paramref name="proof"/> (exactly <see cref="ChannelAuthentication.ProofBytes"/>) and the bitmap.</summary>
+    public void Write(Stream stream, ReadOnlySpan<byte> proof)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (proof.Length != ChannelAuthentication.ProofBytes)
+        {
+            throw new ArgumentException($"a proof has {ChannelAuthentication.ProofBytes} bytes, got {proof.Length}", nameof(proof));
+        }
+        var words = ReceivedBitmap?.Length ?? 0;
+        var buffer = new byte[FixedSize + ChannelAuthentication.ProofBytes + (words * sizeof(ulong))];
+        EncodeFixed().CopyTo(buffer, 0);
+        proof.CopyTo(buffer.AsSpan(FixedSize));
+        var bitmapStart = FixedSize + ChannelAuthentication.ProofBytes;
         for (var i = 0; i < words; i++)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(span[(FixedSize + (i * 8))..], ReceivedBitmap![i]);
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(bitmapStart + (i * 8)), ReceivedBitmap![i]);
         }
         stream.Write(buffer);
         stream.Flush();
     }
 
-    /// <summary>Reads and validates a hello; allocates the bitmap only after its size was checked against the frame count.</summary>
+    /// <summary>Reads a whole hello (fixed part, proof, bitmap) without checking the proof: for tools and tests.</summary>
     public static ChannelHello Read(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var head = new byte[FixedSize];
         TransferStreamReader.ReadExactlyOrThrow(stream, head, "channel hello");
         var hello = ParseFixed(head, out var words);
-        if (words == 0)
+        TransferStreamReader.ReadExactlyOrThrow(stream, new byte[ChannelAuthentication.ProofBytes], "channel proof");
+        return words == 0 ? hello : hello with { ReceivedBitmap = ReadBitmap(stream, words, hello.TotalFrames) };
+    }
+
+    /// <summary>Reads a resume bitmap of <paramref name="words"/> words (already checked against the frame count).</summary>
+    public static ulong[] ReadBitmap(Stream stream, int words, ulong totalFrames)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (words != BitmapWords(totalFrames))
         {
-            return hello;
+            throw new TransferProtocolException($"resume bitmap has {words} words, {BitmapWords(totalFrames)} expected for {totalFrames} frames");
         }
         var raw = new byte[words * sizeof(ulong)];
         TransferStreamReader.ReadExactlyOrThrow(stream, raw, "resume bitmap");
@@ -62,12 +88,12 @@ public sealed record ChannelHello(Guid SessionId, ChannelKind Kind, uint PageSiz
         {
             bitmap[i] = BinaryPrimitives.ReadUInt64LittleEndian(raw.AsSpan(i * 8));
         }
-        var tail = hello.TotalFrames % 64;
+        var tail = totalFrames % 64;
         if (tail != 0 && (bitmap[^1] >> (int)tail) != 0)
         {
-            throw new TransferProtocolException($"resume bitmap marks frames beyond the {hello.TotalFrames} frames of the session");
+            throw new TransferProtocolException($"resume bitmap marks frames beyond the {totalFrames} frames of the session");
         }
-        return hello with { ReceivedBitmap = bitmap };
+        return bitmap;
     }
 
     /// <summary>Validates the fixed part; <paramref name="bitmapWords"/> is the number of u64 words that follow.</summary>

@@ -11,6 +11,9 @@ public enum HelloStatus : byte
     /// <summary>Page size or frame count differ from the source's memory.</summary>
     GeometryMismatch = 2,
 
-    /// <summary>A channel of this kind is already connected for the session.</summary>
+    /// <summary>Another destination (another session) holds this migration's channels.</summary>
     ChannelBusy = 3,
+
+    /// <summary>The destination's proof did not verify: wrong or missing secret.</summary>
+    Unauthenticated = 4,
 }

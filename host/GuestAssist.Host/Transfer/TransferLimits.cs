@@ -5,7 +5,8 @@ public static class TransferLimits
 {
     public const uint ProtocolMagic = 0x54504147; // "GAPT"
 
-    public const ushort ProtocolVersion = 1;
+    /// <summary>2: a source challenge opens every channel and both sides prove the per-migration secret.</summary>
+    public const ushort ProtocolVersion = 2;
 
     /// <summary>Most pages one Pages frame may carry (1 MiB of 4 KiB pages).</summary>
     public const int MaxPagesPerFrame = 256;
@@ -19,4 +20,7 @@ public static class TransferLimits
     public const uint MinPageSize = 4096;
 
     public const uint MaxPageSize = 1U << 21;
+
+    /// <summary>How long a peer may take from connecting to a finished hello.</summary>
+    public static TimeSpan HandshakeTimeout { get; } = TimeSpan.FromSeconds(10);
 }

@@ -44,7 +44,10 @@ public sealed class TransferStreamReader
         var bytes = header.PayloadBytes(_pageSize);
         if (bytes > payload.Length)
         {
-            throw new ArgumentException($"payload buffer of {payload.Length} bytes is smaller than the {bytes}-byte frame", nameof(payload));
+            // The caller sized the buffer for what this channel may carry: a bigger frame is the peer's error.
+            throw new TransferProtocolException(payload.IsEmpty
+                ? $"a {header.Kind} frame with {bytes} bytes of pages is not allowed on this channel"
+                : $"a {header.Kind} frame of {bytes} bytes exceeds the {payload.Length} bytes this channel takes");
         }
         if (bytes > 0)
         {

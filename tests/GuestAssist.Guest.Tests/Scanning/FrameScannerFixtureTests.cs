@@ -137,6 +137,19 @@ public sealed class FrameScannerFixtureTests : IDisposable
     }
 
     [Fact]
+    public void A_thp_counts_every_frame_on_the_lru_like_meminfo_does()
+    {
+        _fixture.Fill(0, 4096, UsedAnon, 1);
+        _fixture.Set(1024, Lru | Anon | SwapBacked | Mmap | Active | CompoundHead | Thp, 1);
+        _fixture.Fill(1025, 511, CompoundTail | Thp);
+
+        var result = Scan();
+
+        Assert.Equal(512UL, result.Tally.LruActive);
+        Assert.Equal(PageClass.Active, result.ClassOf(1535));
+    }
+
+    [Fact]
     public void Compound_tails_inherit_their_heads_class_even_across_blocks_and_chunks()
     {
         _fixture.Fill(0, 4096, Lru | Uptodate);

@@ -10,7 +10,7 @@ public class ChannelHelloTests
     {
         var hello = new ChannelHello(Guid.NewGuid(), ChannelKind.Urgent, 4096, 12345, null);
         var back = RoundTrip(hello, out var size);
-        Assert.Equal(ChannelHello.FixedSize, size);
+        Assert.Equal(ChannelHello.FixedSize + ProofBytes, size);
         Assert.Equal(hello, back);
         Assert.False(back.IsResume);
     }
@@ -23,7 +23,7 @@ public class ChannelHelloTests
         bitmap[2] = 0b11; // frames 128, 129: the last two
         var hello = new ChannelHello(Guid.NewGuid(), ChannelKind.Background, 4096, 130, bitmap);
         var back = RoundTrip(hello, out var size);
-        Assert.Equal(ChannelHello.FixedSize + (3 * 8), size);
+        Assert.Equal(ChannelHello.FixedSize + ProofBytes + (3 * 8), size);
         Assert.Equal(bitmap, back.ReceivedBitmap);
         Assert.Equal(ChannelKind.Background, back.Kind);
     }
@@ -91,23 +91,27 @@ public class ChannelHelloTests
         var bytes = Encode(new ChannelHello(Guid.Empty, ChannelKind.Urgent, 4096, 100, null));
         var error = Assert.Throws<TransferProtocolException>(() => ChannelHello.Read(new MemoryStream(bytes[..20])));
         Assert.Contains("connection closed inside the channel hello after 20 of 44 bytes", error.Message, StringComparison.Ordinal);
-        Assert.Throws<TransferProtocolException>(() => HelloReply.Read(new MemoryStream(new byte[3])));
-        Assert.Throws<TransferProtocolException>(() => HelloReply.Parse(new byte[8]));
+        Assert.Throws<TransferProtocolException>(() => HelloReply.Read(new MemoryStream(new byte[3]), out _));
+        Assert.Throws<TransferProtocolException>(() => HelloReply.Parse(new byte[HelloReply.Size]));
     }
 
     [Fact]
     public void Reply_round_trips()
     {
         var stream = new MemoryStream();
-        HelloReply.Write(stream, HelloStatus.GeometryMismatch);
+        var mac = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        HelloReply.Write(stream, HelloStatus.GeometryMismatch, mac);
         stream.Position = 0;
-        Assert.Equal(HelloStatus.GeometryMismatch, HelloReply.Read(stream));
+        Assert.Equal(HelloStatus.GeometryMismatch, HelloReply.Read(stream, out var read));
+        Assert.Equal(mac, read);
     }
+
+    private const int ProofBytes = 64;
 
     private static byte[] Encode(ChannelHello hello)
     {
         var stream = new MemoryStream();
-        hello.Write(stream);
+        hello.Write(stream, new byte[ProofBytes]);
         return stream.ToArray();
     }
 

@@ -1,0 +1,59 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace GuestAssist.Guest.Heat;
+
+/// <summary>
+/// Small sysfs reads and writes with one open, one read or write and one close each: DAMON's interface is
+/// hundreds of tiny files, and under emulation every extra layer (streams, encoders) costs real CPU.
+/// </summary>
+internal static class SysfsFile
+{
+    public static void Write(string path, ulong value)
+    {
+        Span<byte> text = stackalloc byte[24];
+        if (!Utf8Formatter.TryFormat(value, text, out var length))
+        {
+            throw new FormatException($"cannot format {value}");
+        }
+        Write(path, text[..length]);
+    }
+
+    public static void Write(string path, string value)
+    {
+        Span<byte> text = stackalloc byte[64];
+        var length = Encoding.ASCII.GetBytes(value, text);
+        Write(path, text[..length]);
+    }
+
+    public static ulong ReadNumber(string path)
+    {
+        Span<byte> text = stackalloc byte[64];
+        var length = Read(path, text);
+        var trimmed = text[..length].TrimEnd("\n "u8);
+        if (!Utf8Parser.TryParse(trimmed, out ulong value, out var used) || used != trimmed.Length)
+        {
+            throw new FormatException($"{path} does not hold a number: \"{Encoding.ASCII.GetString(trimmed)}\"");
+        }
+        return value;
+    }
+
+    public static string ReadText(string path)
+    {
+        Span<byte> text = stackalloc byte[256];
+        var length = Read(path, text);
+        return Encoding.ASCII.GetString(text[..length]).Trim();
+    }
+
+    private static void Write(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+        RandomAccess.Write(handle, bytes, 0);
+    }
+
+    private static int Read(string path, Span<byte> buffer)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        return RandomAccess.Read(handle, buffer, 0);
+    }
+}

@@ -1,0 +1,20 @@
+using GuestAssist.GuestRig.Tests.Scenarios;
+
+namespace GuestAssist.GuestRig.Tests.Analysis;
+
+/// <summary>A finished guest boot: its scans, the ground truth read from its RAM, and where the time went.</summary>
+public sealed record GuestRun(
+    GuestScenario Scenario,
+    IReadOnlyList<ScanResult> Scans,
+    PatternCopies Copies,
+    IReadOnlyDictionary<string, int> ReadyPages,
+    TimeSpan BootTime,
+    TimeSpan WorkloadsReadyTime,
+    TimeSpan DoneTime,
+    TimeSpan RamScanTime,
+    string ConsoleLogPath)
+{
+    /// <summary>Pages the workload reported in its READY line (a socket may take fewer than asked).</summary>
+    public int PagesOf(Workload workload) =>
+        ReadyPages.TryGetValue(workload.Mode, out var pages) ? pages : throw new InvalidOperationException($"{workload.Mode} never printed READY");
+}

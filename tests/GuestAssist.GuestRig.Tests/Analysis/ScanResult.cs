@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text.Json;
+using GuestAssist.GuestRig.Tests.Scenarios;
+using GuestAssist.Protocol.PageMaps;
+
+namespace GuestAssist.GuestRig.Tests.Analysis;
+
+/// <summary>One agent scan in a guest, as its files in /out describe it.</summary>
+public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN)
+{
+    public static ScanResult Load(string outDirectory, ScanMethod method)
+    {
+        string File(string prefix, string extension) => Path.Combine(outDirectory, $"{prefix}-{method.Name}.{extension}");
+        var exitCode = int.Parse(System.IO.File.ReadAllText(File("scan", "rc")).Trim(), CultureInfo.InvariantCulture);
+        var error = System.IO.File.ReadAllText(File("scan", "err")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        var counters = KernelCounters.Parse(System.IO.File.ReadAllText(File("vmstat", "txt")), System.IO.File.ReadAllText(File("zoneinfo", "txt")));
+        var uptime = System.IO.File.ReadAllText(File("scan", "uptime")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var wall = double.Parse(uptime[1], CultureInfo.InvariantCulture) - double.Parse(uptime[0], CultureInfo.InvariantCulture);
+        PageClassMap? map = null;
+        var mapSeconds = double.NaN;
+        var heatCpu = double.NaN;
+        var heatWindow = double.NaN;
+        if (exitCode == 0)
+        {
+            map = MapFileReader.Read(File("map", "bin"));
+            using var json = JsonDocument.Parse(System.IO.File.ReadAllBytes(File("scan", "json")));
+            if (json.RootElement.TryGetProperty("timings", out var timings) && timings.TryGetProperty("totalSeconds", out var total))
+            {
+                mapSeconds = total.GetDouble();
+            }
+            if (json.RootElement.TryGetProperty("method", out var heat)
+                && heat.TryGetProperty("heatAgentCpuSeconds", out var cpu) && heat.TryGetProperty("heatWindowSeconds", out var window))
+            {
+                heatCpu = cpu.GetDouble();
+                heatWindow = window.GetDouble();
+            }
+        }
+        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow);
+    }
+
+    /// <summary>The agent's CPU while its access monitor watched, as a share of one vCPU over the window.</summary>
+    public double HeatCpuShare => HeatWindowSeconds > 0 ? HeatAgentCpuSeconds / HeatWindowSeconds : double.NaN;
+
+    /// <summary>Why there is no map, for test messages.</summary>
+    public string Failure => $"scan {Method.Name} exited with {ExitCode}: {ErrorLine}";
+}
