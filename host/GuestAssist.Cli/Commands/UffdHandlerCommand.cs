@@ -20,7 +20,7 @@ internal static class UffdHandlerCommand
     /// <summary>Exit code: the memory file or page server cannot serve the VMM's layout (absent, other geometry); the VMM was killed.</summary>
     internal const int ExitPageSourceUnavailable = 3;
 
-    /// <summary>Exit code: serving failed after the handshake; the VMM was killed.</summary>
+    /// <summary>Exit code: serving failed after the handshake (e.g. the page server stayed down past the outage deadline); the VMM was killed.</summary>
     internal const int ExitServingFailed = 4;
 
     /// <summary>
@@ -112,7 +112,7 @@ internal static class UffdHandlerCommand
         {
             return 130;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or GuestAssist.Host.Layout.LayoutException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or GuestAssist.Host.Layout.LayoutException or GuestAssist.Host.Transfer.TransferProtocolException)
         {
             // The fault server failed while serving; the VMM was killed rather than left hung.
             await Console.Error.WriteLineAsync($"uffd-handler: serving the VMM failed, VMM killed: {e.Message}").ConfigureAwait(false);
