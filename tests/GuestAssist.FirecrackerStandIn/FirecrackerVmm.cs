@@ -14,21 +14,25 @@ namespace GuestAssist.FirecrackerStandIn;
 /// </summary>
 internal static class FirecrackerVmm
 {
-    private const ulong Page = 4096;
+    private const ulong SmallPage = 4096;
+    private const ulong HugePage = 2UL << 20;
+    private const int VcpuThreads = 4;
 
     public static int Run(string socketPath, string memoryFile, StandInMode mode, ulong region0Bytes, ulong region1Bytes)
     {
-        using var region0 = MappedMemory.Anonymous(region0Bytes);
-        using var region1 = MappedMemory.Anonymous(region1Bytes);
-        using var uffd = Userfaultfd.Create(UffdFeatures.EventRemove);
+        var huge = mode == StandInMode.HugePages;
+        var page = huge ? HugePage : SmallPage;
+        using var region0 = Guest(region0Bytes, huge);
+        using var region1 = Guest(region1Bytes, huge);
+        using var uffd = Userfaultfd.Create(UffdFeatures.EventRemove | (huge ? UffdFeatures.MissingHugetlbfs : UffdFeatures.None));
         uffd.Register(region0.Address64, region0.Length, UffdRegisterMode.Missing);
         uffd.Register(region1.Address64, region1.Length, UffdRegisterMode.Missing);
 
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(socketPath));
         var base0 = region0.Address64 + (mode == StandInMode.Misaligned ? 8UL : 0);
-        var offset1 = mode == StandInMode.BadOffsets ? region0Bytes + Page : region0Bytes;
-        var json = $"[{Mapping(base0, region0Bytes, 0)},{Mapping(region1.Address64, region1Bytes, offset1)}]";
+        var offset1 = mode == StandInMode.BadOffsets ? region0Bytes + page : region0Bytes;
+        var json = $"[{Mapping(mode, page, base0, region0Bytes, 0)},{Mapping(mode, page, region1.Address64, region1Bytes, offset1)}]";
         switch (mode)
         {
             case StandInMode.CloseEarly:
@@ -46,69 +50,115 @@ internal static class FirecrackerVmm
         }
         Console.WriteLine($"stand-in {Environment.ProcessId}: sent handshake ({mode})");
 
-        if (mode != StandInMode.Ok)
+        switch (mode)
         {
-            // A refused handshake must not leave us hung here: the handler kills us.
-            var value = region0.AsSpan(0, 1)[0];
-            Console.WriteLine($"stand-in: fault served unexpectedly (read {value})");
-            return 3;
+            case StandInMode.Ok or StandInMode.NoPageSize or StandInMode.PageSizeKibOnly or StandInMode.HugePages:
+                return RunGuest(memoryFile, region0, region1, page);
+            case StandInMode.HangUpWhileFaulting:
+                return RunVcpus(memoryFile, region0, region1, socket);
+            default:
+                // A refused handshake must not leave us hung here: the handler kills us.
+                var value = region0.AsSpan(0, 1)[0];
+                Console.WriteLine($"stand-in: fault served unexpectedly (read {value})");
+                return 3;
         }
-        return RunGuest(memoryFile, region0, region1);
     }
 
-    private static int RunGuest(string memoryFile, MappedMemory region0, MappedMemory region1)
+    private static MappedMemory Guest(ulong bytes, bool huge) => huge
+        ? MappedMemory.Map(bytes, MemoryProtection.ReadWrite, MapFlags.Private | MapFlags.Anonymous | MapFlags.HugeTlb, fd: null, offset: 0)
+        : MappedMemory.Anonymous(bytes);
+
+    private static int RunGuest(string memoryFile, MappedMemory region0, MappedMemory region1, ulong page)
     {
-        using var file = File.OpenHandle(memoryFile);
-        var expected = new byte[Page];
-        long verified = 0, mismatches = 0;
-        void Check(MappedMemory region, ulong fileOffset, ulong page)
+        var checker = new PageChecker(memoryFile, page);
+        var pages0 = region0.Length / page;
+        var pages1 = region1.Length / page;
+        var step0 = pages0 > 1024 ? 61UL : 1;
+        var step1 = pages1 > 1024 ? 37UL : 1;
+        for (var p = 0UL; p < pages0; p += step0)
         {
-            RandomAccess.Read(file, expected, (long)(fileOffset + (page * Page)));
-            if (region.AsSpan(page * Page, (int)Page).SequenceEqual(expected))
-            {
-                verified++;
-            }
-            else
-            {
-                mismatches++;
-                Console.WriteLine($"stand-in: mismatch at file offset 0x{fileOffset + (page * Page):x}");
-            }
+            checker.Check(region0, 0, p);
+        }
+        checker.Check(region0, 0, pages0 - 1);
+        for (var p = 0UL; p < pages1; p += step1)
+        {
+            checker.Check(region1, region0.Length, p);
+        }
+        checker.Check(region1, region0.Length, pages1 - 1);
+        // Small pages: 16..32 released; huge pages: 2..4 (whole 2 MiB pages, as a balloon on hugetlbfs does).
+        var (first, count) = page == SmallPage ? (16UL, 16UL) : (2UL, 2UL);
+        for (var p = first; p < first + count; p++)
+        {
+            checker.Check(region0, 0, p);
         }
 
-        var pages0 = region0.Length / Page;
-        var pages1 = region1.Length / Page;
-        for (var p = 0UL; p < pages0; p += 61)
-        {
-            Check(region0, 0, p);
-        }
-        Check(region0, 0, pages0 - 1);
-        for (var p = 0UL; p < pages1; p += 37)
-        {
-            Check(region1, region0.Length, p);
-        }
-        Check(region1, region0.Length, pages1 - 1);
-        for (var p = 16UL; p < 32; p++)
-        {
-            Check(region0, 0, p);
-        }
-
-        // Balloon-style release of pages 16..32: raises REMOVE; afterwards the range reads zero.
-        region0.Advise(16 * Page, 16 * Page, MemoryAdvice.DontNeed);
+        // Balloon-style release: raises REMOVE; afterwards the range reads zero.
+        region0.Advise(first * page, count * page, MemoryAdvice.DontNeed);
         var removedZero = true;
-        for (var p = 16UL; p < 32; p++)
+        for (var p = first; p < first + count; p++)
         {
-            removedZero &= region0.AsSpan(p * Page, (int)Page).IndexOfAnyExcept((byte)0) < 0;
+            removedZero &= region0.AsSpan(p * page, (int)page).IndexOfAnyExcept((byte)0) < 0;
         }
         // Neighbours are untouched and fresh pages still come from the file.
-        Check(region0, 0, 15);
-        Check(region0, 0, 32);
-        Check(region0, 0, 33);
-        Check(region1, region0.Length, 1);
+        checker.Check(region0, 0, first - 1);
+        checker.Check(region0, 0, first + count);
+        checker.Check(region0, 0, first + count + 1);
+        checker.Check(region1, region0.Length, 1);
 
-        Console.WriteLine($"stand-in: verified: {verified} pages ok, {mismatches} mismatches; removed range reads zero: {removedZero}");
-        return mismatches == 0 && removedZero ? 0 : 2;
+        Console.WriteLine($"stand-in: verified: {checker.Verified} pages ok, {checker.Mismatches} mismatches; removed range reads zero: {removedZero}");
+        return checker.Mismatches == 0 && removedZero ? 0 : 2;
     }
 
-    private static string Mapping(ulong host, ulong size, ulong offset) =>
-        $"{{\"base_host_virt_addr\":{host},\"size\":{size},\"offset\":{offset},\"page_size\":{Page},\"page_size_kib\":{Page}}}";
+    /// <summary>
+    /// Four vCPU threads read every page (each its own stripe) and verify it; once 64 pages are in, the handshake
+    /// socket is closed (as a VMM that leaks or closes it may) and the threads go on faulting.
+    /// </summary>
+    private static int RunVcpus(string memoryFile, MappedMemory region0, MappedMemory region1, Socket socket)
+    {
+        var checkers = Enumerable.Range(0, VcpuThreads).Select(_ => new PageChecker(memoryFile, SmallPage)).ToArray();
+        var pages0 = region0.Length / SmallPage;
+        var total = pages0 + (region1.Length / SmallPage);
+        long done = 0;
+        using var closeNow = new ManualResetEventSlim();
+        var vcpus = Enumerable.Range(0, VcpuThreads).Select(t => new Thread(() =>
+        {
+            for (var p = (ulong)t; p < total; p += VcpuThreads)
+            {
+                if (p < pages0)
+                {
+                    checkers[t].Check(region0, 0, p);
+                }
+                else
+                {
+                    checkers[t].Check(region1, region0.Length, p - pages0);
+                }
+                if (Interlocked.Increment(ref done) == 64)
+                {
+                    closeNow.Set();
+                }
+            }
+        }) { Name = $"vcpu{t}" }).ToArray();
+        foreach (var vcpu in vcpus)
+        {
+            vcpu.Start();
+        }
+        closeNow.Wait();
+        socket.Close();
+        var closedAfter = Interlocked.Read(ref done);
+        foreach (var vcpu in vcpus)
+        {
+            vcpu.Join();
+        }
+        var verified = checkers.Sum(c => c.Verified);
+        var mismatches = checkers.Sum(c => c.Mismatches);
+        Console.WriteLine($"stand-in: socket closed after {closedAfter} pages; verified: {verified} of {total} pages ok, {mismatches} mismatches");
+        return mismatches == 0 && verified == (long)total && closedAfter < (long)total ? 0 : 2;
+    }
+
+    private static string Mapping(StandInMode mode, ulong page, ulong host, ulong size, ulong offset) => mode switch
+    {
+        StandInMode.NoPageSize => $"{{\"base_host_virt_addr\":{host},\"size\":{size},\"offset\":{offset},\"future_field\":[1,{{\"x\":null}}]}}",
+        StandInMode.PageSizeKibOnly => $"{{\"base_host_virt_addr\":{host},\"size\":{size},\"offset\":{offset},\"page_size_kib\":{page}}}",
+        _ => $"{{\"base_host_virt_addr\":{host},\"size\":{size},\"offset\":{offset},\"page_size\":{page},\"page_size_kib\":{page}}}",
+    };
 }

@@ -1,7 +1,7 @@
 using GuestAssist.FirecrackerStandIn;
 
 // Usage:
-//   firecracker <socket> <memory-file> <ok|bad-json|bad-offsets|misaligned|no-fd|close-early> [region0-MiB] [region1-MiB]
+//   firecracker <socket> <memory-file> <ok|no-page-size|page-size-kib-only|hang-up-while-faulting|huge-pages|bad-json|bad-offsets|misaligned|no-fd|close-early> [region0-MiB] [region1-MiB]
 //   dirty-child|balloon-child <socket> <pages>
 if (args.Length >= 4 && args[0] == "firecracker")
 {

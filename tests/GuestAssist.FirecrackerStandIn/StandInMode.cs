@@ -1,10 +1,22 @@
 namespace GuestAssist.FirecrackerStandIn;
 
-/// <summary>What the stand-in sends in its handshake.</summary>
+/// <summary>What the stand-in sends in its handshake, and how its guest behaves afterwards.</summary>
 internal enum StandInMode
 {
-    /// <summary>Exactly what Firecracker sends; then touch pages, verify them, raise a REMOVE.</summary>
+    /// <summary>Exactly what Firecracker ≥ 1.12 sends (page_size and page_size_kib); then touch pages, verify them, raise a REMOVE.</summary>
     Ok,
+
+    /// <summary>Firecracker ≤ 1.6: only base_host_virt_addr, size and offset (page size = the host's), plus an unknown field.</summary>
+    NoPageSize,
+
+    /// <summary>Firecracker 1.7–1.11: page_size_kib only (in bytes).</summary>
+    PageSizeKibOnly,
+
+    /// <summary>Closes the handshake socket right after sending it while four vCPU threads fault every page (verified).</summary>
+    HangUpWhileFaulting,
+
+    /// <summary>Guest memory on hugetlbfs (MAP_HUGETLB, 2 MiB pages, huge_pages "2M"); touch, verify, REMOVE whole huge pages.</summary>
+    HugePages,
 
     /// <summary>Truncated JSON with the uffd.</summary>
     BadJson,

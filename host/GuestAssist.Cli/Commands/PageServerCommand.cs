@@ -25,8 +25,9 @@ public static class PageServerCommand
         var linkRate = new Option<string>("--link") { Description = "emulated link rate (e.g. 1gbit); default unlimited", DefaultValueFactory = _ => "unlimited" };
         var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
         var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
+        var pageSize = new Option<string>("--page-size") { Description = "guest page size: 4KiB, or 2MiB for a hugetlbfs guest (Firecracker huge_pages \"2M\"); must match the destination's", DefaultValueFactory = _ => "4KiB" };
         var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, listen, secretFile, noSecret, linkRate, preset, regions })
+        foreach (var option in new Option[] { memoryFile, map, listen, secretFile, noSecret, linkRate, preset, regions, pageSize })
         {
             command.Options.Add(option);
         }
@@ -36,11 +37,13 @@ public static class PageServerCommand
             {
                 var file = parse.GetValue(memoryFile)!;
                 var bytes = (ulong)file.Length;
-                var layout = parse.GetValue(regions) is { } sizes
+                var page = PageSize(parse.GetValue(pageSize)!);
+                IReadOnlyList<MemoryRegion> regionList = parse.GetValue(regions) is { } sizes
                     ? FirecrackerRegions(sizes)
                     : parse.GetValue(preset) == "flat"
-                        ? new GuestMemoryLayout([new MemoryRegion(0, bytes, 0)])
-                        : GuestMemoryLayout.Firecracker(bytes);
+                        ? [new MemoryRegion(0, bytes, 0)]
+                        : GuestMemoryLayout.Firecracker(bytes).Regions;
+                var layout = new GuestMemoryLayout(regionList, page);
                 var rate = LinkRate.Parse(parse.GetValue(linkRate)!);
                 var secret = TransferSecretOptions.Resolve(parse.GetValue(secretFile));
                 if (secret is null && !parse.GetValue(noSecret))
@@ -52,13 +55,23 @@ public static class PageServerCommand
                 if (parse.GetValue(map) is { } mapFile)
                 {
                     var classMap = ReadMap(mapFile.FullName);
-                    factory = new PlannerSchedule(new TransferPlanner(classMap, layout, Stopwatch.GetTimestamp())).Factory();
+                    TransferPlanner planner;
+                    try
+                    {
+                        planner = new TransferPlanner(classMap, layout, Stopwatch.GetTimestamp());
+                    }
+                    catch (ClassMapMismatchException e)
+                    {
+                        Console.Error.WriteLine($"page-server: --map {mapFile.Name}: {e.Message}");
+                        return 2;
+                    }
+                    factory = new PlannerSchedule(planner).Factory();
                 }
                 using var source = new MappedFilePageSource(file.FullName, layout);
-                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret });
+                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, BatchPages = (int)Math.Max(1, BatchBytes / page) });
                 server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
                 server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
-                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
+                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 return 0;
             }
@@ -75,8 +88,20 @@ public static class PageServerCommand
         return command;
     }
 
+    /// <summary>Bytes per background batch (64 pages of 4 KiB; one page of 2 MiB).</summary>
+    private const ulong BatchBytes = 256 << 10;
+
+    /// <summary>4 KiB or 2 MiB (the page sizes a Firecracker guest can have on x86_64).</summary>
+    private static uint PageSize(string text)
+    {
+        var size = Demo.ByteSize.Parse(text);
+        return size is 4096 or (2 << 20)
+            ? (uint)size
+            : throw new FormatException($"--page-size {text}: a Firecracker guest has 4KiB or 2MiB pages");
+    }
+
     /// <summary>Region sizes as Firecracker's handshake reports them: region 0 at GPA 0, region 1 at 4 GiB, the file the regions concatenated.</summary>
-    private static GuestMemoryLayout FirecrackerRegions(string sizes)
+    private static List<MemoryRegion> FirecrackerRegions(string sizes)
     {
         var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Demo.ByteSize.Parse).ToArray();
         if (list.Length is < 1 or > 2)
@@ -88,7 +113,7 @@ public static class PageServerCommand
         {
             result.Add(new MemoryRegion(Math.Max(list[0], 4UL << 30), list[1], list[0]));
         }
-        return new GuestMemoryLayout(result);
+        return result;
     }
 
     /// <summary>A map file: length-delimited MemoryMapChunk messages, as the agent streams them.</summary>

@@ -6,17 +6,29 @@ namespace GuestAssist.Cli.Commands;
 
 /// <summary>
 /// <c>guestassist uffd-handler --socket PATH (--memory-file FILE | --source ADDR)</c>: Firecracker's UFFD
-/// page-fault handler. Serves one VMM until it exits.
+/// page-fault handler. Serves one VMM until it exits (watched by a pidfd: closing the socket is not exiting). Exit codes:
+/// 0 served, 1 handshake refused, 2 usage, 3 page source unavailable, 4 serving failed (1, 3, 4 kill the VMM), 130 cancelled.
 /// </summary>
 internal static class UffdHandlerCommand
 {
+    /// <summary>Exit code: the handshake was refused (malformed, misaligned, no uffd, timed out); the VMM was killed.</summary>
+    internal const int ExitHandshakeRefused = 1;
+
+    /// <summary>Exit code: usage error (options, missing memory file).</summary>
+    internal const int ExitUsage = 2;
+
+    /// <summary>Exit code: the memory file or page server cannot serve the VMM's layout (absent, other geometry); the VMM was killed.</summary>
+    internal const int ExitPageSourceUnavailable = 3;
+
+    /// <summary>Exit code: serving failed after the handshake (e.g. the page server stayed down past the outage deadline); the VMM was killed.</summary>
+    internal const int ExitServingFailed = 4;
+
     /// <summary>
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
-    /// the remote page source (already attached with <see cref="FaultServer.AttachRequester"/>). Null until
-    /// the engine registers itself.
+    /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, GuestAssist.Host.Transfer.TransferSecret?, IDisposable>? RemoteSourceFactory { get; set; } =
-        (server, address, secret) => GuestAssist.Host.Engine.RemotePageSource.Attach(server, address, new GuestAssist.Host.Engine.PostCopyClientOptions { Secret = secret });
+    internal static Func<FaultServer, string, GuestAssist.Host.Transfer.TransferSecret?, IPageRequester>? RemoteSourceFactory { get; set; } =
+        (server, address, secret) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, new GuestAssist.Host.Engine.PostCopyClientOptions { Secret = secret });
 
     public static Command Create()
     {
@@ -46,7 +58,7 @@ internal static class UffdHandlerCommand
         if ((memoryFile is null) == (source is null))
         {
             await Console.Error.WriteLineAsync("uffd-handler: give exactly one of --memory-file FILE or --source ADDR").ConfigureAwait(false);
-            return 2;
+            return ExitUsage;
         }
         PageSourceFactory factory;
         ulong? fileBytes = null;
@@ -55,7 +67,7 @@ internal static class UffdHandlerCommand
             if (!memoryFile.Exists)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: memory file {memoryFile.FullName} does not exist").ConfigureAwait(false);
-                return 2;
+                return ExitUsage;
             }
             fileBytes = (ulong)memoryFile.Length;
             factory = server => MemoryFilePageSource.OpenFor(server, memoryFile.FullName);
@@ -70,14 +82,14 @@ internal static class UffdHandlerCommand
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
-                return 2;
+                return ExitUsage;
             }
             factory = server => remote(server, source!, secret);
         }
         else
         {
             await Console.Error.WriteLineAsync("uffd-handler: --source is not available in this build (the remote page source comes with the post-copy engine); use --memory-file").ConfigureAwait(false);
-            return 2;
+            return ExitUsage;
         }
 
         using var handler = new FirecrackerUffdHandler(socketPath) { HandshakeTimeout = handshakeTimeout };
@@ -94,11 +106,17 @@ internal static class UffdHandlerCommand
         catch (FirecrackerHandshakeException e)
         {
             await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
-            return 1;
+            return e.Failure == HandshakeFailure.PageSourceUnavailable ? ExitPageSourceUnavailable : ExitHandshakeRefused;
         }
         catch (OperationCanceledException)
         {
             return 130;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or GuestAssist.Host.Layout.LayoutException or GuestAssist.Host.Transfer.TransferProtocolException)
+        {
+            // The fault server failed while serving; the VMM was killed rather than left hung.
+            await Console.Error.WriteLineAsync($"uffd-handler: serving the VMM failed, VMM killed: {e.Message}").ConfigureAwait(false);
+            return ExitServingFailed;
         }
     }
 }

@@ -23,10 +23,11 @@ public static class DemoDestinationRole
         var uffd = Userfaultfd.Create(optional: UffdFeatures.EventRemove);
         uffd.Register(memory.Address64, size, UffdRegisterMode.Missing);
         var layout = scenario.Layout.WithHostAddresses([memory.Address64]);
-        using var faults = new FaultServer(uffd, layout);
         var clock = Stopwatch.StartNew();
-        using var client = new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(faults), new PostCopyClientOptions { Cuts = cuts, Secret = Commands.TransferSecretOptions.Resolve(null) });
-        faults.AttachRequester(client);
+        var secret = Commands.TransferSecretOptions.Resolve(null);
+        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(server), new PostCopyClientOptions { Cuts = cuts, Secret = secret }));
+        using var faultsLifetime = faults;
+        using var clientLifetime = client;
         faults.Start();
         client.Start();
 

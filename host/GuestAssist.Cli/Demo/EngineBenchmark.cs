@@ -104,12 +104,14 @@ public static class EngineBenchmark
 
     private static GuestMemoryLayout Layout(ulong bytes) => new([new MemoryRegion(0, bytes, 0)], PageSize);
 
-    private static (MappedMemory Memory, FaultServer Server) Destination(ulong bytes)
+    private static (MappedMemory Memory, FaultServer Server, TRequester Requester) Destination<TRequester>(ulong bytes, Func<FaultServer, TRequester> createRequester)
+        where TRequester : class, IPageRequester
     {
         var memory = MappedMemory.Anonymous(bytes);
         var uffd = Userfaultfd.Create(optional: UffdFeatures.EventRemove);
         uffd.Register(memory.Address64, bytes, UffdRegisterMode.Missing);
-        return (memory, new FaultServer(uffd, Layout(bytes).WithHostAddresses([memory.Address64])));
+        var (server, requester) = FaultServer.Create(uffd, Layout(bytes).WithHostAddresses([memory.Address64]), createRequester);
+        return (memory, server, requester);
     }
 
     private static string SocketPath() => Path.Combine(Path.GetTempPath(), $"ga-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
@@ -130,12 +132,11 @@ public static class EngineBenchmark
             received => withStream ? new AddressOrderSchedule(layout, received) : new EmptySchedule(),
             new PageServerOptions { BatchPages = BatchPages, Link = link is null ? null : new TokenBucket(link.Value) });
         server.Listen(new UnixDomainSocketEndPoint(socket));
-        var (memory, faultServer) = Destination(bytes);
+        var (memory, faultServer, client) = Destination(bytes, faults => new PostCopyClient(server.LocalEndPoint!, faults.Layout, new FaultServerSink(faults)));
         using (memory)
         using (faultServer)
-        using (var client = new PostCopyClient(server.LocalEndPoint!, faultServer.Layout, new FaultServerSink(faultServer)))
+        using (client)
         {
-            faultServer.AttachRequester(client);
             faultServer.Start();
             client.Start();
             var random = new Random(1);
@@ -181,7 +182,7 @@ public static class EngineBenchmark
 
     private static double FaultServerInstallRate(MappedMemory source, ulong bytes)
     {
-        var (memory, faults) = Destination(bytes);
+        var (memory, faults, _) = Destination(bytes, _ => new UnexpectedFaultRequester());
         using (memory)
         using (faults)
         {
@@ -204,12 +205,11 @@ public static class EngineBenchmark
         var socket = SocketPath();
         using var server = new PageServer(new BufferPageSource(sourceMemory, layout), layout, received => new AddressOrderSchedule(layout, received), new PageServerOptions { BatchPages = BatchPages });
         server.Listen(new UnixDomainSocketEndPoint(socket));
-        var (memory, faults) = Destination(bytes);
+        var (memory, faults, client) = Destination(bytes, destination => new PostCopyClient(server.LocalEndPoint!, destination.Layout, new FaultServerSink(destination)));
         using (memory)
         using (faults)
-        using (var client = new PostCopyClient(server.LocalEndPoint!, faults.Layout, new FaultServerSink(faults)))
+        using (client)
         {
-            faults.AttachRequester(client);
             faults.Start();
             var clock = Stopwatch.StartNew();
             client.Start();

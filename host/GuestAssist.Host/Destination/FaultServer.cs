@@ -17,7 +17,12 @@ namespace GuestAssist.Host.Destination;
 /// ranges first: a removed frame later faults to a local zero page and is never installed from the
 /// stream. A fault on a frame marked skipped (<see cref="MarkSkipped"/>) is zero-filled locally; any
 /// other fault is asked for once through <see cref="IPageRequester.RequestUrgent"/> and its wait is
-/// timed until the page is installed (<see cref="Blocktime"/>).
+/// timed until the page is installed (<see cref="Blocktime"/>). The requester is wired at construction, so no fault
+/// can arrive before there is somewhere to send it.
+/// </para>
+/// <para>
+/// hugetlbfs (page size above the host's): UFFDIO_ZEROPAGE is refused there (EINVAL), so zero pages are installed
+/// by UFFDIO_COPY from a zeroed buffer of one huge page.
 /// </para>
 /// <para>
 /// Each frame is installed at most once: <see cref="Received"/> is claimed atomically before the copy.
@@ -54,7 +59,8 @@ public sealed class FaultServer : IDisposable
     private readonly UffdEvent[] _events = new UffdEvent[EventBatch];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ulong _pageSize;
-    private IPageRequester? _requester;
+    private readonly IPageRequester _requester;
+    private readonly MappedMemory? _zeroHugePage;
     private Thread? _thread;
     private volatile bool _stopping;
     private volatile bool _targetGone;
@@ -74,11 +80,26 @@ public sealed class FaultServer : IDisposable
 
     /// <param name="uffd">The uffd the VM memory is registered with (MISSING mode); the server owns it from now on.</param>
     /// <param name="layout">The VM's layout, with host addresses of every region.</param>
-    /// <param name="requester">Where non-local faults are sent; may be attached later with <see cref="AttachRequester"/>.</param>
+    /// <param name="requester">Where non-local faults are sent (a requester that does not need the server).</param>
     /// <param name="logger">Optional diagnostics.</param>
     /// <param name="targetProcessId">The process whose memory the uffd covers (the VMM); 0 for this process.</param>
-    public FaultServer(Userfaultfd uffd, GuestMemoryLayout layout, IPageRequester? requester = null, ILogger? logger = null, int targetProcessId = 0)
+    public FaultServer(Userfaultfd uffd, GuestMemoryLayout layout, IPageRequester requester, ILogger? logger = null, int targetProcessId = 0)
+        : this(uffd, layout, _ => requester, logger, targetProcessId)
     {
+    }
+
+    /// <param name="uffd">The uffd the VM memory is registered with (MISSING mode); the server owns it once constructed.</param>
+    /// <param name="layout">The VM's layout, with host addresses of every region.</param>
+    /// <param name="createRequester">
+    /// Makes the requester non-local faults are sent to, given this server to install into. It runs last in the
+    /// constructor: the server can already <see cref="Install"/> (a requester may start its transfer there), but its
+    /// fault thread is not started yet. If it throws, so does the constructor, and the uffd stays the caller's.
+    /// </param>
+    /// <param name="logger">Optional diagnostics.</param>
+    /// <param name="targetProcessId">The process whose memory the uffd covers (the VMM); 0 for this process.</param>
+    public FaultServer(Userfaultfd uffd, GuestMemoryLayout layout, Func<FaultServer, IPageRequester> createRequester, ILogger? logger = null, int targetProcessId = 0)
+    {
+        ArgumentNullException.ThrowIfNull(createRequester);
         ArgumentNullException.ThrowIfNull(uffd);
         ArgumentNullException.ThrowIfNull(layout);
         if (layout.Regions.Any(r => r.HostAddress == 0))
@@ -87,7 +108,6 @@ public sealed class FaultServer : IDisposable
         }
         _uffd = uffd;
         _layout = layout;
-        _requester = requester;
         _logger = logger ?? NullLogger.Instance;
         _pageSize = layout.PageSize;
         _received = new AtomicBitmap(layout.TotalFrames);
@@ -95,7 +115,34 @@ public sealed class FaultServer : IDisposable
         _removed = new AtomicBitmap(layout.TotalFrames);
         _skipped = new AtomicBitmap(layout.TotalFrames);
         _target = new ProcessMemory(targetProcessId == 0 ? Environment.ProcessId : targetProcessId);
+        _zeroHugePage = _pageSize > (ulong)Environment.SystemPageSize ? MappedMemory.Anonymous(_pageSize) : null;
+        try
+        {
+            _requester = createRequester(this) ?? throw new ArgumentException("the requester factory returned null", nameof(createRequester));
+        }
+        catch
+        {
+            _zeroHugePage?.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Makes a fault server and its requester together (e.g. a post-copy client that installs into the server) and
+    /// returns both, typed.
+    /// </summary>
+    public static (FaultServer Server, TRequester Requester) Create<TRequester>(
+        Userfaultfd uffd, GuestMemoryLayout layout, Func<FaultServer, TRequester> createRequester, ILogger? logger = null, int targetProcessId = 0)
+        where TRequester : class, IPageRequester
+    {
+        ArgumentNullException.ThrowIfNull(createRequester);
+        TRequester? requester = null;
+        var server = new FaultServer(uffd, layout, s => requester = createRequester(s), logger, targetProcessId);
+        return (server, requester!);
+    }
+
+    /// <summary>Where non-local faults are sent (wired at construction).</summary>
+    public IPageRequester Requester => _requester;
 
     public GuestMemoryLayout Layout => _layout;
 
@@ -128,12 +175,6 @@ public sealed class FaultServer : IDisposable
 
     /// <summary>Test seam: runs between a copy's "not removed" check and its ioctl (to force the race with a REMOVE).</summary>
     internal Action<ulong>? BeforeCopy { get; set; }
-
-    public void AttachRequester(IPageRequester requester)
-    {
-        ArgumentNullException.ThrowIfNull(requester);
-        _requester = requester;
-    }
 
     /// <summary>Frames requested urgently and not installed yet (to re-request after a reconnect).</summary>
     public ulong[] PendingFaults()
@@ -215,6 +256,7 @@ public sealed class FaultServer : IDisposable
     {
         Stop();
         _uffd.Dispose();
+        _zeroHugePage?.Dispose();
     }
 
     /// <summary>Installs runs of frames; source 0 means zero pages.</summary>
@@ -336,7 +378,7 @@ public sealed class FaultServer : IDisposable
         removed = false;
         BeforeCopy?.Invoke(firstGfn);
         var length = frames * _pageSize;
-        var result = source == 0 ? _uffd.ZeroPage(destination, length) : _uffd.Copy(destination, source, length);
+        var result = source == 0 ? InstallZeros(destination, length) : _uffd.Copy(destination, source, length);
         if ((generation & 1) != 0 || Volatile.Read(ref _eventReads) != generation)
         {
             var landed = result.Outcome == CopyOutcome.Copied ? frames : Math.Min(frames, result.Bytes / _pageSize);
@@ -382,6 +424,27 @@ public sealed class FaultServer : IDisposable
             Interlocked.Increment(ref _racedRemovalRepairs);
             _logger.LogInformation("zeroed GFN 0x{Gfn:x}: a copy landed after the VMM removed it", firstGfn + f);
         }
+    }
+
+    /// <summary>
+    /// UFFDIO_ZEROPAGE over [destination, destination+length); on hugetlbfs, where ZEROPAGE is EINVAL, one UFFDIO_COPY
+    /// per huge page from the zeroed buffer (a partial result reports the bytes done, as a partial ZEROPAGE does).
+    /// </summary>
+    private CopyResult InstallZeros(ulong destination, ulong length)
+    {
+        if (_zeroHugePage is not { } zeros)
+        {
+            return _uffd.ZeroPage(destination, length);
+        }
+        for (var done = 0UL; done < length; done += _pageSize)
+        {
+            var result = _uffd.Copy(destination + done, zeros.Address64, _pageSize);
+            if (result.Outcome != CopyOutcome.Copied)
+            {
+                return done == 0 || result.Outcome == CopyOutcome.Gone ? result : CopyResult.Retry(done + result.Bytes);
+            }
+        }
+        return CopyResult.Copied(length);
     }
 
     private void Count(ulong source, ulong frames)
@@ -566,9 +629,8 @@ public sealed class FaultServer : IDisposable
         }
         if (_requested.TrySet(gfn))
         {
-            var requester = _requester ?? throw new InvalidOperationException("no page requester is attached to the fault server");
             Interlocked.Increment(ref _urgentRequests);
-            requester.RequestUrgent(gfn);
+            _requester.RequestUrgent(gfn);
         }
     }
 
@@ -576,7 +638,7 @@ public sealed class FaultServer : IDisposable
     {
         while (true)
         {
-            var result = _uffd.ZeroPage(page, _pageSize);
+            var result = InstallZeros(page, _pageSize);
             switch (result.Outcome)
             {
                 case CopyOutcome.Copied:

@@ -13,52 +13,45 @@ public sealed class MemoryFilePageSource : IPageRequester, IDisposable
 {
     private readonly MappedMemory _file;
     private readonly GuestMemoryLayout _layout;
-    private FaultServer? _server;
+    private readonly FaultServer _server;
 
-    private MemoryFilePageSource(MappedMemory file, GuestMemoryLayout layout)
+    private MemoryFilePageSource(MappedMemory file, FaultServer server)
     {
         _file = file;
-        _layout = layout;
+        _server = server;
+        _layout = server.Layout;
     }
 
-    public static MemoryFilePageSource Open(string path, GuestMemoryLayout layout)
-    {
-        ArgumentNullException.ThrowIfNull(layout);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        return Map(handle, (ulong)RandomAccess.GetLength(handle), layout, path);
-    }
-
-    public static MemoryFilePageSource FromDescriptor(FileDescriptorHandle fd, ulong fileBytes, GuestMemoryLayout layout) =>
-        Map(fd, fileBytes, layout, "memory fd");
-
-    /// <summary>Opens <paramref name="path"/> for the server's layout and makes it the server's page requester.</summary>
+    /// <summary>Opens <paramref name="path"/> for the server's layout, to install into <paramref name="server"/>; use as the server's requester factory.</summary>
     public static MemoryFilePageSource OpenFor(FaultServer server, string path)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var source = Open(path, server.Layout);
-        source.Attach(server);
-        server.AttachRequester(source);
-        return source;
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        return Map(handle, (ulong)RandomAccess.GetLength(handle), server, path);
     }
 
-    /// <summary>The server whose Install path receives the pages.</summary>
-    public void Attach(FaultServer server) => _server = server;
+    /// <summary>Maps an open memory file (e.g. a memfd) for the server's layout; use as the server's requester factory.</summary>
+    public static MemoryFilePageSource FromDescriptor(FaultServer server, FileDescriptorHandle fd, ulong fileBytes)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return Map(fd, fileBytes, server, "memory fd");
+    }
 
     public void RequestUrgent(ulong gfn)
     {
-        var server = _server ?? throw new InvalidOperationException("the memory file page source is not attached to a fault server");
         var offset = _layout.FileOffsetOf(gfn);
-        server.Install(gfn, _file.AsSpan(offset, (int)_layout.PageSize));
+        _server.Install(gfn, _file.AsSpan(offset, (int)_layout.PageSize));
     }
 
     public void Dispose() => _file.Dispose();
 
-    private static MemoryFilePageSource Map(System.Runtime.InteropServices.SafeHandle fd, ulong fileBytes, GuestMemoryLayout layout, string what)
+    private static MemoryFilePageSource Map(System.Runtime.InteropServices.SafeHandle fd, ulong fileBytes, FaultServer server, string what)
     {
+        var layout = server.Layout;
         if (fileBytes < layout.FileBytes)
         {
             throw new LayoutException($"{what} has {fileBytes} bytes but the layout needs {layout.FileBytes}");
         }
-        return new MemoryFilePageSource(MappedMemory.MapFile(fd, layout.FileBytes), layout);
+        return new MemoryFilePageSource(MappedMemory.MapFile(fd, layout.FileBytes), server);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Linux.Sockets;
 
 namespace GuestAssist.Host.Engine;
 
@@ -32,7 +33,15 @@ internal sealed class ChannelConnection : IDisposable
         var socket = TransferEndPoint.CreateSocket(server);
         try
         {
-            socket.Connect(server);
+            try
+            {
+                socket.Connect(server);
+            }
+            catch (SocketException e) when (server is UnixDomainSocketEndPoint unix)
+            {
+                // .NET words ENOENT as "Cannot assign requested address": say what the kernel said.
+                throw new IOException($"no page server at unix:{UnixSocketConnectError.Describe(e, unix.ToString())}", e);
+            }
             socket.ReceiveTimeout = (int)TransferLimits.HandshakeTimeout.TotalMilliseconds;
             var stream = new NetworkStream(socket, ownsSocket: true);
             var challenge = SourceChallenge.Read(stream);
@@ -50,7 +59,9 @@ internal sealed class ChannelConnection : IDisposable
             }
             if (status != HelloStatus.Accepted)
             {
-                throw new TransferRefusedException(hello.Kind, status);
+                throw new TransferRefusedException(hello.Kind, status, status == HelloStatus.GeometryMismatch
+                    ? $"this destination has {hello.PageSize}-byte pages and {hello.TotalFrames} frames; give page-server the same --page-size and --regions"
+                    : null);
             }
             socket.ReceiveTimeout = 0;
             return new ChannelConnection(socket, stream, hello.PageSize, hello.TotalFrames);

@@ -6,12 +6,14 @@ namespace GuestAssist.Host.Engine;
 /// <summary>Serves a fault server's misses from a remote page server (post-copy): the Firecracker handler's --source path.</summary>
 public static class RemotePageSource
 {
-    /// <summary>Connects both channels to <paramref name="address"/>, attaches the client as the server's requester and starts the transfer.</summary>
-    public static PostCopyClient Attach(FaultServer server, string address, PostCopyClientOptions? options = null)
+    /// <summary>
+    /// Connects both channels to <paramref name="address"/> and starts the transfer into <paramref name="server"/>;
+    /// use as the fault server's requester factory (<c>server => RemotePageSource.Connect(server, address)</c>).
+    /// </summary>
+    public static PostCopyClient Connect(FaultServer server, string address, PostCopyClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         var client = new PostCopyClient(TransferEndPoint.Parse(address), server.Layout, new FaultServerSink(server), options);
-        server.AttachRequester(client);
         // An outage past the deadline ends the fault server's session, so the VMM is stopped with the reason, not left hung.
         client.Failed += server.Abort;
         try

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using GuestAssist.Host.Layout;
 using GuestAssist.Linux;
 using GuestAssist.Linux.Sockets;
@@ -83,8 +82,8 @@ public sealed class FirecrackerHandshake : IDisposable
         catch (FirecrackerHandshakeException e) when (e.Failure == HandshakeFailure.MalformedJson)
         {
             DisposeAll(descriptors);
-            var text = Encoding.UTF8.GetString(buffer, 0, Math.Min(message.Bytes, 200));
-            throw new FirecrackerHandshakeException(HandshakeFailure.MalformedJson, $"{e.Message} (from VMM pid {peer.ProcessId}; message starts \"{text}\")", e);
+            var text = PrintableText.Escape(buffer.AsSpan(0, message.Bytes), 80);
+            throw new FirecrackerHandshakeException(HandshakeFailure.MalformedJson, $"{e.Detail} (VMM pid {peer.ProcessId} sent \"{text}\")", e);
         }
         catch
         {

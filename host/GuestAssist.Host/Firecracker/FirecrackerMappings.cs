@@ -11,22 +11,50 @@ public static class FirecrackerMappings
 
     public const ulong X86MmioGapStart = 3UL << 30;
 
+    /// <summary>
+    /// Parses the handshake: a JSON array of objects with base_host_virt_addr, size and offset (unsigned
+    /// integers) and, depending on the Firecracker version, page_size and/or page_size_kib (both in bytes; ≤ v1.6
+    /// sends neither). Unknown fields are ignored.
+    /// </summary>
     public static IReadOnlyList<GuestRegionUffdMapping> Parse(ReadOnlySpan<byte> json)
     {
-        GuestRegionUffdMapping[]? mappings;
+        JsonDocument document;
         try
         {
-            mappings = JsonSerializer.Deserialize(json, FirecrackerJsonContext.Default.GuestRegionUffdMappingArray);
+            // JsonDocument.Parse takes memory, not a span: the handshake is a few hundred bytes.
+            document = JsonDocument.Parse(json.ToArray());
         }
         catch (JsonException e)
         {
-            throw new FirecrackerHandshakeException(HandshakeFailure.MalformedJson, $"not a JSON array of GuestRegionUffdMapping: {e.Message}", e);
+            throw Malformed($"not valid JSON (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1})");
         }
-        if (mappings is null || mappings.Any(m => m is null))
+        using (document)
         {
-            throw new FirecrackerHandshakeException(HandshakeFailure.MalformedJson, "null where a GuestRegionUffdMapping array was expected");
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                throw Malformed($"not a JSON array of GuestRegionUffdMapping (the message is a JSON {Describe(root.ValueKind)})");
+            }
+            var mappings = new List<GuestRegionUffdMapping>(root.GetArrayLength());
+            var index = 0;
+            foreach (var element in root.EnumerateArray())
+            {
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    throw Malformed($"region {index} is a JSON {Describe(element.ValueKind)}, not a GuestRegionUffdMapping object");
+                }
+                mappings.Add(new GuestRegionUffdMapping
+                {
+                    BaseHostVirtAddr = Required(element, index, "base_host_virt_addr"),
+                    Size = Required(element, index, "size"),
+                    Offset = Required(element, index, "offset"),
+                    PageSize = Optional(element, index, "page_size"),
+                    PageSizeKib = Optional(element, index, "page_size_kib"),
+                });
+                index++;
+            }
+            return mappings;
         }
-        return mappings;
     }
 
     /// <summary>
@@ -96,10 +124,13 @@ public static class FirecrackerMappings
         }
     }
 
+    /// <summary>
+    /// The region's page size: page_size (≥ v1.12), else page_size_kib (v1.7–v1.11, bytes despite its name), else the
+    /// host's page size (≤ v1.6 sent neither; Firecracker then only supported host-sized pages).
+    /// </summary>
     private static ulong PageSizeOf(GuestRegionUffdMapping m, int index)
     {
-        var size = m.PageSize ?? m.PageSizeKib
-            ?? throw Bad($"region {index} gives neither page_size nor page_size_kib");
+        var size = m.PageSize ?? m.PageSizeKib ?? (ulong)Environment.SystemPageSize;
         if (m.PageSize is { } a && m.PageSizeKib is { } b && a != b)
         {
             throw Bad($"region {index} has page_size {a} but page_size_kib {b} (both carry bytes)");
@@ -112,4 +143,32 @@ public static class FirecrackerMappings
     }
 
     private static FirecrackerHandshakeException Bad(string message) => new(HandshakeFailure.MappingsDoNotAddUp, message);
+
+    private static FirecrackerHandshakeException Malformed(string message) => new(HandshakeFailure.MalformedJson, message);
+
+    private static ulong Required(JsonElement region, int index, string name) =>
+        Optional(region, index, name) ?? throw Malformed($"region {index} has no \"{name}\"");
+
+    private static ulong? Optional(JsonElement region, int index, string name)
+    {
+        if (!region.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var number)
+            ? number
+            : throw Malformed($"region {index} has \"{name}\" = {Truncate(value.GetRawText())}, not an unsigned 64-bit integer");
+    }
+
+    private static string Truncate(string text) => PrintableText.Escape(text.Length <= 40 ? text : text[..40] + "…");
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => "null",
+    };
 }

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using GuestAssist.Host.Destination;
+using GuestAssist.Linux.Errors;
+using GuestAssist.Linux.Processes;
 using GuestAssist.Linux.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +10,8 @@ namespace GuestAssist.Host.Firecracker;
 
 /// <summary>
 /// Firecracker's UFFD page-fault handler protocol: listen on a Unix socket, accept the VMM, receive its
-/// regions and uffd, serve faults until it closes the socket (exits). A refused handshake kills the VMM
+/// regions and uffd, serve faults until the VMM process exits (a pidfd on its SO_PEERCRED pid; closing the socket does
+/// not end the session). A refused handshake, or a page source that cannot serve it, kills the VMM
 /// (see <see cref="VmmFailurePolicy"/>) so it is never left hung.
 /// </summary>
 public sealed class FirecrackerUffdHandler : IDisposable
@@ -40,9 +43,9 @@ public sealed class FirecrackerUffdHandler : IDisposable
     /// Accepts one VMM and serves it until it exits.
     /// </summary>
     /// <param name="memoryFileBytes">Size of the memory file regions must fit in (null when the pages come from elsewhere).</param>
-    /// <param name="pageSource">Creates and attaches the page source once the layout is known.</param>
+    /// <param name="pageSource">Creates the page source (the fault server's requester) once the layout is known.</param>
     /// <param name="cancellationToken">Stops waiting for or serving the VMM.</param>
-    /// <exception cref="FirecrackerHandshakeException">The handshake was refused (the VMM was killed first, by default).</exception>
+    /// <exception cref="FirecrackerHandshakeException">The handshake was refused or its pages cannot be served (the VMM was killed first, by default).</exception>
     public async Task<FirecrackerSessionSummary> ServeOneAsync(ulong? memoryFileBytes, PageSourceFactory pageSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pageSource);
@@ -61,23 +64,45 @@ public sealed class FirecrackerUffdHandler : IDisposable
         }
         _logger.LogInformation("VMM pid {Pid} connected: {Regions} regions, {Bytes} bytes", peer.ProcessId, handshake.Layout.Regions.Count, handshake.Layout.MemoryBytes);
 
-        using var server = new FaultServer(handshake.Uffd, handshake.Layout, logger: _logger, targetProcessId: peer.ProcessId);
-        IDisposable source;
+        // EOF on the handshake socket says nothing (Firecracker may close or leak it): the VMM is watched by a pidfd,
+        // opened now so that a recycled pid cannot stand in for it later.
+        ProcessDescriptor? vmmOrNull;
         try
         {
-            source = pageSource(server);
+            vmmOrNull = ProcessDescriptor.TryOpen(peer.ProcessId);
         }
-        catch
+        catch (LinuxException e)
         {
+            handshake.Dispose();
+            _logger.LogError("cannot watch VMM pid {Pid}: {Error}", peer.ProcessId, e.Message);
             Refuse(peer);
             throw;
         }
-        using (source)
+        using var vmm = vmmOrNull;
+        FaultServer server;
+        try
+        {
+            server = new FaultServer(handshake.Uffd, handshake.Layout, s => pageSource(s), logger: _logger, targetProcessId: peer.ProcessId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            handshake.Dispose();
+            var refused = new FirecrackerHandshakeException(HandshakeFailure.PageSourceUnavailable, $"cannot serve VMM pid {peer.ProcessId}'s {handshake.Layout.MemoryBytes >> 20} MiB in {handshake.Layout.PageSize}-byte pages: {e.Message}", e);
+            _logger.LogError("{Error}", refused.Message);
+            Refuse(peer);
+            throw refused;
+        }
+        using (server)
+        using (server.Requester as IDisposable)
         {
             server.Start();
-            var closed = WaitForHangUpAsync(connection, cancellationToken);
-            await Task.WhenAny(closed, server.Completion).ConfigureAwait(false);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var exited = vmm is null ? Task.CompletedTask : vmm.WaitForExitAsync(stop.Token);
+            var hangUp = WatchHangUpAsync(connection, peer.ProcessId, stop.Token);
+            await Task.WhenAny(exited, server.Completion, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
             server.Stop();
+            await hangUp.ConfigureAwait(false);
             if (server.Completion.IsFaulted)
             {
                 Refuse(peer);
@@ -91,7 +116,7 @@ public sealed class FirecrackerUffdHandler : IDisposable
             handshake.Layout.MemoryBytes,
             server.Statistics,
             server.Blocktime.Summarize(),
-            server.TargetGone || !IsAlive(peer.ProcessId));
+            server.TargetGone || vmm is null || vmm.HasExited);
     }
 
     public void Dispose()
@@ -107,23 +132,25 @@ public sealed class FirecrackerUffdHandler : IDisposable
         }
     }
 
-    private static async Task WaitForHangUpAsync(Socket connection, CancellationToken cancellationToken)
+    /// <summary>Notes (in the log) when the VMM closes the handshake socket; serving goes on until the VMM exits.</summary>
+    private async Task WatchHangUpAsync(Socket connection, int pid, CancellationToken cancellationToken)
     {
         var buffer = new byte[256];
         try
         {
-            // Firecracker never sends after the handshake and keeps the socket open until it exits.
+            // Firecracker never sends after the handshake.
             while (await connection.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false) > 0)
             {
             }
+            _logger.LogInformation("VMM pid {Pid} closed the handshake socket; serving its faults until it exits", pid);
         }
         catch (SocketException)
         {
-            // Reset by the peer: it is gone.
+            // Reset: same as a close, the process is what counts.
         }
         catch (OperationCanceledException)
         {
-            // Shutdown requested.
+            // Served to the end.
         }
     }
 
@@ -151,19 +178,6 @@ public sealed class FirecrackerUffdHandler : IDisposable
         catch (InvalidOperationException)
         {
             // Exited while we looked.
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 }

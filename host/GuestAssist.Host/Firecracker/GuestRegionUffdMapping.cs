@@ -1,29 +1,25 @@
-using System.Text.Json.Serialization;
-
 namespace GuestAssist.Host.Firecracker;
 
 /// <summary>
 /// One entry of Firecracker's handshake: a guest memory region as mapped in the VMM. <c>offset</c> is the
-/// region's place in the memory file (the regions concatenated). <c>page_size_kib</c> is deprecated and,
-/// despite its name, carries the page size in bytes.
+/// region's place in the memory file (the regions concatenated). <c>page_size</c> appeared in v1.12;
+/// <c>page_size_kib</c> (v1.7–v1.11, deprecated since) carries the page size in bytes despite its name; up to v1.6
+/// neither is sent and the page size is the host's.
 /// </summary>
 public sealed record GuestRegionUffdMapping
 {
-    [JsonRequired]
-    [JsonPropertyName("base_host_virt_addr")]
+    /// <summary>JSON <c>base_host_virt_addr</c>.</summary>
     public ulong BaseHostVirtAddr { get; init; }
 
-    [JsonRequired]
-    [JsonPropertyName("size")]
+    /// <summary>JSON <c>size</c>.</summary>
     public ulong Size { get; init; }
 
-    [JsonRequired]
-    [JsonPropertyName("offset")]
+    /// <summary>JSON <c>offset</c>.</summary>
     public ulong Offset { get; init; }
 
-    [JsonPropertyName("page_size")]
+    /// <summary>JSON <c>page_size</c>, when sent.</summary>
     public ulong? PageSize { get; init; }
 
-    [JsonPropertyName("page_size_kib")]
+    /// <summary>JSON <c>page_size_kib</c>, when sent (bytes).</summary>
     public ulong? PageSizeKib { get; init; }
 }

@@ -17,4 +17,7 @@ public enum HandshakeFailure
 
     /// <summary>The regions are misaligned, overlap, have offsets that are not the concatenated sizes, or exceed the memory file.</summary>
     MappingsDoNotAddUp,
+
+    /// <summary>The handshake was fine but its pages cannot be served: the memory file or page server is missing or does not match the layout.</summary>
+    PageSourceUnavailable,
 }

@@ -3,7 +3,8 @@ using GuestAssist.Host.Destination;
 namespace GuestAssist.Host.Firecracker;
 
 /// <summary>
-/// Makes the page source for a handshake's layout and attaches it to the fault server (a local memory
-/// file, or a remote PageServer connection from the post-copy engine). Dispose the result when the VMM is gone.
+/// Makes the page source for a handshake's layout: the fault server's requester, installing into the server it is
+/// given (a local memory file, or a remote PageServer connection from the post-copy engine). It is disposed, when
+/// disposable, once the VMM is gone.
 /// </summary>
-public delegate IDisposable PageSourceFactory(FaultServer server);
+public delegate IPageRequester PageSourceFactory(FaultServer server);

@@ -12,4 +12,7 @@ public enum LayoutErrorKind
     HostOverlap,
     NotBacked,
     NoHostAddress,
+
+    /// <summary>A class map whose frame count or page size is not the layout's.</summary>
+    ClassMapMismatch,
 }

@@ -34,6 +34,12 @@ namespace GuestAssist.Host.Planning;
 /// </summary>
 public sealed class TransferPlanner : ITransferPlan
 {
+    /// <summary>
+    /// How far a guest's map may run past its layout: /proc/kpageflags is read up to max_pfn rounded up to a memory
+    /// section (128 MiB on x86_64 SPARSEMEM), so a map covers the layout's frames up to the next 128 MiB boundary.
+    /// </summary>
+    public const ulong MaxMapOverhangBytes = 128UL << 20;
+
     private const int ClassSlots = (int)PageClass.Unproven + 1;
     private const ulong NoOwnerRank = 0xFFFF;
 
@@ -69,11 +75,12 @@ public sealed class TransferPlanner : ITransferPlan
     private bool _skippingEnabled;
     private ulong[]? _cleanCandidatesPerClass;
 
-    /// <param name="map">The guest's class map.</param>
+    /// <param name="map">The guest's class map: at least <see cref="GuestMemoryLayout.TotalFrames"/> frames, at most up to the next <see cref="MaxMapOverhangBytes"/> boundary, in the layout's page size.</param>
     /// <param name="layout">Which frames exist; frames outside its regions are never emitted.</param>
     /// <param name="mapRequestedAt">Host Stopwatch ticks at which the map was requested from the guest.</param>
     /// <param name="dirtyLog">Writes since before the map request; without one nothing is skipped.</param>
     /// <param name="options">Owner priorities and pre-paging tuning.</param>
+    /// <exception cref="ClassMapMismatchException">The map's frame count does not fit the layout, or its page size is not the layout's.</exception>
     /// <param name="alreadyReceived">Destination's received bitmap (bit gfn % 64 of word gfn / 64), for resume: those frames are never emitted.</param>
     public TransferPlanner(
         PageClassMap map,
@@ -89,7 +96,15 @@ public sealed class TransferPlanner : ITransferPlan
         options.Validate();
         if (map.PageSize != 0 && map.PageSize != layout.PageSize)
         {
-            throw new ArgumentException($"the map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", nameof(map));
+            throw new ClassMapMismatchException($"the class map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", map.TotalFrames, layout.TotalFrames);
+        }
+        var maxMapFrames = (layout.TotalFrames + (MaxMapOverhangBytes / layout.PageSize) - 1) / (MaxMapOverhangBytes / layout.PageSize) * (MaxMapOverhangBytes / layout.PageSize);
+        if (map.TotalFrames < layout.TotalFrames || map.TotalFrames > maxMapFrames)
+        {
+            throw new ClassMapMismatchException(
+                $"the class map covers {map.TotalFrames} frames, the layout {layout.TotalFrames}: a map of this guest covers {layout.TotalFrames} to {maxMapFrames} frames",
+                map.TotalFrames,
+                layout.TotalFrames);
         }
         _dirtyLog = dirtyLog;
         _dirtyBitmap = dirtyLog as DirtyBitmap;

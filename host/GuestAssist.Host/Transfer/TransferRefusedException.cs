@@ -3,8 +3,8 @@ namespace GuestAssist.Host.Transfer;
 /// <summary>The page server answered a hello with a refusal; <see cref="Permanent"/> says whether retrying can help.</summary>
 public sealed class TransferRefusedException : TransferProtocolException
 {
-    public TransferRefusedException(ChannelKind kind, HelloStatus status)
-        : base($"page server refused the {kind} channel: {Describe(status)}")
+    public TransferRefusedException(ChannelKind kind, HelloStatus status, string? detail = null)
+        : base(detail is null ? $"page server refused the {kind} channel: {Describe(status)}" : $"page server refused the {kind} channel: {Describe(status)} ({detail})")
     {
         Status = status;
     }

@@ -11,4 +11,7 @@ public enum MapFlags
     Anonymous = 0x20,
     NoReserve = 0x4000,
     Populate = 0x8000,
+
+    /// <summary>MAP_HUGETLB: hugetlbfs pages of the default huge page size (2 MiB on x86_64).</summary>
+    HugeTlb = 0x40000,
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using GuestAssist.Linux.Sockets;
 
 namespace GuestAssist.Linux.Transports;
 
@@ -27,6 +28,12 @@ internal static class SocketConnector
             socket.Dispose();
             throw new TransportException(address, TransportOperation.Connect, TransportFailure.Timeout,
                 $"no connection to {peer} within {timeout.TotalMilliseconds:0} ms");
+        }
+        catch (SocketException error) when (remote is UnixDomainSocketEndPoint unix && UnixSocketConnectError.IsMissing(error, unix.ToString()))
+        {
+            socket.Dispose();
+            throw new TransportException(address, TransportOperation.Connect, TransportFailure.NotFound,
+                $"connecting to {peer}: {UnixSocketConnectError.Describe(error, unix.ToString())}", error);
         }
         catch (SocketException error)
         {

@@ -16,9 +16,8 @@ public class FaultServerTests
     public void Faults_are_served_from_a_memory_file()
     {
         using var vm = new TestVm();
-        using var source = MemoryFilePageSource.FromDescriptor(vm.File, vm.FileBytes, vm.Layout);
-        var server = new FaultServer(vm.Uffd, vm.Layout, source);
-        source.Attach(server);
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        using var sourceLifetime = source;
         server.Start();
         var frames = TestVm.Frames.ToArray();
         var readers = Enumerable.Range(0, 3).Select(t => Task.Factory.StartNew(
@@ -40,6 +39,38 @@ public class FaultServerTests
         Assert.Equal(frames.Length, server.Blocktime.Count);
         Assert.True(server.Blocktime.Summarize().Max > TimeSpan.Zero);
         Assert.True(server.Completion.IsCompletedSuccessfully);
+    }
+
+    [UffdFact]
+    public void A_fault_queued_before_start_is_served_by_the_requester_wired_at_construction()
+    {
+        using var vm = new TestVm();
+        // The vCPU faults before the server runs (as a VMM resumed before its handler is ready).
+        var early = Task.Factory.StartNew(() => vm.Touch(TestVm.Region1FirstGfn + 3), TaskCreationOptions.LongRunning);
+        Assert.False(early.Wait(200));
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        using var sourceLifetime = source;
+        Assert.Same(source, server.Requester);
+
+        server.Start();
+
+        Assert.True(early.Wait(10_000));
+        Assert.Equal(TestVm.Expected(TestVm.Region1FirstGfn + 3), early.Result);
+        server.Stop();
+        Assert.False(server.Completion.IsFaulted);
+        Assert.Equal(1, server.Statistics.UrgentRequests);
+        server.Dispose();
+    }
+
+    [UffdFact]
+    public void A_requester_factory_that_throws_fails_the_constructor_and_leaves_the_uffd_to_the_caller()
+    {
+        using var vm = new TestVm();
+
+        var error = Assert.Throws<IOException>(() => new FaultServer(vm.Uffd, vm.Layout, _ => throw new IOException("no page server at unix:/x: ENOENT (No such file or directory)")));
+
+        Assert.Equal("no page server at unix:/x: ENOENT (No such file or directory)", error.Message);
+        Assert.Equal(CopyResult.Copied(Page), vm.Uffd.ZeroPage(vm.Layout.HostAddressOf(0), Page));
     }
 
     [UffdFact]

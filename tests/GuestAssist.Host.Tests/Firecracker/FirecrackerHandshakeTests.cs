@@ -45,6 +45,23 @@ public sealed class FirecrackerHandshakeTests : IDisposable
         }
     }
 
+    [UffdFact]
+    public void Garbage_is_refused_on_one_line_with_its_control_bytes_escaped()
+    {
+        using var uffd = Userfaultfd.Create(UffdFeatures.EventRemove);
+        var (client, server) = Connect();
+        using (client)
+        using (server)
+        {
+            FdPassing.Send(client, [0x01, 0x1b, (byte)'g', (byte)'a', (byte)'r', (byte)'b', (byte)'a', (byte)'g', (byte)'e', (byte)'\n', (byte)'\r', 0xff], [uffd.Handle]);
+            var error = Assert.Throws<FirecrackerHandshakeException>(() => FirecrackerHandshake.Receive(server, null, TimeSpan.FromSeconds(5)));
+            Assert.Equal(HandshakeFailure.MalformedJson, error.Failure);
+            Assert.Equal(
+                $"Firecracker UFFD handshake refused (MalformedJson): not valid JSON (line 1, byte 1) (VMM pid {Environment.ProcessId} sent \"\\x01\\x1bgarbage\\n\\r\\xff\")",
+                error.Message);
+        }
+    }
+
     [Fact]
     public void Silence_is_a_timeout_error()
     {

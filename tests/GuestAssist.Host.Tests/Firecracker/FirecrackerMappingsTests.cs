@@ -34,16 +34,27 @@ public class FirecrackerMappingsTests
     }
 
     [Theory]
-    [InlineData("", "not a JSON array")]
-    [InlineData("{\"a\":1}", "not a JSON array")]
-    [InlineData("[null]", "null where")]
-    [InlineData("[{\"size\":4096,\"offset\":0,\"page_size\":4096}]", "base_host_virt_addr")]
-    [InlineData("[{\"base_host_virt_addr\":\"x\",\"size\":4096,\"offset\":0,\"page_size\":4096}]", "not a JSON array")]
-    public void Malformed_json_is_a_typed_error(string json, string message)
+    [InlineData("", "not valid JSON (line 1, byte 1)")]
+    [InlineData("[{\"size\":4096,", "not valid JSON (line 1, byte 14)")]
+    [InlineData("{\"a\":1}", "not a JSON array of GuestRegionUffdMapping (the message is a JSON object)")]
+    [InlineData("[null]", "region 0 is a JSON null, not a GuestRegionUffdMapping object")]
+    [InlineData("[{\"size\":4096,\"offset\":0,\"page_size\":4096}]", "region 0 has no \"base_host_virt_addr\"")]
+    [InlineData("[{\"base_host_virt_addr\":\"x\",\"size\":4096,\"offset\":0,\"page_size\":4096}]", "region 0 has \"base_host_virt_addr\" = \\\"x\\\", not an unsigned 64-bit integer")]
+    [InlineData("[{\"base_host_virt_addr\":4096,\"size\":-1,\"offset\":0}]", "region 0 has \"size\" = -1, not an unsigned 64-bit integer")]
+    public void Malformed_json_is_one_line_naming_what_is_wrong(string json, string detail)
     {
         var error = Assert.Throws<FirecrackerHandshakeException>(() => Parse(json));
         Assert.Equal(HandshakeFailure.MalformedJson, error.Failure);
-        Assert.Contains(message, error.Message);
+        Assert.Equal($"Firecracker UFFD handshake refused (MalformedJson): {detail}", error.Message);
+    }
+
+    [Fact]
+    public void A_firecracker_1_6_handshake_without_a_page_size_uses_the_host_page_size()
+    {
+        var layout = FirecrackerMappings.ToLayout(Parse("""[{"base_host_virt_addr":1048576,"size":1048576,"offset":0},{"base_host_virt_addr":8388608,"size":65536,"offset":1048576,"unknown":{"a":[1]}}]"""), null);
+        Assert.Equal((uint)Environment.SystemPageSize, layout.PageSize);
+        Assert.Equal(2, layout.Regions.Count);
+        Assert.Equal(4UL << 30, layout.Regions[1].GuestPhysicalAddress);
     }
 
     [Theory]
@@ -55,7 +66,6 @@ public class FirecrackerMappingsTests
     [InlineData("[{\"base_host_virt_addr\":4096,\"size\":4096,\"offset\":0,\"page_size\":4096},{\"base_host_virt_addr\":2097152,\"size\":2097152,\"offset\":4096,\"page_size\":2097152}]", "region 0 has 4096")]
     [InlineData("[{\"base_host_virt_addr\":4096,\"size\":4096,\"offset\":0,\"page_size\":4096,\"page_size_kib\":4}]", "page_size_kib 4")]
     [InlineData("[{\"base_host_virt_addr\":4096,\"size\":4096,\"offset\":0,\"page_size\":1000}]", "not a power of two")]
-    [InlineData("[{\"base_host_virt_addr\":4096,\"size\":4096,\"offset\":0}]", "neither page_size")]
     [InlineData("[{\"base_host_virt_addr\":4096,\"size\":1048576,\"offset\":0,\"page_size\":4096},{\"base_host_virt_addr\":134217728,\"size\":1048576,\"offset\":1048576,\"page_size\":4096}]", "but the memory file has")]
     public void Mappings_that_do_not_add_up_are_refused(string json, string message)
     {

@@ -5,7 +5,7 @@ using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.Host.Tests.Planning;
 
-/// <summary>A seeded random guest: a layout with holes, a class map that may overhang it, and a dirty log.</summary>
+/// <summary>A seeded random guest: a layout with holes, a class map that covers it and may overhang it (as /proc/kpageflags does), and a dirty log.</summary>
 internal sealed class RandomScenario
 {
     public const long MapRequestedAt = 1_000;
@@ -30,7 +30,7 @@ internal sealed class RandomScenario
     {
         var layout = RandomLayout(rng);
         var frames = layout.TotalFrames;
-        var mapFrames = (ulong)Math.Max(1, (long)frames + rng.Next(-200, 200));
+        var mapFrames = frames + (ulong)rng.Next(0, 200);
         var builder = new PageClassMapBuilder(withHeat, withOwners);
         while (builder.NextGfn < mapFrames)
         {

@@ -110,15 +110,30 @@ public class TransferPlannerTests
         Assert.Equal(Range(30, 10).Concat(Range(20, 10)).Concat(Range(0, 10)), order);
     }
 
-    [Fact]
-    public void Frames_beyond_the_map_are_sent_after_cache_and_before_free()
+    [Theory]
+    [InlineData(20UL, 30UL, "the class map covers 20 frames, the layout 30: a map of this guest covers 30 to 32768 frames")]
+    [InlineData(6_553_600UL, 16_384UL, "the class map covers 6553600 frames, the layout 16384: a map of this guest covers 16384 to 32768 frames")]
+    [InlineData(65_537UL, 32_769UL, "the class map covers 65537 frames, the layout 32769: a map of this guest covers 32769 to 65536 frames")]
+    public void A_map_that_does_not_fit_the_layout_is_refused_naming_both_sizes(ulong mapFrames, ulong layoutFrames, string message)
     {
-        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, 10, PageClass.Free), new ClassRun(10, 10, PageClass.Cache)]);
+        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, mapFrames, PageClass.Cache)]);
 
-        var order = DrainBackground(new TransferPlanner(map, Flat(30), 0));
+        var error = Assert.Throws<ClassMapMismatchException>(() => new TransferPlanner(map, Flat(layoutFrames), 0));
 
-        Assert.Equal(Range(10, 10).Concat(Range(20, 10)).Concat(Range(0, 10)), order);
-        Assert.Equal(10UL, new TransferPlanner(map, Flat(30), 0).GetStatistics().ToSend(PageClass.Unspecified));
+        Assert.Equal(message, error.Message);
+        Assert.Equal(mapFrames, error.MapFrames);
+        Assert.Equal(layoutFrames, error.LayoutFrames);
+        Assert.Equal(LayoutErrorKind.ClassMapMismatch, error.Kind);
+    }
+
+    [Fact]
+    public void A_map_overhanging_to_the_next_memory_section_is_accepted()
+    {
+        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, 10, PageClass.Free), new ClassRun(10, 32_768 - 10, PageClass.Cache)]);
+
+        var planner = new TransferPlanner(map, Flat(30), 0);
+
+        Assert.Equal(Range(10, 20).Concat(Range(0, 10)), DrainBackground(planner));
     }
 
     [Fact]
@@ -185,7 +200,9 @@ public class TransferPlannerTests
     {
         var map = new PageClassMap(new MapEpoch(), 2 << 20, [new ClassRun(0, 4, PageClass.Kernel)]);
 
-        Assert.Throws<ArgumentException>(() => new TransferPlanner(map, Flat(4), 0));
+        Assert.Equal(
+            "the class map uses 2097152-byte pages, the layout 4096-byte pages",
+            Assert.Throws<ClassMapMismatchException>(() => new TransferPlanner(map, Flat(4), 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new TransferPlanner(OwnerMap(), Flat(4), 0, options: new TransferPlannerOptions { PivotStep = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TransferPlanner(OwnerMap(), Flat(4), 0, options: new TransferPlannerOptions { MaxPivots = -1 }));
     }

@@ -43,7 +43,7 @@ public sealed class FirecrackerStandInTests : IDisposable
     }
 
     [RootTheory]
-    [InlineData("bad-json", HandshakeFailure.MalformedJson, "not a JSON array")]
+    [InlineData("bad-json", HandshakeFailure.MalformedJson, "Firecracker UFFD handshake refused (MalformedJson): not valid JSON (line 1, byte ")]
     [InlineData("bad-offsets", HandshakeFailure.MappingsDoNotAddUp, "the regions before it add up to")]
     [InlineData("misaligned", HandshakeFailure.MappingsDoNotAddUp, "is not aligned")]
     [InlineData("no-fd", HandshakeFailure.MissingDescriptor, "without a userfaultfd")]
@@ -58,6 +58,8 @@ public sealed class FirecrackerStandInTests : IDisposable
         var error = await Assert.ThrowsAsync<FirecrackerHandshakeException>(() => serve.WaitAsync(StandInTimeout));
         Assert.Equal(failure, error.Failure);
         Assert.Contains(message, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(error.Message, "handshake refused"));
         var exit = await vmm.ExitCodeAsync(StandInTimeout);
         Assert.NotNull(exit);
         Assert.Equal(128 + 9, exit);
@@ -79,20 +81,5 @@ public sealed class FirecrackerStandInTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>Page i of the file: every 8-byte word holds (i + 1) * 0x9E3779B97F4A7C15 + word index.</summary>
-    private void WriteMemoryFile(ulong bytes)
-    {
-        using var file = File.OpenHandle(MemoryFile, FileMode.Create, FileAccess.Write);
-        var chunk = new byte[1 << 20];
-        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(chunk.AsSpan());
-        for (ulong offset = 0; offset < bytes; offset += (ulong)chunk.Length)
-        {
-            for (var w = 0; w < words.Length; w++)
-            {
-                var page = (offset + ((ulong)w * 8)) / Page;
-                words[w] = ((page + 1) * 0x9E3779B97F4A7C15UL) + (ulong)w;
-            }
-            RandomAccess.Write(file, chunk, (long)offset);
-        }
-    }
+    private void WriteMemoryFile(ulong bytes) => PatternMemoryFile.Write(MemoryFile, bytes);
 }

@@ -45,5 +45,17 @@ public sealed class UffdHandlerCommandTests : IDisposable
         Assert.Equal(128 + 9, await vmm.ExitCodeAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [RootFact]
+    public async Task The_command_exits_3_when_the_page_server_is_missing_and_kills_the_vmm()
+    {
+        var socket = Path.Combine(_directory, "uffd.sock");
+        var memory = Path.Combine(_directory, "memory.bin");
+        await File.WriteAllBytesAsync(memory, new byte[(8 + 4) << 20]);
+        var run = UffdHandlerCommand.RunAsync(socket, null, $"unix:{Path.Combine(_directory, "nobody.sock")}", TimeSpan.FromSeconds(20), default);
+        using var vmm = new StandInVmm("firecracker", socket, memory, "ok", "8", "4");
+        Assert.Equal(UffdHandlerCommand.ExitPageSourceUnavailable, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(128 + 9, await vmm.ExitCodeAsync(TimeSpan.FromSeconds(60)));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

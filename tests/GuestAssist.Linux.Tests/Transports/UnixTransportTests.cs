@@ -110,7 +110,7 @@ public class UnixTransportTests
 
         Assert.Equal(TransportFailure.NotFound, error.Failure);
         Assert.Equal(TransportOperation.Connect, error.Operation);
-        Assert.StartsWith($"connect unix:{path} failed: connecting to {path}: ", error.Message);
+        Assert.Equal($"connect unix:{path} failed: connecting to {path}: {path}: ENOENT (No such file or directory)", error.Message);
     }
 
     [Fact]

@@ -139,7 +139,7 @@ public sealed class HybridVsockTransportTests : IDisposable
             await Transport(GuestPort).ConnectAsync(CancellationToken.None));
 
         Assert.Equal(TransportFailure.NotFound, error.Failure);
-        Assert.StartsWith($"connect hybrid:{UdsPath}:52 failed: connecting to the VMM's vsock socket {UdsPath}: ", error.Message);
+        Assert.Equal($"connect hybrid:{UdsPath}:52 failed: connecting to the VMM's vsock socket {UdsPath}: {UdsPath}: ENOENT (No such file or directory)", error.Message);
     }
 
     [Fact]
