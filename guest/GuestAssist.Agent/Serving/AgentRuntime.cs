@@ -12,7 +12,7 @@ public sealed class AgentRuntime : IDisposable
     /// <summary>Known capabilities this build does not implement yet; never offered whatever the source says.</summary>
     private static readonly HashSet<string> NotImplemented =
     [
-        Capabilities.ThrottleCgroup,
+        Capabilities.DirtyAttributionV1, Capabilities.ThrottleCgroup,
     ];
 
     private readonly Lock _lock = new();

@@ -30,7 +30,7 @@ public sealed class ThrottlingTests : IDisposable
     public async Task A_rogue_named_by_the_hosts_dirty_log_is_throttled_and_EndEviction_releases_it()
     {
         await using var agent = await StartAgentAsync();
-        await using var client = await agent.ConnectAsync();
+        await using var client = await agent.ConnectAsync(SlowScans);
         var session = await ThrottleRogueAsync(client);
 
         var ended = await client.EndEvictionAsync(session, succeeded: true);
@@ -44,7 +44,7 @@ public sealed class ThrottlingTests : IDisposable
     public async Task ReleaseThrottle_continues_the_rogue()
     {
         await using var agent = await StartAgentAsync();
-        await using var client = await agent.ConnectAsync();
+        await using var client = await agent.ConnectAsync(SlowScans);
         var session = await ThrottleRogueAsync(client);
 
         var status = await client.ReleaseThrottleAsync(session, [_rogue.Pid]);
@@ -57,7 +57,7 @@ public sealed class ThrottlingTests : IDisposable
     public async Task The_host_disconnecting_releases_the_rogue()
     {
         await using var agent = await StartAgentAsync();
-        var client = await agent.ConnectAsync();
+        var client = await agent.ConnectAsync(SlowScans);
         await ThrottleRogueAsync(client);
 
         await client.DisposeAsync();
@@ -69,7 +69,7 @@ public sealed class ThrottlingTests : IDisposable
     public async Task Heartbeat_loss_releases_the_rogue_and_ends_the_session()
     {
         await using var agent = await StartAgentAsync();
-        await using var client = await agent.ConnectAsync();
+        await using var client = await agent.ConnectAsync(SlowScans);
         using (var beating = new CancellationTokenSource())
         {
             // A host sends heartbeats while it works (an owner-index rebuild takes about a second on this machine).
@@ -95,7 +95,7 @@ public sealed class ThrottlingTests : IDisposable
     public async Task Protected_processes_in_the_policy_are_never_throttled()
     {
         await using var agent = await StartAgentAsync();
-        await using var client = await agent.ConnectAsync();
+        await using var client = await agent.ConnectAsync(SlowScans);
         var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy });
         var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 40 };
         policy.ProtectedPids.Add(_rogue.Pid);
@@ -128,7 +128,7 @@ public sealed class ThrottlingTests : IDisposable
             {
                 await Task.Delay(50);
             }
-            await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket));
+            await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket), SlowScans);
             await ThrottleRogueAsync(client);
 
             agent.Kill();
@@ -149,6 +149,9 @@ public sealed class ThrottlingTests : IDisposable
             }
         }
     }
+
+    // The first DirtyFrames rebuilds the owner index: a scan of this 24 GiB machine and a walk of every process.
+    private static readonly AgentClientOptions SlowScans = new() { RequestTimeout = TimeSpan.FromSeconds(60) };
 
     private string JournalPath => _directory.PathOf("throttle.journal");
 
