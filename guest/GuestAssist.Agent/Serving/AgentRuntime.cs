@@ -31,7 +31,8 @@ public sealed class AgentRuntime : IDisposable
             .Where(c => !NotImplemented.Contains(c))
             .Append(Capabilities.Heartbeat);
         Offer = new HandshakeOffer(options.Versions, offered, options.Software);
-        Scans = new ScanGate(options.MaxQueuedScans);
+        Trimmer = new IdleMemoryTrimmer(options.IdleTrimDelay);
+        Scans = new ScanGate(options.MaxQueuedScans, Trimmer);
     }
 
     public IMemoryMapSource Source { get; }
@@ -41,6 +42,9 @@ public sealed class AgentRuntime : IDisposable
     public HandshakeOffer Offer { get; }
 
     public ScanGate Scans { get; }
+
+    /// <summary>Hands the scans' garbage back to the OS once they stop.</summary>
+    public IdleMemoryTrimmer Trimmer { get; }
 
     public EvictionSessions Evictions { get; } = new();
 
@@ -68,5 +72,9 @@ public sealed class AgentRuntime : IDisposable
 
     internal string NextConnectionName(string listener) => $"{listener} #{Interlocked.Increment(ref _connections)}";
 
-    public void Dispose() => Scans.Dispose();
+    public void Dispose()
+    {
+        Scans.Dispose();
+        Trimmer.Dispose();
+    }
 }
