@@ -99,6 +99,30 @@ Task("Publish")
     Information($"cli:   {cliOut}/guestassist");
 });
 
+// guestassist-agent_VERSION_amd64.deb (dpkg-deb): the AOT agent in /usr/sbin, the unit, the udev rule,
+// /etc/guestassist/agent.conf as a conffile, the man page, copyright, postinst/prerm.
+Task("Package")
+    .IsDependentOn("Publish")
+    .Does(() =>
+{
+    var version = XmlPeek("./Directory.Build.props", "/Project/PropertyGroup/Version");
+    var debOut = artifacts.Combine("deb");
+    EnsureDirectoryExists(debOut);
+    var exit = StartProcess("bash", new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder()
+            .AppendQuoted("./guest/GuestAssist.Agent/packaging/build-deb.sh")
+            .AppendQuoted(agentOut.CombineWithFilePath("guestassist-agent").FullPath)
+            .AppendQuoted(debOut.FullPath)
+            .Append(version),
+    });
+    if (exit != 0)
+    {
+        throw new Exception($"build-deb.sh exited with {exit}");
+    }
+    Information($"package: {debOut}/guestassist-agent_{version}_amd64.deb");
+});
+
 Task("Pack")
     .IsDependentOn("Build")
     .Does(() =>

@@ -17,17 +17,18 @@ public sealed class ListenerFairnessTests : IDisposable
     [Fact]
     public async Task An_idle_session_is_closed_after_the_idle_timeout_and_a_busy_one_is_not()
     {
-        var (host, address) = await StartAsync(new AgentServingOptions { IdleTimeout = TimeSpan.FromMilliseconds(600) });
+        var (host, address) = await StartAsync(new AgentServingOptions { IdleTimeout = TimeSpan.FromMilliseconds(1500) });
         using (host)
         {
             await using var idle = await HelloAsync(address);
             await using var busy = await HelloAsync(address);
             var heartbeats = Task.Run(async () =>
             {
-                for (var i = 0; i < 12; i++)
+                // Well inside the timeout between frames (30x margin), for twice the timeout.
+                for (var i = 0; i < 60; i++)
                 {
                     await busy.RequestAsync(new Envelope { Heartbeat = new Heartbeat { Sequence = (ulong)i + 1 } });
-                    await Task.Delay(100);
+                    await Task.Delay(50);
                 }
             });
 
