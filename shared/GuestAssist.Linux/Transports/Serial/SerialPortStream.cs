@@ -193,7 +193,13 @@ public sealed class SerialPortStream : Stream
                 return read;
             }
 
-            WaitReady(PollFd.In, readWake, cancellationToken);
+            if ((WaitReady(PollFd.In, readWake, cancellationToken) & PollFd.HangUp) != 0)
+            {
+                // The host closed (virtio-serial: POLLHUP). If a new host connected before this read, the port no
+                // longer reads 0 but EAGAIN; either way this host's stream has ended and the next session is
+                // the new host's, so its first bytes (Hello) must not reach this one.
+                return TryRead(buffer, out read) ? read : 0;
+            }
         }
     }
 
@@ -205,7 +211,7 @@ public sealed class SerialPortStream : Stream
             buffer = buffer[WriteAvailable(buffer)..];
             if (!buffer.IsEmpty)
             {
-                WaitReady(PollOut, writeWake, cancellationToken);
+                _ = WaitReady(PollOut, writeWake, cancellationToken);
             }
         }
     }
@@ -299,10 +305,12 @@ public sealed class SerialPortStream : Stream
     }
 
     /// <summary>Blocks in poll(2) until the device is ready for <paramref name="events"/> (or hangs up), or the wake event fires.</summary>
-    private unsafe void WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
+    /// <returns>The device's returned events (POLLHUP among them when the other side has gone).</returns>
+    private unsafe short WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
     {
         var deviceAdded = false;
         var wakeAdded = false;
+        short returned;
         try
         {
             device.DangerousAddRef(ref deviceAdded);
@@ -321,6 +329,8 @@ public sealed class SerialPortStream : Stream
             {
                 Drain(wake);
             }
+
+            returned = fds[0].ReturnedEvents;
         }
         finally
         {
@@ -337,6 +347,7 @@ public sealed class SerialPortStream : Stream
 
         ObjectDisposedException.ThrowIf(disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
+        return returned;
     }
 
     private unsafe void WaitForHostBlocking(CancellationToken cancellationToken)
