@@ -37,6 +37,9 @@ internal static class SentinelCommand
             }
             if (cancellationToken.IsCancellationRequested)
             {
+                // SIGTERM: systemd stopping the unit's leftovers after the agent died, or a shutdown. Continue
+                // everything on the way out (harmless if the agent lives on) but keep the journal for its restart.
+                ThrottleJournal.Replay(parse.GetValue(journal)!, paths, keep: true);
                 return Task.FromResult(0);
             }
             var resumed = ThrottleJournal.Replay(parse.GetValue(journal)!, paths);

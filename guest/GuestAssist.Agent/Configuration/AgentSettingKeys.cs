@@ -24,6 +24,7 @@ public static class AgentSettingKeys
     public const string ThrottleJournal = "throttle_journal";
     public const string SysRoot = "sys_root";
     public const string VsockPeers = "vsock_peers";
+    public const string IdleTimeoutS = "idle_timeout_s";
 
     private static readonly Dictionary<string, Func<AgentSettings, string, AgentSettings>> Appliers = new(StringComparer.Ordinal)
     {
@@ -37,6 +38,7 @@ public static class AgentSettingKeys
         [ThrottleJournal] = (s, v) => s with { ThrottleJournal = ParsePath(v) },
         [SysRoot] = (s, v) => s with { SysRoot = ParsePath(v) },
         [VsockPeers] = (s, v) => s with { VsockPeerCids = ParsePeers(v) },
+        [IdleTimeoutS] = (s, v) => s with { IdleTimeout = TimeSpan.FromSeconds(ParseInt(v, 0, 86_400)) },
     };
 
     public static IReadOnlyCollection<string> All => Appliers.Keys;

@@ -23,6 +23,9 @@ public sealed record AgentSettings
 
     public int MaxConnections { get; init; } = 64;
 
+    /// <summary>Connections idle this long are closed; zero keeps them for ever.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     public string ProcRoot { get; init; } = "/proc";
 
     /// <summary>Where throttled processes are journalled (replayed at start and by the sentinel).</summary>
@@ -47,6 +50,7 @@ public sealed record AgentSettings
         DefaultChunkBytes = ChunkBytes,
         MaxQueuedScans = MaxQueuedScans,
         MaxConnections = MaxConnections,
+        IdleTimeout = IdleTimeout,
         Transport = TransportOptions.Default with
         {
             VsockPeers = VsockPeerCids is null ? VsockPeerPolicy.AnyPeer : VsockPeerPolicy.Only(VsockPeerCids),

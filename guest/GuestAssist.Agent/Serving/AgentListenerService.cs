@@ -9,8 +9,11 @@ namespace GuestAssist.Agent.Serving;
 /// <summary>
 /// Serves one listen address: binds at start (so a bad address fails the daemon's start, not later),
 /// then accepts and serves each connection on its own task. A connection that misbehaves or dies is
-/// closed and logged; the others never notice. A serial port, which cannot listen, is opened and served
-/// as one connection, and reopened whenever that connection ends.
+/// closed and logged; the others never notice. Fairness: a connection with nothing in flight for
+/// <see cref="AgentServingOptions.IdleTimeout"/> is closed, and when every slot is taken the connection idle
+/// the longest makes room for the newcomer (so peers that finish Hello and sit cannot lock the host out).
+/// A serial port, which cannot listen, is opened once and kept open: the agent waits (epoll, no reopening)
+/// until a host connects, serves it as one session, and starts a new session for the next host.
 /// </summary>
 internal sealed class AgentListenerService(TransportAddress address, AgentRuntime runtime, ILogger<AgentListenerService> logger) : BackgroundService
 {
@@ -80,14 +83,34 @@ internal sealed class AgentListenerService(TransportAddress address, AgentRuntim
                 await Task.Delay(runtime.Options.RetryDelay, stoppingToken).ConfigureAwait(false);
                 continue;
             }
-            if (_connections.Count >= runtime.Options.MaxConnections)
+            if (_connections.Count >= runtime.Options.MaxConnections && !await EvictLongestIdleAsync().ConfigureAwait(false))
             {
                 logger.TooManyConnections(_name, runtime.Options.MaxConnections);
                 await stream.DisposeAsync().ConfigureAwait(false);
                 continue;
             }
-            Track(ServeAsync(stream, stoppingToken));
+            Track(ServeAsync(stream, leaveOpen: false, stoppingToken));
         }
+    }
+
+    /// <summary>
+    /// Picks the connection that has had nothing in flight for longest and closes it to free a slot; false
+    /// when every connection is busy (then the newcomer is refused instead).
+    /// </summary>
+    private async ValueTask<bool> EvictLongestIdleAsync()
+    {
+        var victim = _connections
+            .Where(c => c.Value.RequestsInProgress == 0)
+            .OrderByDescending(c => c.Value.SinceLastReceived)
+            .FirstOrDefault();
+        if (victim.Value is null)
+        {
+            return false;
+        }
+        logger.EvictedForSlot(victim.Key, victim.Value.SinceLastReceived.TotalSeconds, runtime.Options.MaxConnections);
+        _connections.TryRemove(victim.Key, out _);
+        await victim.Value.DisposeAsync().ConfigureAwait(false);
+        return true;
     }
 
     private async Task SerialLoopAsync(CancellationToken stoppingToken)
@@ -105,12 +128,94 @@ internal sealed class AgentListenerService(TransportAddress address, AgentRuntim
             }
             catch (IOException ex)
             {
+                // The port is missing or unusable (the udev rule starts the agent only once it exists).
                 logger.SerialUnavailable(_name, ex.Message);
                 await Task.Delay(runtime.Options.RetryDelay, stoppingToken).ConfigureAwait(false);
                 continue;
             }
-            await ServeAsync(stream, stoppingToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                try
+                {
+                    await ServeSerialSessionsAsync(stream, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (IOException ex)
+                {
+                    logger.SerialUnavailable(_name, ex.Message);
+                }
+            }
             await Task.Delay(runtime.Options.RetryDelay, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One open port, one session per host connection: wait for the host, serve until it closes (EOF), repeat.</summary>
+    private async Task ServeSerialSessionsAsync(Stream stream, CancellationToken stoppingToken)
+    {
+        var port = stream as Linux.Transports.Serial.SerialPortStream;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (port is not null)
+            {
+                await port.WaitForHostAsync(stoppingToken).ConfigureAwait(false);
+            }
+            await ServeAsync(stream, leaveOpen: true, stoppingToken).ConfigureAwait(false);
+            if (port is null)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns when the connection ends, closing it first when it has not said Hello within
+    /// <see cref="AgentServingOptions.HelloTimeout"/>, or once it has had no request in flight and no frame from
+    /// the peer for <see cref="AgentServingOptions.IdleTimeout"/>. Sleeps until the earliest moment either can
+    /// happen, so an idle agent does not wake per connection.
+    /// </summary>
+    private async Task WatchAsync(string name, ProtocolConnection connection, AgentRequestHandler handler, CancellationToken stoppingToken)
+    {
+        var options = runtime.Options;
+        var opened = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (!connection.IsClosed)
+        {
+            TimeSpan wait;
+            if (handler.Session is null)
+            {
+                var waited = System.Diagnostics.Stopwatch.GetElapsedTime(opened);
+                if (waited >= options.HelloTimeout)
+                {
+                    logger.HelloTimedOut(name, options.HelloTimeout.TotalSeconds);
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    return;
+                }
+                wait = options.HelloTimeout - waited;
+            }
+            else if (options.IdleTimeout <= TimeSpan.Zero)
+            {
+                wait = Timeout.InfiniteTimeSpan;
+            }
+            else
+            {
+                var idle = connection.RequestsInProgress == 0 ? connection.SinceLastReceived : TimeSpan.Zero;
+                if (idle >= options.IdleTimeout)
+                {
+                    logger.IdleTimedOut(name, options.IdleTimeout.TotalSeconds);
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    return;
+                }
+                wait = options.IdleTimeout - idle;
+            }
+            // Hello may complete meanwhile: never sleep past the point where the idle rule could apply.
+            if (handler.Session is null && wait > TimeSpan.FromSeconds(1))
+            {
+                wait = TimeSpan.FromSeconds(1);
+            }
+            await Task.WhenAny(connection.Completion, Task.Delay(wait, stoppingToken)).ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -120,7 +225,7 @@ internal sealed class AgentListenerService(TransportAddress address, AgentRuntim
         _ = serving.ContinueWith(t => _serving.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task ServeAsync(Stream stream, CancellationToken stoppingToken)
+    private async Task ServeAsync(Stream stream, bool leaveOpen, CancellationToken stoppingToken)
     {
         var name = runtime.NextConnectionName(_name);
         var handler = new AgentRequestHandler(runtime, name, logger);
@@ -129,18 +234,14 @@ internal sealed class AgentListenerService(TransportAddress address, AgentRuntim
             Name = $"agent {name}",
             RequestHandler = handler,
             MaxFrameSize = runtime.Options.MaxFrameSize,
+            LeaveOpen = leaveOpen,
         });
         _connections[name] = connection;
         logger.Connected(name);
         try
         {
             connection.Start();
-            var ended = await Task.WhenAny(connection.Completion, Task.Delay(runtime.Options.HelloTimeout, stoppingToken)).ConfigureAwait(false);
-            if (ended != connection.Completion && handler.Session is null && !stoppingToken.IsCancellationRequested)
-            {
-                logger.HelloTimedOut(name, runtime.Options.HelloTimeout.TotalSeconds);
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
+            await WatchAsync(name, connection, handler, stoppingToken).ConfigureAwait(false);
             await connection.Completion.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

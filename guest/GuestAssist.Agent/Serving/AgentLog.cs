@@ -48,6 +48,12 @@ internal static partial class AgentLog
     [LoggerMessage(16, LogLevel.Warning, "{Connection}: no Hello within {Seconds} s; closing")]
     public static partial void HelloTimedOut(this ILogger logger, string connection, double seconds);
 
+    [LoggerMessage(17, LogLevel.Information, "{Connection}: idle for {Seconds} s with nothing in flight; closing")]
+    public static partial void IdleTimedOut(this ILogger logger, string connection, double seconds);
+
+    [LoggerMessage(18, LogLevel.Warning, "{Connection}: closed after {Seconds:F0} s idle to make room: all {Limit} slots of its listener were taken")]
+    public static partial void EvictedForSlot(this ILogger logger, string connection, double seconds, int limit);
+
     [LoggerMessage(14, LogLevel.Information, "Offering protocol {Versions} with capabilities: {Capabilities}")]
     public static partial void Offering(this ILogger logger, string versions, string capabilities);
 

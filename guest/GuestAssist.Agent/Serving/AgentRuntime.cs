@@ -36,7 +36,8 @@ public sealed class AgentRuntime : IDisposable
             .Concat(source is IFrameOwnerSource ? [Capabilities.DirtyAttributionV1] : [])
             .Distinct();
         Offer = new HandshakeOffer(options.Versions, offered, options.Software);
-        Scans = new ScanGate(options.MaxQueuedScans);
+        Trimmer = new IdleMemoryTrimmer(options.IdleTrimDelay);
+        Scans = new ScanGate(options.MaxQueuedScans, Trimmer);
         _watchdog = new Timer(_ => CheckHeartbeat(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
@@ -58,6 +59,9 @@ public sealed class AgentRuntime : IDisposable
     public HandshakeOffer Offer { get; }
 
     public ScanGate Scans { get; }
+
+    /// <summary>Hands the scans' garbage back to the OS once they stop.</summary>
+    public IdleMemoryTrimmer Trimmer { get; }
 
     public EvictionSessions Evictions { get; } = new();
 
@@ -92,5 +96,6 @@ public sealed class AgentRuntime : IDisposable
         _watchdog.Dispose();
         Throttling.Dispose();
         Scans.Dispose();
+        Trimmer.Dispose();
     }
 }

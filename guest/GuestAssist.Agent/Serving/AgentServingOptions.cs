@@ -27,11 +27,14 @@ public sealed record AgentServingOptions
     /// <summary>GetMemoryMap requests allowed to wait behind the running scan; more get BUSY.</summary>
     public int MaxQueuedScans { get; init; } = 4;
 
-    /// <summary>Connections served at once per listener; more are closed at accept.</summary>
+    /// <summary>Connections served at once per listener; when full, the longest-idle one is closed for a newcomer (if none is idle, the newcomer is).</summary>
     public int MaxConnections { get; init; } = 64;
 
     /// <summary>A connection that has not completed Hello by then is closed, so silent peers cannot hold connection slots.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A connection with no request in flight and no frame from its peer for this long is closed (zero or less: never).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public int MaxFrameSize { get; init; } = FrameFormat.DefaultMaxFrameSize;
 
@@ -47,6 +50,9 @@ public sealed record AgentServingOptions
     public string ProcRoot { get; init; } = "/proc";
 
     public string SysRoot { get; init; } = "/sys";
+
+    /// <summary>Quiet time after the last scan before the agent compacts its heap and returns the memory (negative: never).</summary>
+    public TimeSpan IdleTrimDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Wait before reopening a serial port whose connection ended, or after a failed accept.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);

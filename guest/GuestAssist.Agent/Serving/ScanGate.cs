@@ -11,12 +11,14 @@ public sealed class ScanGate : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly int _maxQueued;
+    private readonly IdleMemoryTrimmer? _trimmer;
     private int _admitted;
 
-    public ScanGate(int maxQueued)
+    public ScanGate(int maxQueued, IdleMemoryTrimmer? trimmer = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxQueued);
         _maxQueued = maxQueued;
+        _trimmer = trimmer;
     }
 
     /// <summary>Scans running or waiting right now.</summary>
@@ -30,6 +32,7 @@ public sealed class ScanGate : IDisposable
             Interlocked.Decrement(ref _admitted);
             throw new ProtocolException(ErrorCode.Busy, $"a scan is running and {_maxQueued} more are queued; retry later");
         }
+        _trimmer?.WorkStarted();
         try
         {
             await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -45,6 +48,7 @@ public sealed class ScanGate : IDisposable
         finally
         {
             Interlocked.Decrement(ref _admitted);
+            _trimmer?.WorkEnded();
         }
     }
 

@@ -58,8 +58,11 @@ public sealed class ThrottleJournal
         }
     }
 
-    /// <summary>Continues every journalled process that is still the same process, then empties the journal; returns how many.</summary>
-    public static int Replay(string path, ProcFsPaths paths)
+    /// <summary>
+    /// Continues every journalled process that is still the same process, then (unless <paramref name="keep"/>)
+    /// empties the journal; returns how many.
+    /// </summary>
+    public static int Replay(string path, ProcFsPaths paths, bool keep = false)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (!File.Exists(path))
@@ -79,7 +82,10 @@ public sealed class ThrottleJournal
                 resumed++;
             }
         }
-        File.Delete(path);
+        if (!keep)
+        {
+            File.Delete(path);
+        }
         return resumed;
     }
 

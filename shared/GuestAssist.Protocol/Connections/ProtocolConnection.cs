@@ -32,6 +32,7 @@ public sealed class ProtocolConnection : IAsyncDisposable
     private long _nextId;
     private long _malformedFrames;
     private long _droppedReplies;
+    private long _lastReceivedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
     private bool _closed;
     private Exception? _closeReason;
     private Error? _lastPeerError;
@@ -81,6 +82,12 @@ public sealed class ProtocolConnection : IAsyncDisposable
     }
 
     public int PendingRequests => _pending.Count;
+
+    /// <summary>The peer's requests being handled right now.</summary>
+    public int RequestsInProgress => _options.MaxConcurrentRequests - _handlerSlots.CurrentCount;
+
+    /// <summary>How long ago the last frame arrived from the peer (or the connection was created).</summary>
+    public TimeSpan SinceLastReceived => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceivedTimestamp));
 
     /// <summary>Frames from the peer that were dropped because their payload was not an Envelope.</summary>
     public long MalformedFrames => Interlocked.Read(ref _malformedFrames);
@@ -303,6 +310,7 @@ public sealed class ProtocolConnection : IAsyncDisposable
                 {
                     break;
                 }
+                Interlocked.Exchange(ref _lastReceivedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
                 await DispatchAsync(envelope).ConfigureAwait(false);
             }
         }
@@ -354,6 +362,13 @@ public sealed class ProtocolConnection : IAsyncDisposable
         }
         if (envelope.Id == 0)
         {
+            if (IsRequestOnly(envelope.BodyCase))
+            {
+                // A request nobody could answer by reply_to: say so as a connection-level error instead of dropping it.
+                _ = SendQuietlyAsync(new Envelope { Error = new Error { Code = ErrorCode.InvalidArgument,
+                    Message = $"{envelope.BodyCase} request with id 0: requests need a non-zero id (0 marks a push)" } });
+                return;
+            }
             Push(envelope);
             return;
         }
@@ -372,8 +387,21 @@ public sealed class ProtocolConnection : IAsyncDisposable
         }
         var shutdown = _shutdown.Token;
         await _handlerSlots.WaitAsync(shutdown).ConfigureAwait(false);
+        if (envelope.BodyCase == Envelope.BodyOneofCase.Hello)
+        {
+            // Hello settles what every later request may do: requests pipelined behind it (even in the same
+            // write) are read only after its handler has finished, so they never race ahead of it.
+            await RunHandlerAsync(handler, new IncomingRequest(this, envelope), shutdown).ConfigureAwait(false);
+            return;
+        }
         _ = Task.Run(() => RunHandlerAsync(handler, new IncomingRequest(this, envelope), shutdown));
     }
+
+    /// <summary>Kinds that are only ever requests, never pushes (Heartbeat and Error may be either).</summary>
+    private static bool IsRequestOnly(Envelope.BodyOneofCase kind) => kind is
+        Envelope.BodyOneofCase.Hello or Envelope.BodyOneofCase.GetStatus or Envelope.BodyOneofCase.GetMemoryMap or
+        Envelope.BodyOneofCase.BeginEviction or Envelope.BodyOneofCase.EndEviction or Envelope.BodyOneofCase.DirtyFrames or
+        Envelope.BodyOneofCase.SetThrottlePolicy or Envelope.BodyOneofCase.ReleaseThrottle;
 
     private async Task RunHandlerAsync(IRequestHandler handler, IncomingRequest request, CancellationToken shutdown)
     {

@@ -15,10 +15,14 @@ public sealed class SerialPortStream : Stream
     internal const int EfdCloexec = 0x80000;
     internal const int EfdNonblock = 0x800;
 
+    /// <summary>How often a host wait re-checks on its own, in case a kernel never wakes the port's waiters (cheap: one poll a minute).</summary>
+    internal const int HostRecheckMilliseconds = 60_000;
+
     private readonly FileDescriptorHandle device;
     private readonly FileDescriptorHandle readWake;
     private readonly FileDescriptorHandle writeWake;
     private volatile bool disposed;
+    private long hostWaitWakeups;
 
     private SerialPortStream(string devicePath, FileDescriptorHandle device, FileDescriptorHandle readWake, FileDescriptorHandle writeWake)
     {
@@ -29,6 +33,9 @@ public sealed class SerialPortStream : Stream
     }
 
     public string DevicePath { get; }
+
+    /// <summary>Times a <see cref="WaitForHostAsync"/> woke up and found no host yet (a spinning wait shows here).</summary>
+    public long HostWaitWakeups => Interlocked.Read(ref hostWaitWakeups);
 
     public override bool CanRead => !disposed;
 
@@ -67,6 +74,33 @@ public sealed class SerialPortStream : Stream
             device.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether the other side has the port open now. virtio-serial reports POLLHUP (and reads return 0)
+    /// while no host is connected; a terminal does so once its controller is closed.
+    /// </summary>
+    public bool IsHostConnected => !HungUp();
+
+    /// <summary>
+    /// Waits, without reopening the device and without spinning, until a host connects: POLLHUP is level-triggered
+    /// (poll(2) would return at once for ever), so the port is watched by an edge-triggered epoll, which the
+    /// virtio_console driver wakes on every host open/close (VIRTIO_CONSOLE_PORT_OPEN), and the state is
+    /// re-read after each wakeup. Returns at once when a host is already there.
+    /// </summary>
+    public Task WaitForHostAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!HungUp())
+        {
+            return Task.CompletedTask;
+        }
+
+        return Task.Factory.StartNew(
+            () => WaitForHostBlocking(cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.DenyChildAttach | TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -159,7 +193,13 @@ public sealed class SerialPortStream : Stream
                 return read;
             }
 
-            WaitReady(PollFd.In, readWake, cancellationToken);
+            if ((WaitReady(PollFd.In, readWake, cancellationToken) & PollFd.HangUp) != 0)
+            {
+                // The host closed (virtio-serial: POLLHUP). If a new host connected before this read, the port no
+                // longer reads 0 but EAGAIN; either way this host's stream has ended and the next session is
+                // the new host's, so its first bytes (Hello) must not reach this one.
+                return TryRead(buffer, out read) ? read : 0;
+            }
         }
     }
 
@@ -171,7 +211,7 @@ public sealed class SerialPortStream : Stream
             buffer = buffer[WriteAvailable(buffer)..];
             if (!buffer.IsEmpty)
             {
-                WaitReady(PollOut, writeWake, cancellationToken);
+                _ = WaitReady(PollOut, writeWake, cancellationToken);
             }
         }
     }
@@ -265,10 +305,12 @@ public sealed class SerialPortStream : Stream
     }
 
     /// <summary>Blocks in poll(2) until the device is ready for <paramref name="events"/> (or hangs up), or the wake event fires.</summary>
-    private unsafe void WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
+    /// <returns>The device's returned events (POLLHUP among them when the other side has gone).</returns>
+    private unsafe short WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
     {
         var deviceAdded = false;
         var wakeAdded = false;
+        short returned;
         try
         {
             device.DangerousAddRef(ref deviceAdded);
@@ -287,6 +329,8 @@ public sealed class SerialPortStream : Stream
             {
                 Drain(wake);
             }
+
+            returned = fds[0].ReturnedEvents;
         }
         finally
         {
@@ -303,6 +347,98 @@ public sealed class SerialPortStream : Stream
 
         ObjectDisposedException.ThrowIf(disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
+        return returned;
+    }
+
+    private unsafe void WaitForHostBlocking(CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.Register(static wake => Signal((FileDescriptorHandle)wake!), readWake);
+        var epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (epoll < 0)
+        {
+            LinuxException.ThrowLast("epoll_create1", DevicePath);
+        }
+
+        using var epollHandle = new FileDescriptorHandle(epoll);
+        var deviceAdded = false;
+        var wakeAdded = false;
+        try
+        {
+            device.DangerousAddRef(ref deviceAdded);
+            readWake.DangerousAddRef(ref wakeAdded);
+            var watch = new EpollEvent { Events = EpollEvent.In | EpollEvent.Out | EpollEvent.HangUp | EpollEvent.EdgeTriggered, Data = 0 };
+            var wake = new EpollEvent { Events = EpollEvent.In, Data = 1 };
+            // SAFETY: both epoll_event structs live on this frame for the calls; the kernel copies them.
+            if (Libc.EpollCtl(epoll, Libc.EPOLL_CTL_ADD, device.Fd, &watch) < 0 || Libc.EpollCtl(epoll, Libc.EPOLL_CTL_ADD, readWake.Fd, &wake) < 0)
+            {
+                LinuxException.ThrowLast("epoll_ctl", DevicePath);
+            }
+
+            var events = stackalloc EpollEvent[2];
+            // Registered before the check: a host that connects after it queues an edge, so none is missed.
+            while (HungUp())
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                cancellationToken.ThrowIfCancellationRequested();
+                // SAFETY: events points to two epoll_event structs on this frame; epoll_wait writes at most two.
+                var ready = Retry.OnEintr(() => Libc.EpollWait(epoll, events, 2, HostRecheckMilliseconds));
+                if (ready < 0)
+                {
+                    LinuxException.ThrowLast("epoll_wait", DevicePath);
+                }
+
+                for (var i = 0; i < ready; i++)
+                {
+                    if (events[i].Data == 1)
+                    {
+                        Drain(readWake);
+                    }
+                }
+
+                ObjectDisposedException.ThrowIf(disposed, this);
+                cancellationToken.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref hostWaitWakeups);
+            }
+        }
+        finally
+        {
+            if (wakeAdded)
+            {
+                readWake.DangerousRelease();
+            }
+
+            if (deviceAdded)
+            {
+                device.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>One poll(2) with no timeout: does the device report POLLHUP right now?</summary>
+    private unsafe bool HungUp()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var added = false;
+        try
+        {
+            device.DangerousAddRef(ref added);
+            var fds = stackalloc PollFd[1];
+            fds[0] = new PollFd { Fd = device.Fd, Events = PollFd.In };
+            // SAFETY: one pollfd on this frame; poll writes only its revents.
+            if (Retry.OnEintr(() => Libc.Poll(fds, 1, 0)) < 0)
+            {
+                LinuxException.ThrowLast("poll", DevicePath);
+            }
+
+            return (fds[0].ReturnedEvents & PollFd.HangUp) != 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                device.DangerousRelease();
+            }
+        }
     }
 
     private static FileDescriptorHandle CreateWakeEvent()

@@ -1,0 +1,32 @@
+using System.Globalization;
+
+namespace GuestAssist.AgentFootprint;
+
+/// <summary>What /proc says about one process: resident set and CPU time consumed.</summary>
+internal static class ProcessFootprint
+{
+    private const double ClockTicksPerSecond = 100; // USER_HZ on Linux x86_64.
+
+    /// <summary>VmRSS in KiB.</summary>
+    public static long RssKiB(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS line");
+    }
+
+    /// <summary>utime + stime in seconds.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the parenthesised command name (which may contain spaces): state is field 3, utime 14, stime 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / ClockTicksPerSecond;
+    }
+}
