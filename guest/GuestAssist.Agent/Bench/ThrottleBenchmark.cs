@@ -72,11 +72,22 @@ internal static class ThrottleBenchmark
             {
                 ProcessIdentity.TryRead(paths, rogue.Id, out var rogueIdentity, out _);
                 ProcessIdentity.TryRead(paths, neighbour.Id, out var neighbourIdentity, out _);
-                wholeVm.Set(rogueIdentity, duty);
-                wholeVm.Set(neighbourIdentity, duty);
-                Thread.Sleep(500);
-                var (vmRate, vmCpu) = Measure(log, neighbour.Id, Phase);
-                output.WriteLine(Line($"whole-VM throttle (every process at duty {duty:F3}, as auto-converge does): rogue {vmRate / MiB:F0} MiB/s, neighbour {vmCpu:P0} of a core, ratio {vmCpu / freeCpu:F2} of unthrottled"));
+                // One duty for every process, steered until the rogue dirties what it did under GuestAssist's throttle.
+                var vmDuty = duty;
+                void SetAll(double value)
+                {
+                    wholeVm.Set(rogueIdentity, value);
+                    wholeVm.Set(neighbourIdentity, value);
+                }
+                void Steer(double rate) => SetAll(vmDuty = Math.Clamp(vmDuty * Math.Sqrt(heldRate / Math.Max(rate, 1)), 0.005, 1));
+                SetAll(vmDuty);
+                var steering = Stopwatch.StartNew();
+                while (steering.Elapsed < Phase)
+                {
+                    Steer(log.Rate(Step));
+                }
+                var (vmRate, vmCpu) = MeasureWhile(log, neighbour.Id, Phase, Steer);
+                output.WriteLine(Line($"whole-VM throttle (every process at one duty, {vmDuty:F3}, steered to the same rogue rate, as auto-converge throttles a VM): rogue {vmRate / MiB:F0} MiB/s, neighbour {vmCpu:P0} of a core, ratio {vmCpu / freeCpu:F2} of unthrottled"));
                 output.WriteLine(Line($"headline: the neighbour keeps {heldCpu / Math.Max(vmCpu, 1e-9):F1}x the throughput under GuestAssist's throttle than under a whole-VM throttle at the same rogue rate"));
             }
 

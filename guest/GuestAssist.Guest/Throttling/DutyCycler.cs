@@ -61,6 +61,10 @@ public sealed class DutyCycler : IDisposable
         _journal.Add(process);
         lock (_lock)
         {
+            if (_targets.TryGetValue(process.Pid, out var current) && current.Process == process && Math.Abs(current.Duty - duty) < 1e-3)
+            {
+                return; // unchanged: the running period goes on
+            }
             _targets[process.Pid] = (process, duty);
         }
         _changed.Set();
@@ -124,6 +128,8 @@ public sealed class DutyCycler : IDisposable
 
     private void Run()
     {
+        // The stops must land on time even when the throttled processes keep every CPU busy.
+        GuestAssist.Linux.Threading.ThreadNice.TrySetCurrent(GuestAssist.Linux.Threading.ThreadNice.LatencyCritical);
         while (!_stopping)
         {
             List<(ProcessIdentity Process, double Duty)> targets;
@@ -147,11 +153,15 @@ public sealed class DutyCycler : IDisposable
             }
             // Stop each process once its running share of this period is used, earliest first.
             var minDuty = Math.Max(0, 1 - (maxStop / period));
+            var changed = false;
             foreach (var (process, duty) in targets.OrderBy(t => t.Duty))
             {
                 var runFor = period * Math.Max(duty, minDuty);
                 if (!WaitUntil(started, runFor))
                 {
+                    // A change mid-period: start a new period with the new duties now (sleeping out this one
+                    // would leave every process that was not stopped yet running for the rest of it).
+                    changed = true;
                     break;
                 }
                 lock (_lock)
@@ -168,7 +178,10 @@ public sealed class DutyCycler : IDisposable
                     }
                 }
             }
-            WaitUntil(started, period);
+            if (!changed)
+            {
+                WaitUntil(started, period);
+            }
         }
     }
 

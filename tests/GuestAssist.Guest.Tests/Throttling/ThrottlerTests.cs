@@ -40,6 +40,31 @@ public sealed class ThrottlerTests : IDisposable
     }
 
     [Fact]
+    public void Duties_changed_mid_period_never_leave_processes_running_for_the_rest_of_it()
+    {
+        // Found by bench-throttle: a change that woke the cycler mid-period used to skip the remaining stops and
+        // then sleep out the period with those processes running.
+        using var a = ChildProcess.Busy();
+        using var b = ChildProcess.Busy();
+        using var cycler = new DutyCycler(new ThrottleJournal(JournalPath), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(196));
+        cycler.Set(a.Identity, 0.02);
+        cycler.Set(b.Identity, 0.02);
+        Thread.Sleep(300);
+        var (a0, b0) = (a.CpuTicks, b.CpuTicks);
+        for (var i = 0; i < 20; i++)
+        {
+            var duty = i % 2 == 0 ? 0.03 : 0.02;
+            cycler.Set(a.Identity, duty);
+            cycler.Set(b.Identity, duty);
+            Thread.Sleep(100);
+        }
+        var shareA = (a.CpuTicks - a0) / 200.0;
+        var shareB = (b.CpuTicks - b0) / 200.0;
+
+        Assert.True(shareA < 0.3 && shareB < 0.3, $"CPU shares {shareA:F2} and {shareB:F2} at duties of 2-3%");
+    }
+
+    [Fact]
     public void Protected_processes_are_never_touched_whatever_they_dirty()
     {
         using var child = ChildProcess.Sleeping();
