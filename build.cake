@@ -181,6 +181,8 @@ Task("Bench")
     RunTool(agentExe, "scan --bench");
     Banner("Post-copy engine: fault service under load, install rate vs raw UFFDIO_COPY");
     RunTool(cliExe, "bench-engine");
+    Banner("Throttling: a rogue dirtying 1 GiB beside a CPU-bound neighbour, 100 MiB/s budget, against a whole-VM throttle at the same rogue rate");
+    RunTool(agentExe, "bench-throttle");
     Banner("Guest rig: the agent's map in real Debian 6.1/6.12 guests under QEMU TCG, against ground truth read from guest RAM");
     DotNetTest("./tests/GuestAssist.GuestRig.Tests/GuestAssist.GuestRig.Tests.csproj", new DotNetTestSettings
     {

@@ -4,6 +4,7 @@ namespace GuestAssist.Linux.Interop;
 
 internal static partial class Libc
 {
+    internal const int SigTerm = 15;
     internal const int SigCont = 18;
     internal const int SigStop = 19;
 

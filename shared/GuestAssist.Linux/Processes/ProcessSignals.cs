@@ -15,6 +15,9 @@ public static class ProcessSignals
     /// <summary>SIGCONT: a stopped process runs again; harmless for a running one.</summary>
     public static bool Continue(int pid) => Send(pid, Libc.SigCont, "SIGCONT");
 
+    /// <summary>SIGTERM: asks the process to shut down.</summary>
+    public static bool Terminate(int pid) => Send(pid, Libc.SigTerm, "SIGTERM");
+
     /// <summary>Signal 0: whether the process exists (and may be signalled).</summary>
     public static bool Exists(int pid) => pid > 0 && Libc.Kill(pid, 0) == 0;
 

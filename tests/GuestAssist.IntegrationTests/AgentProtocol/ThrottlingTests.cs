@@ -112,6 +112,22 @@ public sealed class ThrottlingTests : IDisposable
     [KPageFlagsFact]
     public async Task An_agent_killed_by_SIGKILL_leaves_nothing_stopped_within_a_second()
     {
+        var resumedAfter = await ThrottleThenSignalAgentAsync(sigkill: true);
+
+        Assert.True(resumedAfter < TimeSpan.FromSeconds(1), $"rogue resumed {resumedAfter.TotalMilliseconds:F0} ms after SIGKILL");
+    }
+
+    [KPageFlagsFact]
+    public async Task An_agent_stopped_by_SIGTERM_releases_the_rogue_and_empties_its_journal()
+    {
+        await ThrottleThenSignalAgentAsync(sigkill: false);
+
+        Assert.False(File.Exists(JournalPath), "a clean shutdown leaves no journal behind");
+    }
+
+    /// <summary>Starts the agent as its own process, has it throttle the rogue, signals it; returns how long until the rogue ran again.</summary>
+    private async Task<TimeSpan> ThrottleThenSignalAgentAsync(bool sigkill)
+    {
         var socket = _directory.PathOf("agent.sock");
         var agentBinary = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
         var start = new ProcessStartInfo(agentBinary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
@@ -130,16 +146,25 @@ public sealed class ThrottlingTests : IDisposable
             }
             await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket), SlowScans);
             await ThrottleRogueAsync(client);
+            Assert.True(File.Exists(JournalPath), "a throttled process is journalled");
 
-            agent.Kill();
-            var killed = Stopwatch.StartNew();
-            await WaitRunningAsync(TimeSpan.FromSeconds(5));
-            var resumedAfter = killed.Elapsed;
+            if (sigkill)
+            {
+                agent.Kill();
+            }
+            else
+            {
+                ProcessSignals.Terminate(agent.Id);
+            }
+            var signalled = Stopwatch.StartNew();
+            await WaitRunningAsync(TimeSpan.FromSeconds(10));
+            var resumedAfter = signalled.Elapsed;
+            Assert.True(agent.WaitForExit(10_000), "the agent should exit");
 
             // Stays running: nothing stops it again.
             await Task.Delay(300);
             AssertRunning();
-            Assert.True(resumedAfter < TimeSpan.FromSeconds(1), $"rogue resumed {resumedAfter.TotalMilliseconds:F0} ms after SIGKILL");
+            return resumedAfter;
         }
         finally
         {
