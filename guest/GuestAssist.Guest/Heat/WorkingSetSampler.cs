@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
 using GuestAssist.Guest.ProcFs;
 using GuestAssist.Protocol.V1;
@@ -14,17 +13,14 @@ namespace GuestAssist.Guest.Heat;
 /// </summary>
 public sealed class WorkingSetSampler : IHeatMonitor
 {
-    public const int HistoryDepth = 3;
+    public const int HistoryDepth = HeatHistory.Depth;
     private const int IoWords = 64 * 1024;
 
     private readonly ProcFsPaths _paths;
     private readonly IReadOnlyList<PfnRange> _ranges;
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
     private readonly ulong[] _io = new ulong[IoWords];
-    private readonly ulong[][] _history = new ulong[HistoryDepth][];
-    private readonly ulong[] _now;
-    private readonly ulong[] _recent;
-    private int _historyNext;
+    private readonly HeatHistory _history;
 
     /// <summary>The delay waits out the window; tests pass one that simulates accesses in a fixture bitmap.</summary>
     public WorkingSetSampler(ProcFsPaths paths, IReadOnlyList<PfnRange> ranges, Func<TimeSpan, CancellationToken, Task>? delay = null)
@@ -32,13 +28,7 @@ public sealed class WorkingSetSampler : IHeatMonitor
         _paths = paths;
         _ranges = ranges;
         _delay = delay ?? Task.Delay;
-        var words = ranges.Count == 0 ? 0 : (int)((ranges[^1].End + 63) / 64);
-        _now = new ulong[words];
-        _recent = new ulong[words];
-        for (var i = 0; i < HistoryDepth; i++)
-        {
-            _history[i] = new ulong[words];
-        }
+        _history = new HeatHistory(ranges.Count == 0 ? 0 : ranges[^1].End);
     }
 
     public static TimeSpan DefaultWindow { get; } = TimeSpan.FromSeconds(2);
@@ -74,7 +64,7 @@ public sealed class WorkingSetSampler : IHeatMonitor
             await _delay(window, cancellationToken).ConfigureAwait(false);
             ReadAccessed(bitmap);
         }
-        return new WorkingSet(HeatMethod.IdleTracking, _now, _recent, window, "idle page tracking", Cost);
+        return new WorkingSet(HeatMethod.IdleTracking, _history.Now, _history.Recent, window, "idle page tracking", Cost);
     }
 
     private void MarkIdle(SafeFileHandle bitmap)
@@ -93,9 +83,8 @@ public sealed class WorkingSetSampler : IHeatMonitor
     private void ReadAccessed(SafeFileHandle bitmap)
     {
         // The window just sampled becomes history; "recent" is every earlier window still kept.
-        _now.CopyTo(_history[_historyNext], 0);
-        _historyNext = (_historyNext + 1) % HistoryDepth;
-        Array.Clear(_now);
+        _history.BeginWindow();
+        var now = _history.Now;
         foreach (var (first, end) in WordRanges())
         {
             for (var word = first; word < end; word += IoWords)
@@ -105,25 +94,11 @@ public sealed class WorkingSetSampler : IHeatMonitor
                 var read = RandomAccess.Read(bitmap, MemoryMarshal.AsBytes(span), word * sizeof(ulong)) / sizeof(ulong);
                 for (var i = 0; i < read; i++)
                 {
-                    _now[word + i] = ~span[i];
+                    now[word + i] = ~span[i];
                 }
             }
         }
-        Array.Clear(_recent);
-        foreach (var earlier in _history)
-        {
-            var target = _recent.AsSpan();
-            var source = earlier.AsSpan();
-            var i = 0;
-            for (; i + Vector<ulong>.Count <= target.Length; i += Vector<ulong>.Count)
-            {
-                (new Vector<ulong>(target[i..]) | new Vector<ulong>(source[i..])).CopyTo(target[i..]);
-            }
-            for (; i < target.Length; i++)
-            {
-                target[i] |= source[i];
-            }
-        }
+        _history.EndWindow();
     }
 
     private IEnumerable<(long First, long End)> WordRanges()
