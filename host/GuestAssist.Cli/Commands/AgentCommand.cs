@@ -14,6 +14,7 @@ internal static class AgentCommand
         var command = new Command("agent", "Query a GuestAssist guest agent.");
         command.Subcommands.Add(AgentStatusCommand.Create());
         command.Subcommands.Add(AgentMapCommand.Create());
+        command.Subcommands.Add(AgentThrottleCommand.Create());
         return command;
     }
 

@@ -181,6 +181,21 @@ public sealed class AgentClient : IAsyncDisposable
         return Expect(reply, Envelope.BodyOneofCase.DirtyAttribution, "DirtyFrames").DirtyAttribution;
     }
 
+    /// <summary>
+    /// Who the agent throttles, as a stream: the agent's status every <paramref name="interval"/> (each poll also
+    /// counts as hearing from the host). Completes when the subscription is disposed; errors when the agent does.
+    /// </summary>
+    public IObservable<ThrottleStatus> ThrottleUpdates(TimeSpan interval) =>
+        System.Reactive.Linq.Observable.Create<ThrottleStatus>(async (observer, cancellationToken) =>
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var status = await GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                observer.OnNext(status.Throttle ?? new ThrottleStatus());
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            }
+        });
+
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private Task<Envelope> RequestAsync(Envelope request, CancellationToken cancellationToken) =>

@@ -32,8 +32,13 @@ public sealed class ThrottlingTests : IDisposable
         await using var agent = await StartAgentAsync();
         await using var client = await agent.ConnectAsync(SlowScans);
         var session = await ThrottleRogueAsync(client);
+        var live = await System.Reactive.Threading.Tasks.TaskObservableExtensions.ToTask(System.Reactive.Linq.Observable.FirstAsync(client.ThrottleUpdates(TimeSpan.FromMilliseconds(100))));
 
         var ended = await client.EndEvictionAsync(session, succeeded: true);
+
+        var shown = Assert.Single(live.Processes);
+        Assert.Equal(_rogue.Pid, shown.Pid);
+        Assert.Equal("host dirty log", shown.Method);
 
         Assert.Equal(1u, ended.ReleasedProcesses);
         AssertRunning();
