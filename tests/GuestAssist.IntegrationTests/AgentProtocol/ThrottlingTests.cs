@@ -86,13 +86,13 @@ public sealed class ThrottlingTests : IDisposable
                     await Task.Delay(100);
                 }
             });
-            await ThrottleRogueAsync(client, heartbeatTimeoutMs: 800);
+            await ThrottleRogueAsync(client, heartbeatTimeoutMs: 3000);
             await beating.CancelAsync();
             await heart;
         }
 
         // No more requests: the agent hears nothing for longer than the timeout.
-        await WaitRunningAsync(TimeSpan.FromSeconds(5));
+        await WaitRunningAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(0ul, (await client.GetStatusAsync()).ActiveEvictionSession);
     }
 
