@@ -68,6 +68,20 @@ internal static class ScanJsonWriter
         json.WriteNumber("heatWindowSeconds", Math.Round(report.WorkingSet.Window.TotalSeconds, 3));
         // CPU the agent used while the monitor watched its window (the frame scan itself is in timings).
         json.WriteNumber("heatAgentCpuSeconds", Math.Round(report.HeatAgentCpu.TotalSeconds, 4));
+        if (report.Writes is { } writes)
+        {
+            // Soft-dirty: pages each process wrote in the window, the dirty rates throttling acts on.
+            json.WriteStartArray("writesByProcess");
+            foreach (var process in writes.OrderByDescending(w => w.Pages))
+            {
+                json.WriteStartObject();
+                json.WriteNumber("pid", process.Pid);
+                json.WriteNumber("pages", process.Pages);
+                json.WriteNumber("bytesPerSecond", Math.Round(process.PagesPerSecond * scan.PageSize));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
         json.WriteEndObject();
 
         json.WriteStartObject("timings");

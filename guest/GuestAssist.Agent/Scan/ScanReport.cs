@@ -14,4 +14,5 @@ internal sealed record ScanReport(
     GuestCapabilities Capabilities,
     AttributionResult? Attribution,
     string HeatSelection = "",
-    TimeSpan HeatAgentCpu = default);
+    TimeSpan HeatAgentCpu = default,
+    IReadOnlyList<ProcessWrites>? Writes = null);

@@ -38,11 +38,16 @@ internal static class ScanRunner
             WorkingSet workingSet;
             string selection;
             TimeSpan heatCpu;
+            IReadOnlyList<ProcessWrites>? writes = null;
             using (var monitor = HeatMonitorSelector.Create(options.Heat, paths, scanner.RamRanges, out selection))
             {
                 var cpuBefore = Environment.CpuUsage.TotalTime;
                 workingSet = await monitor.SampleAsync(options.Window, cancellationToken).ConfigureAwait(false);
                 heatCpu = Environment.CpuUsage.TotalTime - cpuBefore;
+                if (monitor is SoftDirtyMonitor softDirty)
+                {
+                    writes = [.. softDirty.LatestWrites];
+                }
             }
             var scan = scanner.Scan(workingSet);
             KernelCounters? kernel = null;
@@ -84,7 +89,7 @@ internal static class ScanRunner
                     return ExitFailed;
                 }
             }
-            var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution, selection, heatCpu);
+            var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution, selection, heatCpu, writes);
             if (options.Json)
             {
                 ScanJsonWriter.Write(stdout, report, options.Top);

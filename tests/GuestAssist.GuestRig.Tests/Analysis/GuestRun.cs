@@ -15,6 +15,9 @@ public sealed record GuestRun(
     string ConsoleLogPath)
 {
     /// <summary>Pages the workload reported in its READY line (a socket may take fewer than asked).</summary>
+    public int PidOf(Workload workload) =>
+        ReadyPages.TryGetValue(workload.Mode + ":pid", out var pid) ? pid : throw new InvalidOperationException($"{workload.Mode} never printed READY");
+
     public int PagesOf(Workload workload) =>
         ReadyPages.TryGetValue(workload.Mode, out var pages) ? pages : throw new InvalidOperationException($"{workload.Mode} never printed READY");
 }

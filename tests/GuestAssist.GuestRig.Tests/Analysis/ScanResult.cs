@@ -6,7 +6,7 @@ using GuestAssist.Protocol.PageMaps;
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
 /// <summary>One agent scan in a guest, as its files in /out describe it.</summary>
-public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN)
+public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null)
 {
     public static ScanResult Load(string outDirectory, ScanMethod method)
     {
@@ -20,6 +20,7 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         var mapSeconds = double.NaN;
         var heatCpu = double.NaN;
         var heatWindow = double.NaN;
+        Dictionary<int, long>? written = null;
         if (exitCode == 0)
         {
             map = MapFileReader.Read(File("map", "bin"));
@@ -34,8 +35,12 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
                 heatCpu = cpu.GetDouble();
                 heatWindow = window.GetDouble();
             }
+            if (json.RootElement.TryGetProperty("method", out var heatMethod) && heatMethod.TryGetProperty("writesByProcess", out var writes))
+            {
+                written = writes.EnumerateArray().ToDictionary(w => w.GetProperty("pid").GetInt32(), w => w.GetProperty("pages").GetInt64());
+            }
         }
-        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow);
+        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written);
     }
 
     /// <summary>The agent's CPU while its access monitor watched, as a share of one vCPU over the window.</summary>

@@ -88,6 +88,7 @@ public static class GuestRunner
             if (fields.Length == 4 && fields[0] == "READY")
             {
                 pages[fields[1]] = int.Parse(fields[2], CultureInfo.InvariantCulture);
+                pages[fields[1] + ":pid"] = int.Parse(fields[3], CultureInfo.InvariantCulture);
             }
         }
         return pages;
