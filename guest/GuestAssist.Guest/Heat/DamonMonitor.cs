@@ -51,6 +51,9 @@ public sealed class DamonMonitor : IHeatMonitor
         _covered = new ulong[_history.Now.Length];
     }
 
+    /// <summary>Set to "off" to keep the agent away from DAMON whatever the kernel offers (CI and development hosts set it).</summary>
+    public const string DisableVariable = "GUESTASSIST_DAMON";
+
     public HeatMethod Method => HeatMethod.Damon;
 
     public string Cost =>
@@ -67,6 +70,11 @@ public sealed class DamonMonitor : IHeatMonitor
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(ranges);
         options ??= new DamonOptions();
+        if (Environment.GetEnvironmentVariable(DisableVariable) == "off")
+        {
+            reason = $"DAMON disabled by {DisableVariable}=off: not touched";
+            return null;
+        }
         var admin = paths.DamonAdmin;
         var countFile = Path.Combine(admin, "kdamonds", "nr_kdamonds");
         if (!File.Exists(countFile))
@@ -80,6 +88,11 @@ public sealed class DamonMonitor : IHeatMonitor
             if (existing != 0 && !RemoveOwnLeftovers(admin, options.JournalPath, existing))
             {
                 reason = $"DAMON is in use by another user ({existing} kdamond(s) under {admin}): not touched";
+                return null;
+            }
+            if (existing == 0 && ForeignKdamond(paths) is { } thread)
+            {
+                reason = $"DAMON is in use outside its sysfs interface ({thread} runs): not touched";
                 return null;
             }
             reason = "DAMON";
@@ -100,7 +113,7 @@ public sealed class DamonMonitor : IHeatMonitor
         Array.Clear(_covered);
         try
         {
-            if (SysfsFile.ReadNumber(Path.Combine(_paths.DamonAdmin, "kdamonds", "nr_kdamonds")) != 0)
+            if (SysfsFile.ReadNumber(Path.Combine(_paths.DamonAdmin, "kdamonds", "nr_kdamonds")) != 0 || ForeignKdamond(_paths) is not null)
             {
                 throw new IOException("another DAMON user started a kdamond since the agent checked");
             }
@@ -369,6 +382,30 @@ public sealed class DamonMonitor : IHeatMonitor
             }
             bitmap[pfn >> 6] |= 1UL << (int)(pfn & 63);
         }
+    }
+
+    /// <summary>A running kdamond thread ("kdamond.N", from DAMON_RECLAIM, LRU_SORT or another tool) when the agent has none.</summary>
+    private static string? ForeignKdamond(ProcFsPaths paths)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(paths.ProcRoot))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                continue;
+            }
+            try
+            {
+                var command = File.ReadAllText(Path.Combine(directory, "comm")).Trim();
+                if (command.StartsWith("kdamond", StringComparison.Ordinal))
+                {
+                    return command;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return null;
     }
 
     /// <summary>The biggest user processes by resident pages (never the agent or init, never kernel threads).</summary>

@@ -29,9 +29,6 @@ public sealed class DutyCycler : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Stops signalled that raced a process's exit (nothing to do) are counted, not thrown.</summary>
-    public long VanishedProcesses { get; private set; }
-
     public void Configure(TimeSpan period, TimeSpan maxStop)
     {
         if (period <= TimeSpan.Zero || maxStop <= TimeSpan.Zero)
@@ -172,8 +169,8 @@ public sealed class DutyCycler : IDisposable
                     }
                     if (!ProcessSignals.Stop(process.Pid))
                     {
+                        // It exited: nothing left to continue.
                         _targets.Remove(process.Pid);
-                        VanishedProcesses++;
                         _journal.Remove(process.Pid);
                     }
                 }

@@ -12,9 +12,6 @@ public sealed class ThrottleController
 {
     private readonly Dictionary<int, double> _duties = [];
 
-    /// <summary>The current duty of each throttled process (1 = not throttled).</summary>
-    public IReadOnlyDictionary<int, double> Duties => _duties;
-
     /// <summary>Takes one window of rates; returns the duties to apply (only processes that are or become throttled).</summary>
     public IReadOnlyDictionary<int, double> Update(ThrottlePolicy policy, IReadOnlyList<DirtyRateSample> samples)
     {

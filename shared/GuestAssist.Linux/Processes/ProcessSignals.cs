@@ -18,9 +18,6 @@ public static class ProcessSignals
     /// <summary>SIGTERM: asks the process to shut down.</summary>
     public static bool Terminate(int pid) => Send(pid, Libc.SigTerm, "SIGTERM");
 
-    /// <summary>Signal 0: whether the process exists (and may be signalled).</summary>
-    public static bool Exists(int pid) => pid > 0 && Libc.Kill(pid, 0) == 0;
-
     private static bool Send(int pid, int signal, string name)
     {
         if (pid <= 0)
