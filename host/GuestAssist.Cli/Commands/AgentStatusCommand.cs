@@ -41,7 +41,7 @@ internal static class AgentStatusCommand
         foreach (var process in status.Throttle?.Processes ?? [])
         {
             Row("throttled", string.Create(CultureInfo.InvariantCulture,
-                $"pid {process.Pid} {process.Command}: duty {process.Duty:P1}, dirtying {process.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({process.Method})"));
+                $"pid {process.Pid} {process.Command}: duty {process.Duty:P1}, dirtying {process.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({process.Method}, held by {process.Actuator})"));
         }
         foreach (var line in status.Degraded)
         {

@@ -16,8 +16,14 @@ internal static class AgentThrottleCommand
         var budget = new Option<double>("--budget-mib") { Description = "Dirty budget the migration can absorb, MiB/s.", DefaultValueFactory = _ => 100 };
         var seconds = new Option<int>("--seconds") { Description = "How long to hold the policy.", DefaultValueFactory = _ => 30 };
         var protect = new Option<int[]>("--protect") { Description = "Pids never to throttle (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var method = new Option<string>("--method")
+        {
+            Description = "What holds a rogue to its duty: sigstop (SIGSTOP/SIGCONT), cgroup-cpu (a CPU bandwidth limit in its own cgroup), cgroup-freeze (freezer duty cycling).",
+            DefaultValueFactory = _ => "sigstop",
+        };
+        method.AcceptOnlyFromAmong("sigstop", "cgroup-cpu", "cgroup-freeze");
         var command = new Command("throttle", "Hold the guest's rogue dirtiers at a dirty budget for a while and show who is throttled, live.");
-        foreach (var option in new Option[] { connect, budget, seconds, protect })
+        foreach (var option in new Option[] { connect, budget, seconds, protect, method })
         {
             command.Options.Add(option);
         }
@@ -27,7 +33,17 @@ internal static class AgentThrottleCommand
                 var session = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy, HeartbeatTimeoutMs = 5000 }, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var policy = new SetThrottlePolicy { SessionId = session.SessionId, DirtyBudgetBytesPerSecond = (ulong)(parse.GetValue(budget) * 1024 * 1024) };
+                    var policy = new SetThrottlePolicy
+                    {
+                        SessionId = session.SessionId,
+                        DirtyBudgetBytesPerSecond = (ulong)(parse.GetValue(budget) * 1024 * 1024),
+                        Method = parse.GetValue(method) switch
+                        {
+                            "cgroup-cpu" => ThrottleMethod.CgroupCpu,
+                            "cgroup-freeze" => ThrottleMethod.CgroupFreeze,
+                            _ => ThrottleMethod.SigstopDuty,
+                        },
+                    };
                     policy.ProtectedPids.AddRange(parse.GetValue(protect) ?? []);
                     await client.SetThrottlePolicyAsync(policy, cancellationToken).ConfigureAwait(false);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"session {session.SessionId}: budget {parse.GetValue(budget):F0} MiB/s for {parse.GetValue(seconds)} s"));
@@ -51,5 +67,5 @@ internal static class AgentThrottleCommand
         status.Processes.Count == 0
             ? "throttled: none"
             : "throttled: " + string.Join("; ", status.Processes.Select(p => string.Create(CultureInfo.InvariantCulture,
-                $"pid {p.Pid} {p.Command} duty {p.Duty:P1} at {p.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({p.Method})")));
+                $"pid {p.Pid} {p.Command} duty {p.Duty:P1} at {p.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({p.Method}, held by {p.Actuator})")));
 }
