@@ -186,6 +186,7 @@ Task("Bench")
     RunTool(cliExe, "bench-engine");
     Banner("Throttling: a rogue dirtying 1 GiB beside a CPU-bound neighbour, 100 MiB/s budget, against a whole-VM throttle at the same rogue rate");
     RunTool(agentExe, "bench-throttle");
+    RunTool(agentExe, "bench-throttle --method cgroup-cpu");
     Banner("Guest rig: the agent's map in real Debian 6.1/6.12 guests under QEMU TCG, against ground truth read from guest RAM");
     DotNetTest("./tests/GuestAssist.GuestRig.Tests/GuestAssist.GuestRig.Tests.csproj", new DotNetTestSettings
     {

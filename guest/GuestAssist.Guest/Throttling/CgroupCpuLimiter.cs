@@ -8,7 +8,8 @@ namespace GuestAssist.Guest.Throttling;
 /// <summary>
 /// Holds a process to its duty with the kernel's CPU bandwidth control instead of signals: the process moves into
 /// its own cgroup under <see cref="CgroupHierarchy.OwnRoot"/> (journalled first, with its home) whose quota is
-/// duty × period × the CPUs it can use (v2 cpu.max "quota period"; v1 cpu.cfs_quota_us and cpu.cfs_period_us).
+/// duty × period × the CPUs it keeps busy, sampled for 100 ms before it moves (v2 cpu.max "quota period"; v1
+/// cpu.cfs_quota_us and cpu.cfs_period_us): counting threads instead would double a .NET or JVM rogue's share.
 /// The scheduler enforces it every period, so no pause outlasts the period and nothing is ever stopped; a dirtier
 /// bound by CPU dirties in proportion. Release moves it (and any child it forked meanwhile) home.
 /// </summary>
@@ -21,6 +22,7 @@ public sealed class CgroupCpuLimiter : IThrottleActuator
     private readonly ThrottleJournal _journal;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, (ProcessIdentity Process, double Duty, CgroupPlacement Placement)> _targets = [];
+    private readonly Dictionary<int, int> _busyCpus = [];
     private TimeSpan _period = ThrottlePolicy.DefaultPeriod;
 
     public CgroupCpuLimiter(ProcFsPaths paths, CgroupHierarchy hierarchy, ThrottleJournal journal)
@@ -82,6 +84,7 @@ public sealed class CgroupCpuLimiter : IThrottleActuator
                 return;
             }
             var home = _hierarchy.CgroupOf(_paths, process.Pid) ?? throw new IOException($"process {process.Pid} is gone");
+            _busyCpus[process.Pid] = BusyCpus(process.Pid);
             var placement = CgroupPlacement.Prepare(_hierarchy, home, process);
             _journal.Add(process, placement);
             try
@@ -124,6 +127,7 @@ public sealed class CgroupCpuLimiter : IThrottleActuator
             {
                 placement = target.Placement;
             }
+            _busyCpus.Remove(pid);
         }
         if (placement is not null)
         {
@@ -151,7 +155,7 @@ public sealed class CgroupCpuLimiter : IThrottleActuator
     private void WriteLimit(CgroupPlacement placement, int pid, double duty)
     {
         var period = _period;
-        var quota = TimeSpan.FromTicks(Math.Max(MinimumQuota.Ticks, (long)(period.Ticks * duty * UsableCpus(pid))));
+        var quota = TimeSpan.FromTicks(Math.Max(MinimumQuota.Ticks, (long)(period.Ticks * duty * _busyCpus.GetValueOrDefault(pid, 1))));
         var periodUs = (long)period.TotalMicroseconds;
         var quotaUs = (long)quota.TotalMicroseconds;
         if (_hierarchy.Version == 2)
@@ -166,24 +170,34 @@ public sealed class CgroupCpuLimiter : IThrottleActuator
         }
     }
 
-    /// <summary>How many CPUs the process can keep busy at once: its threads, at most the machine's CPUs.</summary>
-    private int UsableCpus(int pid)
+    /// <summary>How many CPUs the process keeps busy, over 100 ms (at least 1, at most the machine's).</summary>
+    private int BusyCpus(int pid)
+    {
+        var before = CpuTicks(pid);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(100);
+        var after = CpuTicks(pid);
+        if (before is null || after is null)
+        {
+            return 1;
+        }
+        var cpus = (after.Value - before.Value) / 100.0 / watch.Elapsed.TotalSeconds; // USER_HZ is 100 on Linux
+        return Math.Clamp((int)Math.Round(cpus), 1, Environment.ProcessorCount);
+    }
+
+    /// <summary>utime + stime of the whole process, in clock ticks; null when it is gone.</summary>
+    private long? CpuTicks(int pid)
     {
         try
         {
-            foreach (var line in File.ReadLines(_paths.ProcessFile(pid, "status")))
-            {
-                if (line.StartsWith("Threads:", StringComparison.Ordinal)
-                    && int.TryParse(line.AsSpan(8).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var threads))
-                {
-                    return Math.Clamp(threads, 1, Environment.ProcessorCount);
-                }
-            }
+            var text = File.ReadAllText(_paths.ProcessFile(pid, "stat"));
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
+            return null;
         }
-        return 1;
     }
 
     private static byte[] Ascii(FormattableString text) => System.Text.Encoding.ASCII.GetBytes(FormattableString.Invariant(text));
