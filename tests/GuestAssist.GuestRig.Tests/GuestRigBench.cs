@@ -31,7 +31,7 @@ public sealed class GuestRigBench(GuestRigFixture rig, ITestOutputHelper output)
         {
             var run = await rig.RunAsync(kernel, memory, output);
             timings.Append(CultureInfo.InvariantCulture,
-                $"{run.Scenario.Name}: /init at {run.BootTime.TotalSeconds:0.0} s, workloads ready at {run.WorkloadsReadyTime.TotalSeconds:0.0} s, RIG-DONE at {run.DoneTime.TotalSeconds:0.0} s, RAM scan {run.RamScanTime.TotalSeconds:0.00} s\n");
+                $"{run.Scenario.Name}: /init at {run.BootTime.TotalSeconds:0.0} s, installed agent exec -> listening {run.Package.ListenSeconds:0.000} s, workloads ready at {run.WorkloadsReadyTime.TotalSeconds:0.0} s, RIG-DONE at {run.DoneTime.TotalSeconds:0.0} s, RAM scan {run.RamScanTime.TotalSeconds:0.00} s\n");
             var heat = HeatRow.From(run).ToList();
             foreach (var scan in run.Scans)
             {

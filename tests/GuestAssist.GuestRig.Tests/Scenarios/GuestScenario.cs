@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using GuestAssist.GuestRig.Tests.Analysis;
+using GuestAssist.GuestRig.Tests.Building;
 
 namespace GuestAssist.GuestRig.Tests.Scenarios;
 
@@ -22,6 +24,7 @@ public sealed record GuestScenario(string Kernel, int MemoryMiB, IReadOnlyList<W
     {
         var script = new StringBuilder();
         script.Append("#!/bin/sh\nexport PATH=/bin\ncd /\n");
+        script.Append(PackageCheck.Script);
         foreach (var workload in Workloads)
         {
             script.Append(CultureInfo.InvariantCulture, $"{workload.CommandLine} > /tmp/ready.{workload.Mode} 2>/tmp/err.{workload.Mode} &\n");
@@ -40,7 +43,7 @@ public sealed record GuestScenario(string Kernel, int MemoryMiB, IReadOnlyList<W
             scan() {
               name=$1; shift
               t0=$(cut -d' ' -f1 /proc/uptime)
-              /bin/guestassist-agent scan --map /out/map-$name.bin --json "$@" > /out/scan-$name.json 2>/out/scan-$name.err
+              {{AgentPackager.InstalledBinary}} scan --map /out/map-$name.bin --json "$@" > /out/scan-$name.json 2>/out/scan-$name.err
               rc=$?
               t1=$(cut -d' ' -f1 /proc/uptime)
               cat /proc/vmstat > /out/vmstat-$name.txt
