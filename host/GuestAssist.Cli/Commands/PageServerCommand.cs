@@ -4,8 +4,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
-using GuestAssist.Protocol.PageMaps;
-using GuestAssist.Protocol.V1;
+using GuestAssist.Protocol.MapFiles;
 
 namespace GuestAssist.Cli.Commands;
 
@@ -54,7 +53,7 @@ public static class PageServerCommand
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
                 if (parse.GetValue(map) is { } mapFile)
                 {
-                    var classMap = ReadMap(mapFile.FullName);
+                    var classMap = MapFile.Read(mapFile.FullName).Map;
                     TransferPlanner planner;
                     try
                     {
@@ -79,7 +78,7 @@ public static class PageServerCommand
             {
                 return 0;
             }
-            catch (Exception e) when (e is FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is MapFileException or FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
             {
                 Console.Error.WriteLine($"page-server: {e.Message}");
                 return 2;
@@ -114,17 +113,5 @@ public static class PageServerCommand
             result.Add(new MemoryRegion(Math.Max(list[0], 4UL << 30), list[1], list[0]));
         }
         return result;
-    }
-
-    /// <summary>A map file: length-delimited MemoryMapChunk messages, as the agent streams them.</summary>
-    private static PageClassMap ReadMap(string path)
-    {
-        using var stream = File.OpenRead(path);
-        var chunks = new List<MemoryMapChunk>();
-        while (stream.Position < stream.Length)
-        {
-            chunks.Add(MemoryMapChunk.Parser.ParseDelimitedFrom(stream));
-        }
-        return PageClassMapCodec.FromChunks(chunks);
     }
 }
