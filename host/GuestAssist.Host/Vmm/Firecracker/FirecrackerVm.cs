@@ -8,9 +8,9 @@ namespace GuestAssist.Host.Vmm.Firecracker;
 /// region 0 below the 3 GiB MMIO gap, region 1 from 4 GiB; 2 MiB pages with <c>huge_pages: "2M"</c>), pause with
 /// PATCH /vm, and the memory to serve from a Full snapshot (PUT /snapshot/create) written to
 /// <see cref="MemoryFilePath"/>, with the device state the destination loads in <see cref="SnapshotPath"/>
-/// (<see cref="DestinationLoad"/>). A supplied memory size skips the machine-config query.
+/// (<see cref="DestinationLoad"/>). A supplied layout (the regions as the VMM maps them) skips the machine-config query.
 /// </summary>
-public sealed class FirecrackerVm(FirecrackerApiClient api, string memoryFilePath, string snapshotPath, ulong? memoryBytes = null) : IVmmAdapter
+public sealed class FirecrackerVm(FirecrackerApiClient api, string memoryFilePath, string snapshotPath, GuestMemoryLayout? layout = null) : IVmmAdapter
 {
     public FirecrackerApiClient Api { get; } = api ?? throw new ArgumentNullException(nameof(api));
 
@@ -25,13 +25,13 @@ public sealed class FirecrackerVm(FirecrackerApiClient api, string memoryFilePat
 
     public async Task<GuestMemoryLayout> GetLayoutAsync(CancellationToken cancellationToken)
     {
-        if (memoryBytes is { } bytes)
+        if (layout is not null)
         {
-            return GuestMemoryLayout.Firecracker(bytes);
+            return layout;
         }
         var config = await Api.GetMachineConfigAsync(cancellationToken).ConfigureAwait(false);
-        var layout = GuestMemoryLayout.Firecracker(config.MemSizeMib << 20);
-        return config.HugePages == "2M" ? new GuestMemoryLayout(layout.Regions, 2 << 20) : layout;
+        var standard = GuestMemoryLayout.Firecracker(config.MemSizeMib << 20);
+        return config.HugePages == "2M" ? new GuestMemoryLayout(standard.Regions, 2 << 20) : standard;
     }
 
     public Task PauseAsync(CancellationToken cancellationToken) => Api.PauseAsync(cancellationToken);
