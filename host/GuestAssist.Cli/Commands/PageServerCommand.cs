@@ -119,7 +119,7 @@ public static class PageServerCommand
     }
 
     /// <summary>Region sizes as Firecracker's handshake reports them: region 0 at GPA 0, region 1 at 4 GiB, the file the regions concatenated.</summary>
-    private static List<MemoryRegion> FirecrackerRegions(string sizes)
+    internal static List<MemoryRegion> FirecrackerRegions(string sizes)
     {
         var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Demo.ByteSize.Parse).ToArray();
         if (list.Length is < 1 or > 2)

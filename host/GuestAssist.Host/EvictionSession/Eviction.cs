@@ -73,6 +73,7 @@ public sealed class Eviction : IAsyncDisposable
         var plan = "address order";
         var outcome = EvictionOutcome.Completed;
         string? error = null;
+        Exception? cause = null;
         try
         {
             await ConnectAgentAsync(cancellationToken).ConfigureAwait(false);
@@ -141,6 +142,7 @@ public sealed class Eviction : IAsyncDisposable
         {
             outcome = EvictionOutcome.Failed;
             error = $"{Name(_phase)}: {e.Message}";
+            cause = e;
         }
         finally
         {
@@ -172,7 +174,7 @@ public sealed class Eviction : IAsyncDisposable
             _ => $"{(outcome == EvictionOutcome.Cancelled ? "cancelled" : "failed")}: {error}; the VM {(leftPaused ? "stays paused on the source" : "runs on the source")}",
         });
         _progress.OnCompleted();
-        return new EvictionResult(outcome, error, [.. _phaseTimes], LastTransfer, plan, _agentState, leftPaused, [.. _notes]);
+        return new EvictionResult(outcome, error, [.. _phaseTimes], LastTransfer, plan, _agentState, leftPaused, [.. _notes]) { Cause = cause };
     }
 
     public async ValueTask DisposeAsync()
@@ -564,7 +566,8 @@ public sealed class Eviction : IAsyncDisposable
         }
     }
 
-    internal static string Name(EvictionPhase phase) => phase switch
+    /// <summary>The phase as `evict --json` and messages spell it: "connect-agent", "memory-map", "post-copy", ...</summary>
+    public static string Name(EvictionPhase phase) => phase switch
     {
         EvictionPhase.ConnectAgent => "connect-agent",
         EvictionPhase.StartDirtyLog => "start-dirty-log",

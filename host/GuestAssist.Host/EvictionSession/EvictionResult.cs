@@ -13,5 +13,8 @@ public sealed record EvictionResult(
     bool LeftPaused,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>What made a failed eviction fail (e.g. a <c>VmmException</c>), for callers that map it to their own codes.</summary>
+    public Exception? Cause { get; init; }
+
     public TimeSpan Total => PhaseTimes.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Duration);
 }
