@@ -218,7 +218,9 @@ public sealed class Eviction : IAsyncDisposable
         if (_options.StartDirtyLog is { } start)
         {
             var log = start(layout);
-            Report("dirty log started before the map: free frames can be skipped");
+            Report(log is null
+                ? "no dirty log (the VMM's memory cannot be tracked here): free frames are sent"
+                : "dirty log started before the map: free frames can be skipped");
             return log;
         }
         Report(_options.DirtyLogFile is { } file
@@ -261,17 +263,21 @@ public sealed class Eviction : IAsyncDisposable
 
     private async Task<AgentMemoryMap?> MemoryMapAsync(CancellationToken cancellationToken)
     {
-        if (_agent is not { } agent || _agentState != AgentState.Connected)
-        {
-            Report("no class map: address order");
-            return null;
-        }
         AgentMemoryMap? map = null;
-        await AgentStepAsync("memory map", async t =>
+        if (_agent is { } agent && _agentState == AgentState.Connected)
         {
-            map = await agent.GetMemoryMapAsync(includeHeat: true, includeOwners: false, cancellationToken: t).ConfigureAwait(false);
-            Report(string.Create(CultureInfo.InvariantCulture, $"map {map.Map.Epoch.Sequence}: {map.Map.TotalFrames:N0} frames in {map.Map.RunCount:N0} runs, heat {map.HeatMethod}"));
-        }, cancellationToken, _options.MapTimeout).ConfigureAwait(false);
+            await AgentStepAsync("memory map", async t =>
+            {
+                map = await agent.GetMemoryMapAsync(includeHeat: true, includeOwners: false, cancellationToken: t).ConfigureAwait(false);
+            }, cancellationToken, _options.MapTimeout).ConfigureAwait(false);
+        }
+        if (map is null && _options.RequestMap is { } request)
+        {
+            map = await Bounded(request, _options.MapTimeout, "class map", cancellationToken).ConfigureAwait(false);
+        }
+        Report(map is null
+            ? "no class map: address order"
+            : string.Create(CultureInfo.InvariantCulture, $"map {map.Map.Epoch.Sequence}: {map.Map.TotalFrames:N0} frames in {map.Map.RunCount:N0} runs, heat {map.HeatMethod}"));
         return map;
     }
 
@@ -295,24 +301,30 @@ public sealed class Eviction : IAsyncDisposable
     private (Func<ulong[]?, ITransferSchedule> Factory, TransferPlanner? Planner, string Description) Plan(AgentMemoryMap? map, GuestMemoryLayout layout, IDirtyLog? dirtyLog)
     {
         Func<ulong[]?, ITransferSchedule> addressOrder = received => new AddressOrderSchedule(layout, received);
-        if (map is null)
+        var addressOrderDescription = new AddressOrderSchedule(layout, null).Description;
+        if (map is null || _options.Order == EvictionOrder.AddressOrder)
         {
-            return (addressOrder, null, $"address order ({SkippingStates.AddressOrder})");
+            return (addressOrder, null, addressOrderDescription);
         }
         try
         {
             var planner = new TransferPlanner(map.Map, layout, map.RequestedAt, dirtyLog, _options.Planner);
-            var schedule = new PlannerSchedule(planner);
             if (dirtyLog is not null && planner.SkippingState != SkippingStates.Enabled)
             {
                 Report($"dirty log refused: {planner.SkippingState}: free frames are sent");
             }
+            if (_options.Schedule is { } custom)
+            {
+                var factory = custom(planner);
+                return (factory, planner, factory(null).Description);
+            }
+            var schedule = new PlannerSchedule(planner);
             return (schedule.Factory(), planner, schedule.Description);
         }
         catch (ClassMapMismatchException e)
         {
             Report($"class map dropped: {e.Message}");
-            return (addressOrder, null, $"address order (the class map does not fit the VM), {SkippingStates.AddressOrder}");
+            return (addressOrder, null, $"{addressOrderDescription} (the class map does not fit the VM)");
         }
     }
 

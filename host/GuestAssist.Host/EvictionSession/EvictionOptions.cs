@@ -42,10 +42,22 @@ public sealed record EvictionOptions
     /// Starts a live dirty log over the guest (called before the map is requested; sealed at switchover), e.g.
     /// <c>layout => UffdWriteTracker.ForProcess(...)</c>; null when the VMM supplies one at switchover or none exists.
     /// </summary>
-    public Func<GuestMemoryLayout, IDirtyLog>? StartDirtyLog { get; init; }
+    public Func<GuestMemoryLayout, IDirtyLog?>? StartDirtyLog { get; init; }
 
     /// <summary>A dirty log the VMM writes at switchover (GADIRTY1 bitmap or Firecracker diff snapshot), read after the pause.</summary>
     public string? DirtyLogFile { get; init; }
+
+    /// <summary>
+    /// The class map from elsewhere than the agent (a map file, a simulated guest), asked at the map phase — after the dirty
+    /// log started, so its <see cref="AgentMemoryMap.RequestedAt"/> can be covered. Used when no agent gives a map.
+    /// </summary>
+    public Func<CancellationToken, Task<AgentMemoryMap>>? RequestMap { get; init; }
+
+    /// <summary>The planner's order (default), or address order for comparison (the map then only labels what is sent).</summary>
+    public EvictionOrder Order { get; init; } = EvictionOrder.Planner;
+
+    /// <summary>An experimental schedule over the planner (the demo's forward pre-paging); null: the planner's own.</summary>
+    public Func<TransferPlanner, Func<ulong[]?, ITransferSchedule>>? Schedule { get; init; }
 
     public TransferPlannerOptions Planner { get; init; } = TransferPlannerOptions.Default;
 
