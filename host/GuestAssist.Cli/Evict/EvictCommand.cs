@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
 using GuestAssist.Cli.Commands;
+using GuestAssist.Host.Agent;
+using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
@@ -8,6 +10,7 @@ using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
 using GuestAssist.Host.Vmm.Firecracker;
 using GuestAssist.Linux.Transports;
+using GuestAssist.Protocol.MapFiles;
 
 namespace GuestAssist.Cli.Evict;
 
@@ -33,14 +36,15 @@ internal static class EvictCommand
         var secretFile = TransferSecretOptions.FileOption();
         var noSecret = new Option<bool>("--no-secret") { Description = "serve without authentication: trusted test setups only" };
         var link = new Option<string>("--link") { Description = "link to the destination (e.g. 10gbit); limits both channels and sets the agent's dirty budget; default unlimited", DefaultValueFactory = _ => "unlimited" };
-        var mode = new Option<string>("--mode") { Description = "post-copy, or hybrid (the hot set before switchover where the destination can take it)", DefaultValueFactory = _ => "post-copy" };
+        var mode = new Option<string>("--mode") { Description = "post-copy, or hybrid (tells the agent; the pre-switchover push is not implemented yet, so pages still move after switchover)", DefaultValueFactory = _ => "post-copy" };
         mode.AcceptOnlyFromAmong("post-copy", "hybrid");
         var regions = new Option<string?>("--regions") { Description = "region sizes as the VMM maps them, e.g. 64MiB,32MiB; default: from GET /machine-config" };
+        var map = new Option<string?>("--map") { Description = "a class map file (guestassist agent map --out) used when no agent gives one; skipping needs its request time and a covering --dirty-log" };
         var dirtyLog = new Option<string?>("--dirty-log") { Description = "a dirty log the VMM writes at the pause (GADIRTY1 bitmap or Firecracker diff snapshot + FILE.json); without one free frames are sent" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for the destination and the whole transfer", DefaultValueFactory = _ => 1800 };
         var json = new Option<bool>("--json") { Description = "JSON lines: every report, then the result with each phase's time" };
         var command = new Command("evict", "evict a Firecracker VM: agent, dirty log, switchover, post-copy to `uffd-handler --source`, source freed.\n" + ExitCodesHelp);
-        foreach (var option in new Option[] { apiSocket, memoryFile, snapshotFile, agent, listen, secretFile, noSecret, link, mode, regions, dirtyLog, timeout, json })
+        foreach (var option in new Option[] { apiSocket, memoryFile, snapshotFile, agent, listen, secretFile, noSecret, link, mode, regions, map, dirtyLog, timeout, json })
         {
             command.Options.Add(option);
         }
@@ -68,10 +72,11 @@ internal static class EvictCommand
                     Link = LinkRate.Parse(parse.GetValue(link)!),
                     Mode = parse.GetValue(mode) == "hybrid" ? EvictionMode.Hybrid : EvictionMode.PostCopy,
                     DirtyLogFile = parse.GetValue(dirtyLog),
+                    RequestMap = parse.GetValue(map) is { } mapFile ? MapFromFile(MapFile.Read(mapFile)) : null,
                     TransferTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
                 };
             }
-            catch (Exception e) when (e is FormatException or ArgumentException or IOException or UnauthorizedAccessException or LayoutException or TransportAddressFormatException)
+            catch (Exception e) when (e is MapFileException or FormatException or ArgumentException or IOException or UnauthorizedAccessException or LayoutException or TransportAddressFormatException)
             {
                 await Console.Error.WriteLineAsync($"evict: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Usage;
@@ -94,6 +99,18 @@ internal static class EvictCommand
         output.WriteResult(result, exit);
         return exit;
     }
+
+    /// <summary>
+    /// A map file as the session's map. Without a recorded request time (written in the guest) the request counts as later
+    /// than anything, so no dirty log can cover it: the map orders the transfer and skipping is refused.
+    /// </summary>
+    private static Func<CancellationToken, Task<AgentMemoryMap>> MapFromFile(MapFileContents contents) => _ =>
+        Task.FromResult(new AgentMemoryMap(
+            contents.Map,
+            contents.RequestedAtMonotonicNs is { } ns ? HostClock.FromMonotonicNs(ns) : long.MaxValue,
+            contents.HeatMethod,
+            contents.ChunkCount,
+            0));
 
     internal static int ExitCodeOf(EvictionResult result) => result.Outcome switch
     {

@@ -276,6 +276,19 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             DrainToEndOfStream(channel, payload);
         }
+        else if (kind == ChannelKind.Background && _backgroundEnded && !IsComplete)
+        {
+            // The stream ended before the last urgent pages landed: close it once they have, so the source sees this
+            // side finish (an orderly close after its end of stream) and may free its copy.
+            try
+            {
+                _completed.Wait(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return; // stopped: the client is being disposed
+            }
+        }
         if (kind == ChannelKind.Urgent || IsComplete)
         {
             channel.Cut();

@@ -76,6 +76,19 @@ public sealed class EvictCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("cannot reach", stdout.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Evict_without_a_secret_is_a_usage_error_before_anything_is_touched()
+    {
+        var root = new System.CommandLine.RootCommand("test");
+        root.Subcommands.Add(EvictCommand.Create());
+        Environment.SetEnvironmentVariable(Host.Transfer.TransferSecret.EnvironmentVariable, null);
+
+        var exit = await root.Parse(["evict", "--api-socket", _directory.PathOf("api.sock"), "--memory-file", _directory.PathOf("m"), "--listen", "unix:" + _directory.PathOf("p.sock")]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.False(File.Exists(_directory.PathOf("m")));
+    }
+
     private static async Task<Host.EvictionSession.EvictionResult> SessionResultOf(Task<int> evict)
     {
         await evict;
