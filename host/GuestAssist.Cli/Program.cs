@@ -7,5 +7,4 @@ root.Subcommands.Add(UffdHandlerCommand.Create());
 root.Subcommands.Add(MigrateDemoCommand.Create());
 root.Subcommands.Add(PageServerCommand.Create());
 root.Subcommands.Add(GuestAssist.Cli.Evict.EvictCommand.Create());
-root.Subcommands.Add(BenchEngineCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

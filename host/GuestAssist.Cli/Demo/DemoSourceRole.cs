@@ -6,6 +6,7 @@ using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
 using GuestAssist.Protocol.V1;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Demo;
 

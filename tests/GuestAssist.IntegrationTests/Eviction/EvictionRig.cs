@@ -7,6 +7,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm.Firecracker;
 using GuestAssist.IntegrationTests.Firecracker;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Eviction;
 

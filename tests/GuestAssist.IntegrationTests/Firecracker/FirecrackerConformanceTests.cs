@@ -3,6 +3,7 @@ using GuestAssist.Cli.Commands;
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Engine;
 using GuestAssist.Host.Firecracker;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Firecracker;
 

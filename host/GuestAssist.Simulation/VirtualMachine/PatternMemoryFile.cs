@@ -1,7 +1,7 @@
-namespace GuestAssist.IntegrationTests.Firecracker;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>A memory file whose every 4 KiB page is distinct: word w of page i holds (i + 1) * 0x9E3779B97F4A7C15 + w.</summary>
-internal static class PatternMemoryFile
+public static class PatternMemoryFile
 {
     public static void Write(string path, ulong bytes)
     {

@@ -2,7 +2,7 @@ using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Layout;
 using GuestAssist.Linux.Errors;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>
 /// The dirty log the demo source plans with: the real write tracker (uffd WP_ASYNC + PAGEMAP_SCAN) over the mapping the

@@ -8,7 +8,7 @@ using GuestAssist.Host.Source;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Userfaultfd;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.EngineBench;
 
 /// <summary>
 /// Engine targets measured side by side in one run (a plain timed harness: BenchmarkDotNet does not fit a

@@ -1,6 +1,6 @@
 using GuestAssist.Host.Destination;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.EngineBench;
 
 /// <summary>The requester of a benchmark fault server that only installs: a fault there is a bug in the benchmark.</summary>
 internal sealed class UnexpectedFaultRequester : IPageRequester

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>What the demo workload writes: a page's first 64 bytes derive from (GFN, generation) so any page can be checked on its own.</summary>
 public static class PagePattern

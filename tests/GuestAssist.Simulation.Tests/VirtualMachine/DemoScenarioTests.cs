@@ -1,7 +1,7 @@
-using GuestAssist.Cli.Demo;
 using GuestAssist.Protocol.V1;
+using GuestAssist.Simulation.VirtualMachine;
 
-namespace GuestAssist.Cli.Tests.Demo;
+namespace GuestAssist.Simulation.Tests.VirtualMachine;
 
 public class DemoScenarioTests
 {

@@ -1,4 +1,4 @@
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>How the demo guest touches its working set right after switchover.</summary>
 public enum DemoWorkload

@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using GuestAssist.Cli.Demo;
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Tests.Userfaultfd;
 using GuestAssist.Protocol.V1;
+using GuestAssist.Simulation.VirtualMachine;
 
-namespace GuestAssist.Cli.Tests.Demo;
+namespace GuestAssist.Simulation.Tests.VirtualMachine;
 
 /// <summary>The demo source's dirty log is the real write tracker over the memfd mapping its workload writes through.</summary>
 public class DemoSourceVmTests

@@ -1,6 +1,6 @@
 using GuestAssist.Host.Source;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.EngineBench;
 
 /// <summary>No background stream at all: only demand faults travel (the baseline of target a).</summary>
 internal sealed class EmptySchedule : ITransferSchedule

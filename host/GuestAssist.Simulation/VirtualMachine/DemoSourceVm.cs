@@ -2,7 +2,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Linux;
 using GuestAssist.Linux.Memory;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>
 /// The source "VM": guest RAM in a memfd, mapped shared as a VMM maps guest memory, and a workload that writes through

@@ -2,7 +2,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>
 /// The demo "VM", derived deterministically from size and seed so the source and the destination process agree:

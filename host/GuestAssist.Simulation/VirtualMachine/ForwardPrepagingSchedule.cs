@@ -1,7 +1,7 @@
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.VirtualMachine;
 
 /// <summary>
 /// An experiment beside the planner's own pivots: class order and skipping from a <see cref="TransferPlanner"/> built
@@ -9,7 +9,7 @@ namespace GuestAssist.Cli.Demo;
 /// window to the frames just above it; the next batches send those first, ascending, so they travel as contiguous
 /// multi-page frames. Measures what a forward, contiguous pivot would buy (migrate-demo --policy enlightened-forward).
 /// </summary>
-internal sealed class ForwardPrepagingSchedule(TransferPlanner planner, int window) : ITransferSchedule
+public sealed class ForwardPrepagingSchedule(TransferPlanner planner, int window) : ITransferSchedule
 {
     private readonly Lock _gate = new();
     private ulong _start;

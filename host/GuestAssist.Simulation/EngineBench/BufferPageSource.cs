@@ -2,7 +2,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 using GuestAssist.Linux.Memory;
 
-namespace GuestAssist.Cli.Demo;
+namespace GuestAssist.Simulation.EngineBench;
 
 /// <summary>Source VM memory in an anonymous mapping (flat layout: GFN × page size = offset).</summary>
 internal sealed class BufferPageSource(MappedMemory memory, GuestMemoryLayout layout) : IPageSource
