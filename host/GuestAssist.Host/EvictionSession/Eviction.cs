@@ -43,6 +43,7 @@ public sealed class Eviction : IAsyncDisposable
     private volatile int _throttled;
     private volatile string? _outage;
     private int _drops;
+    private double? _dirtyRate;
     private int _started;
 
     public Eviction(EvictionOptions options)
@@ -104,6 +105,7 @@ public sealed class Eviction : IAsyncDisposable
             Report($"{vmm.Description}: paused");
             memory = await Bounded(t => vmm.CaptureMemoryAsync(layout, t), _options.StepTimeout, $"{vmm.Description}: memory", cancellationToken).ConfigureAwait(false);
             var dirtyLog = liveLog ?? ReadDirtyLogFile(layout);
+            ReportDirtyRate(dirtyLog, layout);
 
             var (factory, planner, description) = Plan(map, layout, dirtyLog);
             plan = description;
@@ -296,6 +298,24 @@ public sealed class Eviction : IAsyncDisposable
             Report($"dirty log refused: {e.Message}: free frames are sent");
             return null;
         }
+    }
+
+    /// <summary>What the guest wrote while the log ran, as a rate (frames written over the logged interval).</summary>
+    private void ReportDirtyRate(IDirtyLog? log, GuestMemoryLayout layout)
+    {
+        long? frames = log switch
+        {
+            UffdWriteTracker tracker => tracker.DirtyCount,
+            DirtyBitmap bitmap => (long)bitmap.CountDirty(),
+            _ => null,
+        };
+        if (frames is not { } written || log!.SealedAt is not { } sealedAt)
+        {
+            return;
+        }
+        var seconds = Math.Max((sealedAt - log.TrackingStartedAt) / (double)Stopwatch.Frequency, 1e-3);
+        _dirtyRate = written * layout.PageSize / seconds;
+        Report(string.Create(CultureInfo.InvariantCulture, $"dirty log: {written:N0} frames written in {seconds:F2} s ({_dirtyRate / 1e6:F1} MB/s)"));
     }
 
     private (Func<ulong[]?, ITransferSchedule> Factory, TransferPlanner? Planner, string Description) Plan(AgentMemoryMap? map, GuestMemoryLayout layout, IDirtyLog? dirtyLog)
@@ -571,6 +591,7 @@ public sealed class Eviction : IAsyncDisposable
                 FaultsServed = transfer?.UrgentRequests ?? 0,
                 SkippedFrames = transfer?.SkippedFrames ?? 0,
                 ThrottledProcesses = _throttled,
+                DirtyBytesPerSecond = _dirtyRate,
                 Agent = _agentState,
                 Outage = _outage,
                 ConnectionDrops = Volatile.Read(ref _drops),

@@ -23,7 +23,7 @@ public sealed record EvictionProgress
 
     public double PagesPerSecond { get; init; }
 
-    /// <summary>Guest writes seen by the live dirty log before switchover, bytes/s; null without a live log.</summary>
+    /// <summary>Guest writes the dirty log saw from its start to switchover, bytes/s (known from switchover on); null without a log.</summary>
     public double? DirtyBytesPerSecond { get; init; }
 
     /// <summary>Processes the agent holds at their share of the dirty budget.</summary>

@@ -174,6 +174,43 @@ public sealed class EvictionTests : IDisposable
         Assert.Contains(SkippingStates.StartedAfterMap, result.Plan, StringComparison.Ordinal);
     }
 
+    [RootFact]
+    public async Task A_dirty_bitmap_covering_the_map_to_switchover_skips_the_free_frames_and_they_read_zero()
+    {
+        await using var agent = await RunningAgent.StartAsync(new VmShapedMapSource(_rig.Layout.TotalFrames), new AgentServingOptions { Listen = [new UnixAddress(GuestSocket(AgentPort))] });
+        using var muxer = Muxer();
+        // The guest's free frames hold no data (as a freshly booted guest's), so zero-filling them is exact.
+        ZeroFreeFrames();
+        var dirtyLog = Path.Combine(_directory.Path, "vm.dirty");
+        var trackingStarted = HostClock.ToMonotonicNs(System.Diagnostics.Stopwatch.GetTimestamp()); // before the session asks for the map
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, DirtyLogFile = dirtyLog });
+        using var writeLog = eviction.Progress.Where(p => p.Message?.EndsWith(": paused", StringComparison.Ordinal) == true).Subscribe(_ =>
+        {
+            var sealedAt = HostClock.ToMonotonicNs(System.Diagnostics.Stopwatch.GetTimestamp());
+            DirtyBitmapFile.Write(dirtyLog, new DirtyLogFileHeader(4096, 0, _rig.Layout.TotalFrames, trackingStarted, sealedAt), new ulong[(_rig.Layout.TotalFrames + 63) / 64]);
+        });
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync();
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+
+        AssertEveryPageVerified(output, handler);
+        Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
+        Assert.Contains(SkippingStates.Enabled, result.Plan, StringComparison.Ordinal);
+        Assert.Equal((long)VmShapedMapSource.FreeFrames, result.Transfer!.SkippedFrames);
+        Assert.Contains(result.Notes, n => n.StartsWith("dirty log: 0 frames written in ", StringComparison.Ordinal));
+    }
+
+    private void ZeroFreeFrames()
+    {
+        using var file = File.OpenHandle(_rig.GuestMemory, FileMode.Open, FileAccess.Write);
+        foreach (var (offset, length) in VmShapedMapSource.FreeFileRanges)
+        {
+            RandomAccess.Write(file, new byte[length], offset);
+        }
+    }
+
     private void AssertEveryPageVerified(string output, int handler)
     {
         Assert.Contains($"stand-in: verified: {_rig.Layout.MemoryBytes / 4096} pages ok, 0 mismatches", output, StringComparison.Ordinal);
