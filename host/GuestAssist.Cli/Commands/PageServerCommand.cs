@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.DirtyLog.Files;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
-using GuestAssist.Protocol.PageMaps;
-using GuestAssist.Protocol.V1;
+using GuestAssist.Protocol.MapFiles;
 
 namespace GuestAssist.Cli.Commands;
 
@@ -19,6 +20,7 @@ public static class PageServerCommand
     {
         var memoryFile = new Option<FileInfo>("--memory-file") { Description = "VM memory file (regions concatenated, as Firecracker writes it)", Required = true };
         var map = new Option<FileInfo?>("--map") { Description = "guest class map: length-delimited MemoryMapChunk messages; without it: address order" };
+        var dirtyLog = new Option<FileInfo?>("--dirty-log") { Description = "dirty log that proves free frames clean from the map's request to switchover: a GADIRTY1 bitmap file (KVM layout) or a Firecracker diff snapshot memory file with FILE.json beside it; without one free frames are sent (reorder only)" };
         var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port; default 127.0.0.1:7410 (loopback only)", DefaultValueFactory = _ => "127.0.0.1:7410" };
         var secretFile = TransferSecretOptions.FileOption();
         var noSecret = new Option<bool>("--no-secret") { Description = "Serve without authentication (anyone who reaches the address reads the VM's memory): trusted test setups only" };
@@ -27,7 +29,7 @@ public static class PageServerCommand
         var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
         var pageSize = new Option<string>("--page-size") { Description = "guest page size: 4KiB, or 2MiB for a hugetlbfs guest (Firecracker huge_pages \"2M\"); must match the destination's", DefaultValueFactory = _ => "4KiB" };
         var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, listen, secretFile, noSecret, linkRate, preset, regions, pageSize })
+        foreach (var option in new Option[] { memoryFile, map, dirtyLog, listen, secretFile, noSecret, linkRate, preset, regions, pageSize })
         {
             command.Options.Add(option);
         }
@@ -54,11 +56,13 @@ public static class PageServerCommand
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
                 if (parse.GetValue(map) is { } mapFile)
                 {
-                    var classMap = ReadMap(mapFile.FullName);
+                    var contents = MapFile.Read(mapFile.FullName);
+                    var log = parse.GetValue(dirtyLog) is { } logFile ? SuppliedDirtyLog.Open(logFile.FullName, layout) : null;
+                    var requestedAt = contents.RequestedAtMonotonicNs is { } ns ? HostClock.FromMonotonicNs(ns) : Stopwatch.GetTimestamp();
                     TransferPlanner planner;
                     try
                     {
-                        planner = new TransferPlanner(classMap, layout, Stopwatch.GetTimestamp());
+                        planner = new TransferPlanner(contents.Map, layout, requestedAt, contents.RequestedAtMonotonicNs is null ? null : log);
                     }
                     catch (ClassMapMismatchException e)
                     {
@@ -66,6 +70,11 @@ public static class PageServerCommand
                         return 2;
                     }
                     factory = new PlannerSchedule(planner).Factory();
+                    Console.WriteLine(SkippingLine(planner.SkippingState, log is not null, contents.RequestedAtMonotonicNs is not null));
+                }
+                else if (parse.GetValue(dirtyLog) is not null)
+                {
+                    Console.WriteLine($"page-server: {SkippingStates.AddressOrder} (no --map): the dirty log is not used");
                 }
                 using var source = new MappedFilePageSource(file.FullName, layout);
                 using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, BatchPages = (int)Math.Max(1, BatchBytes / page) });
@@ -79,7 +88,7 @@ public static class PageServerCommand
             {
                 return 0;
             }
-            catch (Exception e) when (e is FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is MapFileException or FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
             {
                 Console.Error.WriteLine($"page-server: {e.Message}");
                 return 2;
@@ -87,6 +96,15 @@ public static class PageServerCommand
         });
         return command;
     }
+
+    /// <summary>What the plan does with free frames and why, in one line (invariant 1: a log that does not cover the map is refused).</summary>
+    internal static string SkippingLine(string state, bool logGiven, bool mapTimeKnown) => (logGiven, mapTimeKnown, state) switch
+    {
+        (false, _, _) => $"page-server: {state} (give --dirty-log): free frames are sent, only the order changes",
+        (true, false, _) => $"page-server: dirty log refused: {SkippingStates.MapTimeUnknown}: free frames are sent",
+        (true, true, SkippingStates.Enabled) => $"page-server: {state}",
+        _ => $"page-server: dirty log refused: {state}: free frames are sent",
+    };
 
     /// <summary>Bytes per background batch (64 pages of 4 KiB; one page of 2 MiB).</summary>
     private const ulong BatchBytes = 256 << 10;
@@ -101,7 +119,7 @@ public static class PageServerCommand
     }
 
     /// <summary>Region sizes as Firecracker's handshake reports them: region 0 at GPA 0, region 1 at 4 GiB, the file the regions concatenated.</summary>
-    private static List<MemoryRegion> FirecrackerRegions(string sizes)
+    internal static List<MemoryRegion> FirecrackerRegions(string sizes)
     {
         var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Demo.ByteSize.Parse).ToArray();
         if (list.Length is < 1 or > 2)
@@ -116,15 +134,4 @@ public static class PageServerCommand
         return result;
     }
 
-    /// <summary>A map file: length-delimited MemoryMapChunk messages, as the agent streams them.</summary>
-    private static PageClassMap ReadMap(string path)
-    {
-        using var stream = File.OpenRead(path);
-        var chunks = new List<MemoryMapChunk>();
-        while (stream.Position < stream.Length)
-        {
-            chunks.Add(MemoryMapChunk.Parser.ParseDelimitedFrom(stream));
-        }
-        return PageClassMapCodec.FromChunks(chunks);
-    }
 }

@@ -29,6 +29,7 @@ public sealed class PageServer : IDisposable
     private readonly Socket?[] _channels = new Socket?[3];
     private readonly Thread?[] _threads = new Thread?[3];
     private readonly ManualResetEventSlim _backgroundDone = new();
+    private readonly ManualResetEventSlim _destinationFinished = new();
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Thread? _acceptThread;
@@ -67,6 +68,12 @@ public sealed class PageServer : IDisposable
     /// <summary>Set when a background connection sent its end-of-stream (every frame pushed or zero-filled).</summary>
     public WaitHandle BackgroundDone => _backgroundDone.WaitHandle;
 
+    /// <summary>
+    /// Set when the destination closed the background channel in order after its end of stream: it holds every page (it closes only
+    /// once complete), so the source may free its copy. A destination that only lost the connection reconnects instead.
+    /// </summary>
+    public WaitHandle DestinationFinished => _destinationFinished.WaitHandle;
+
     /// <summary>Errors of connections that were dropped (protocol violations, cuts); for logs.</summary>
     public event Action<ChannelKind?, Exception>? ConnectionFailed;
 
@@ -104,6 +111,7 @@ public sealed class PageServer : IDisposable
             thread?.Join(TimeSpan.FromSeconds(5));
         }
         _backgroundDone.Dispose();
+        _destinationFinished.Dispose();
         _stop.Dispose();
     }
 
@@ -326,6 +334,8 @@ public sealed class PageServer : IDisposable
         while (stream.Read(sink) > 0)
         {
         }
+        // An orderly close after the end of stream (a cut connection is an exception, and the destination reconnects).
+        _destinationFinished.Set();
     }
 
     /// <summary>Sends frames [first, first+count): reads them region by region, zero pages as zero runs.</summary>

@@ -23,7 +23,7 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         Dictionary<int, long>? written = null;
         if (exitCode == 0)
         {
-            map = MapFileReader.Read(File("map", "bin"));
+            map = GuestAssist.Protocol.MapFiles.MapFile.Read(File("map", "bin")).Map;
             using var json = JsonDocument.Parse(System.IO.File.ReadAllBytes(File("scan", "json")));
             if (json.RootElement.TryGetProperty("timings", out var timings) && timings.TryGetProperty("totalSeconds", out var total))
             {
