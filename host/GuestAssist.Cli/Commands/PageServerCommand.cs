@@ -23,13 +23,15 @@ public static class PageServerCommand
         var dirtyLog = new Option<FileInfo?>("--dirty-log") { Description = "dirty log that proves free frames clean from the map's request to switchover: a GADIRTY1 bitmap file (KVM layout) or a Firecracker diff snapshot memory file with FILE.json beside it; without one free frames are sent (reorder only)" };
         var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port; default 127.0.0.1:7410 (loopback only)", DefaultValueFactory = _ => "127.0.0.1:7410" };
         var secretFile = TransferSecretOptions.FileOption();
+        var tlsCertificate = new Option<FileInfo?>("--tls-cert") { Description = "Serve over TLS with this PEM certificate (chain); needs --tls-key" };
+        var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "The PEM private key of --tls-cert" };
         var noSecret = new Option<bool>("--no-secret") { Description = "Serve without authentication (anyone who reaches the address reads the VM's memory): trusted test setups only" };
         var linkRate = new Option<string>("--link") { Description = "emulated link rate (e.g. 1gbit); default unlimited", DefaultValueFactory = _ => "unlimited" };
         var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
         var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
         var pageSize = new Option<string>("--page-size") { Description = "guest page size: 4KiB, or 2MiB for a hugetlbfs guest (Firecracker huge_pages \"2M\"); must match the destination's", DefaultValueFactory = _ => "4KiB" };
         var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, dirtyLog, listen, secretFile, noSecret, linkRate, preset, regions, pageSize })
+        foreach (var option in new Option[] { memoryFile, map, dirtyLog, listen, secretFile, noSecret, tlsCertificate, tlsKey, linkRate, preset, regions, pageSize })
         {
             command.Options.Add(option);
         }
@@ -53,6 +55,12 @@ public static class PageServerCommand
                     Console.Error.WriteLine($"page-server: no secret: give --secret-file FILE or ${TransferSecret.EnvironmentVariable} (or --no-secret for a trusted test setup)");
                     return 2;
                 }
+                if ((parse.GetValue(tlsCertificate) is null) != (parse.GetValue(tlsKey) is null))
+                {
+                    Console.Error.WriteLine("page-server: --tls-cert and --tls-key go together");
+                    return 2;
+                }
+                var tls = parse.GetValue(tlsCertificate) is { } certificate ? TransferTls.ServerFromPemFiles(certificate.FullName, parse.GetValue(tlsKey)!.FullName) : null;
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
                 if (parse.GetValue(map) is { } mapFile)
                 {
@@ -77,10 +85,10 @@ public static class PageServerCommand
                     Console.WriteLine($"page-server: {SkippingStates.AddressOrder} (no --map): the dirty log is not used");
                 }
                 using var source = new MappedFilePageSource(file.FullName, layout);
-                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, BatchPages = (int)Math.Max(1, BatchBytes / page) });
+                using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, Tls = tls, BatchPages = (int)Math.Max(1, BatchBytes / page) });
                 server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
                 server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
-                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
+                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}, {(tls is null ? "plain" : "TLS")}");
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 return 0;
             }

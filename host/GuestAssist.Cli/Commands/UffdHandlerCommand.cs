@@ -27,8 +27,8 @@ internal static class UffdHandlerCommand
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
     /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, GuestAssist.Host.Transfer.TransferSecret?, IPageRequester>? RemoteSourceFactory { get; set; } =
-        (server, address, secret) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, new GuestAssist.Host.Engine.PostCopyClientOptions { Secret = secret });
+    internal static Func<FaultServer, string, GuestAssist.Host.Engine.PostCopyClientOptions, IPageRequester>? RemoteSourceFactory { get; set; } =
+        (server, address, options) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, options);
 
     public static Command Create()
     {
@@ -37,23 +37,26 @@ internal static class UffdHandlerCommand
         var source = new Option<string?>("--source") { Description = "Serve pages from a remote GuestAssist page server at this address" };
         var timeout = new Option<int>("--handshake-timeout") { Description = "Seconds to wait for the VMM's handshake", DefaultValueFactory = _ => 10 };
         var secretFile = TransferSecretOptions.FileOption();
+        var tlsRoots = new Option<FileInfo?>("--tls-ca") { Description = "Speak TLS to the page server and trust its certificate only if it chains to a root in this PEM file" };
         var command = new Command("uffd-handler", "Firecracker UFFD page-fault handler: serve a restored VM's memory on demand");
         command.Options.Add(socket);
         command.Options.Add(memoryFile);
         command.Options.Add(source);
         command.Options.Add(timeout);
         command.Options.Add(secretFile);
+        command.Options.Add(tlsRoots);
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(socket)!,
             parseResult.GetValue(memoryFile),
             parseResult.GetValue(source),
             TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
             cancellationToken,
-            parseResult.GetValue(secretFile)));
+            parseResult.GetValue(secretFile),
+            parseResult.GetValue(tlsRoots)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null)
+    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null, FileInfo? tlsRoots = null)
     {
         if ((memoryFile is null) == (source is null))
         {
@@ -74,17 +77,21 @@ internal static class UffdHandlerCommand
         }
         else if (RemoteSourceFactory is { } remote)
         {
-            GuestAssist.Host.Transfer.TransferSecret? secret;
+            GuestAssist.Host.Engine.PostCopyClientOptions options;
             try
             {
-                secret = TransferSecretOptions.Resolve(secretFile);
+                options = new GuestAssist.Host.Engine.PostCopyClientOptions
+                {
+                    Secret = TransferSecretOptions.Resolve(secretFile),
+                    Tls = tlsRoots is null ? null : GuestAssist.Host.Transfer.TransferTls.ClientFromPemFile(tlsRoots.FullName),
+                };
             }
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
                 return ExitUsage;
             }
-            factory = server => remote(server, source!, secret);
+            factory = server => remote(server, source!, options);
         }
         else
         {

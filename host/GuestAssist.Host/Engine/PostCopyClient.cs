@@ -181,13 +181,17 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 var bitmap = Received.Count > 0 ? Received.Snapshot() : null;
                 var hello = new ChannelHello(_options.SessionId, kind, _layout.PageSize, _layout.TotalFrames, bitmap);
-                var channel = ChannelConnection.Open(_server, hello, _options.Secret);
+                var channel = ChannelConnection.Open(_server, hello, _options.Secret, _options.Tls);
                 RecordOutage(down.Elapsed);
                 return channel;
             }
             catch (TransferRefusedException refused) when (refused.Permanent)
             {
                 throw new TransferOutageException(refused.Message, refused);
+            }
+            catch (TransferTlsException tls)
+            {
+                throw new TransferOutageException(tls.Message, tls);
             }
             catch (Exception e) when (e is IOException or SocketException or TransferProtocolException)
             {

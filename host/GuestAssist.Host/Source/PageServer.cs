@@ -149,11 +149,16 @@ public sealed class PageServer : IDisposable
             {
                 connection.NoDelay = true;
             }
-            using var stream = new NetworkStream(connection, ownsSocket: true);
+            Stream stream = new NetworkStream(connection, ownsSocket: true);
+            using var owned = stream;
             ChannelHello hello;
             // A silent or trickling peer loses its connection at the deadline, whatever it sent so far.
             using (var deadline = new Timer(_ => connection.Dispose(), null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan))
             {
+                if (_options.Tls is { } tls)
+                {
+                    stream = tls.AuthenticateAsServer(stream);
+                }
                 var result = Handshake(stream);
                 if (result is null)
                 {
@@ -162,6 +167,7 @@ public sealed class PageServer : IDisposable
                 hello = result;
                 kind = hello.Kind;
             }
+            using var secured = stream == owned ? null : stream;
             Claim(hello.Kind, connection);
             Counters.AddConnection();
             if (hello.Kind == ChannelKind.Urgent)
@@ -192,7 +198,7 @@ public sealed class PageServer : IDisposable
     }
 
     /// <summary>Challenge, hello, proof, checks, then the bitmap; null when the peer was refused (it got the reason).</summary>
-    private ChannelHello? Handshake(NetworkStream stream)
+    private ChannelHello? Handshake(Stream stream)
     {
         var secret = _options.Secret;
         var challenge = SourceChallenge.Create(secret is not null);
@@ -264,7 +270,7 @@ public sealed class PageServer : IDisposable
         }
     }
 
-    private void ServeUrgent(NetworkStream stream)
+    private void ServeUrgent(Stream stream)
     {
         var pageSize = (int)_layout.PageSize;
         var reader = new TransferStreamReader(stream, _layout.PageSize, _layout.TotalFrames);
@@ -302,7 +308,7 @@ public sealed class PageServer : IDisposable
         }
     }
 
-    private void ServeBackground(NetworkStream stream, ulong[]? receivedBitmap)
+    private void ServeBackground(Stream stream, ulong[]? receivedBitmap)
     {
         var schedule = _scheduleFactory(receivedBitmap);
         _schedule = schedule;
