@@ -138,6 +138,7 @@ public sealed class Eviction : IAsyncDisposable
             destinationConnected = await TransferAsync(server, planner, layout, () => destinationConnected = true, cancellationToken).ConfigureAwait(false);
 
             Enter(EvictionPhase.SourceFree);
+            LastTransfer = server.Counters.Snapshot();
             server.Dispose();
             server = null;
             memory.Dispose();
@@ -284,7 +285,14 @@ public sealed class Eviction : IAsyncDisposable
         }
         if (map is null && _options.RequestMap is { } request)
         {
-            map = await Bounded(request, _options.MapTimeout, "class map", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                map = await Bounded(request, _options.MapTimeout, "class map", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Report($"class map unavailable: {e.Message}");
+            }
         }
         Report(map is null
             ? "no class map: address order"

@@ -9,6 +9,7 @@ using GuestAssist.IntegrationTests.AgentProtocol.Support;
 using GuestAssist.IntegrationTests.Firecracker;
 using GuestAssist.Linux.Tests.Transports.HybridVsock;
 using GuestAssist.Linux.Transports;
+using Xunit.Abstractions;
 
 namespace GuestAssist.IntegrationTests.Eviction;
 
@@ -23,8 +24,13 @@ public sealed class EvictionTests : IDisposable
 
     private readonly TempDirectory _directory = new();
     private readonly EvictionRig _rig;
+    private readonly ITestOutputHelper _output;
 
-    public EvictionTests() => _rig = new EvictionRig(_directory.Path);
+    public EvictionTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _rig = new EvictionRig(_directory.Path);
+    }
 
     public void Dispose()
     {
@@ -54,6 +60,7 @@ public sealed class EvictionTests : IDisposable
         Assert.Equal("Paused", _rig.Api.State); // the VM runs on the destination now
         Assert.True(result.LeftPaused);
         // This machine's own map (its 25 GiB of frames) does not fit a 24 MiB VM: dropped, saying so, address order.
+        _output.WriteLine(string.Join(", ", result.PhaseTimes.Select(p => $"{Host.EvictionSession.Eviction.Name(p.Phase)} {p.Duration.TotalMilliseconds:F0} ms")));
         Assert.Contains(result.Notes, n => n.StartsWith("class map dropped: ", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.StartsWith("source free: ", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.StartsWith("EndEviction: ", StringComparison.Ordinal));
