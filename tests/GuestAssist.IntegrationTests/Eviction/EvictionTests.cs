@@ -50,7 +50,8 @@ public sealed class EvictionTests : IDisposable
 
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
@@ -88,7 +89,8 @@ public sealed class EvictionTests : IDisposable
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
         await agent.DisposeAsync(); // the guest agent dies after the map, before any page moved
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
@@ -172,7 +174,8 @@ public sealed class EvictionTests : IDisposable
 
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.Equal(EvictionOutcome.Completed, result.Outcome);
@@ -200,7 +203,8 @@ public sealed class EvictionTests : IDisposable
 
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
