@@ -59,34 +59,15 @@ public static class DemoSourceRole
             Schedule = policy == DemoPolicy.EnlightenedForwardPrepaging ? planner => new ForwardPrepagingSchedule(planner, ForwardWindow).Factory() : null,
             TransferTimeout = Timeout,
         };
-        using var eviction = new EvictionHandle(new Eviction(options));
-        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var subscription = eviction.Session.Progress.Subscribe(p =>
+        var eviction = new Eviction(options);
+        EvictionResult evicted;
+        try
         {
-            if (p.Message?.StartsWith("page server on", StringComparison.Ordinal) == true)
-            {
-                serving.TrySetResult();
-            }
-        });
-        var run = eviction.Session.RunAsync();
-        if (Task.WaitAny([serving.Task, run], Timeout) < 0 || !serving.Task.IsCompleted)
-        {
-            var failed = run.IsCompleted ? run.Result.Error : "no page server within the timeout";
-            throw new InvalidOperationException($"the demo eviction did not start serving: {failed}");
+            evicted = Evict(eviction, vm, output, input);
         }
-        output.WriteLine($"READY {Environment.ProcessId} {vm.File.Fd}");
-        output.Flush();
-        while (input.ReadLine() is not null)
+        finally
         {
-        }
-        if (!run.Wait(Timeout))
-        {
-            throw new TimeoutException($"the demo eviction did not finish within {Timeout}");
-        }
-        var evicted = run.Result;
-        if (evicted.Outcome != EvictionOutcome.Completed)
-        {
-            throw new InvalidOperationException($"the demo eviction {evicted.Outcome.ToString().ToLowerInvariant()}: {evicted.Error}");
+            eviction.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
         var stats = evicted.Transfer!;
@@ -116,11 +97,37 @@ public static class DemoSourceRole
         return 0;
     }
 
-    /// <summary>Disposes the session synchronously (this role is synchronous end to end).</summary>
-    private sealed class EvictionHandle(Eviction session) : IDisposable
+    /// <summary>Runs the session: READY once its page server listens, then waits for the parent to close stdin and for the session's end.</summary>
+    private static EvictionResult Evict(Eviction eviction, DemoSourceVm vm, TextWriter output, TextReader input)
     {
-        public Eviction Session { get; } = session;
-
-        public void Dispose() => Session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = eviction.Progress.Subscribe(p =>
+        {
+            if (p.Message?.StartsWith("page server on", StringComparison.Ordinal) == true)
+            {
+                serving.TrySetResult();
+            }
+        });
+        var run = eviction.RunAsync();
+        if (Task.WaitAny([serving.Task, run], Timeout) < 0 || !serving.Task.IsCompleted)
+        {
+            var failed = run.IsCompleted ? run.Result.Error : "no page server within the timeout";
+            throw new InvalidOperationException($"the demo eviction did not start serving: {failed}");
+        }
+        output.WriteLine($"READY {Environment.ProcessId} {vm.File.Fd}");
+        output.Flush();
+        while (input.ReadLine() is not null)
+        {
+        }
+        if (!run.Wait(Timeout))
+        {
+            throw new TimeoutException($"the demo eviction did not finish within {Timeout}");
+        }
+        var evicted = run.Result;
+        if (evicted.Outcome != EvictionOutcome.Completed)
+        {
+            throw new InvalidOperationException($"the demo eviction {evicted.Outcome.ToString().ToLowerInvariant()}: {evicted.Error}");
+        }
+        return evicted;
     }
 }

@@ -195,6 +195,12 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             }
             catch (Exception e) when (e is IOException or SocketException or TransferProtocolException)
             {
+                if (IsComplete)
+                {
+                    // Every page arrived (by the other channel) while this one was down: nothing left to fetch, and the
+                    // source may already have freed its copy and stopped listening.
+                    throw new OperationCanceledException($"the {kind} channel is no longer needed: every page is here");
+                }
                 if (down.Elapsed >= deadline)
                 {
                     RecordOutage(down.Elapsed);
@@ -262,7 +268,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                 }
                 catch (Exception fatal) when (fatal is IOException or SocketException or TransferProtocolException or OperationCanceledException)
                 {
-                    if (!_stop.IsCancellationRequested)
+                    if (!_stop.IsCancellationRequested && !IsComplete)
                     {
                         Failure = fatal;
                         _completed.Set();

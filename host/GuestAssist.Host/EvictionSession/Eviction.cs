@@ -8,6 +8,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Host.Vmm;
 using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
@@ -99,7 +100,15 @@ public sealed class Eviction : IAsyncDisposable
                 : "post-copy: nothing moves before switchover");
 
             Enter(EvictionPhase.Switchover);
-            await Bounded(vmm.PauseAsync, _options.StepTimeout, $"{vmm.Description}: pause", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Bounded(vmm.PauseAsync, _options.StepTimeout, $"{vmm.Description}: pause", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or VmmException { MayHaveTakenEffect: true })
+            {
+                paused = true; // unanswered: the vCPUs may have stopped anyway, and resuming a running VM is harmless
+                throw;
+            }
             paused = true;
             liveLog?.Seal();
             Report($"{vmm.Description}: paused");
@@ -129,6 +138,7 @@ public sealed class Eviction : IAsyncDisposable
             destinationConnected = await TransferAsync(server, planner, layout, () => destinationConnected = true, cancellationToken).ConfigureAwait(false);
 
             Enter(EvictionPhase.SourceFree);
+            LastTransfer = server.Counters.Snapshot();
             server.Dispose();
             server = null;
             memory.Dispose();
@@ -275,7 +285,14 @@ public sealed class Eviction : IAsyncDisposable
         }
         if (map is null && _options.RequestMap is { } request)
         {
-            map = await Bounded(request, _options.MapTimeout, "class map", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                map = await Bounded(request, _options.MapTimeout, "class map", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Report($"class map unavailable: {e.Message}");
+            }
         }
         Report(map is null
             ? "no class map: address order"

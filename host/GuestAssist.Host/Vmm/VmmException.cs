@@ -16,4 +16,7 @@ public class VmmException : Exception
     public VmmException()
     {
     }
+
+    /// <summary>True when the request may have reached the VMM and taken effect (it timed out waiting for the answer).</summary>
+    public bool MayHaveTakenEffect { get; init; }
 }

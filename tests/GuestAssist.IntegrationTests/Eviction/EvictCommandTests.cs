@@ -28,7 +28,7 @@ public sealed class EvictCommandTests(ITestOutputHelper output) : IDisposable
         var options = Rig.Options();
         var evict = Task.Run(() => EvictCommand.RunAsync(options, stdout, json: true, terminal: false, default));
         await WaitForAsync(() => stdout.ToString().Contains("page server on", StringComparison.Ordinal));
-        var (_, handler, vmmOutput) = await Rig.RunDestinationAsync(SessionResultOf(evict));
+        var (handler, vmmOutput) = await Rig.RunDestinationAsync(evict);
 
         var exit = await evict;
         var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -87,12 +87,6 @@ public sealed class EvictCommandTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.False(File.Exists(_directory.PathOf("m")));
-    }
-
-    private static async Task<Host.EvictionSession.EvictionResult> SessionResultOf(Task<int> evict)
-    {
-        await evict;
-        return null!;
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

@@ -21,7 +21,6 @@ internal sealed class EvictionRig : IDisposable
     public const ulong Region0 = 16UL << 20;
     public const ulong Region1 = 8UL << 20;
 
-    private readonly List<IDisposable> _owned = [];
     private readonly List<string> _story = [];
 
     public EvictionRig(string directory)
@@ -91,7 +90,7 @@ internal sealed class EvictionRig : IDisposable
     /// as a migrated VM does. Once it has verified everything and the session has ended, the VMM is killed (its work here is
     /// done) and the handler must exit 0 after it.
     /// </summary>
-    public async Task<(EvictionResult Result, int Handler, string Output)> RunDestinationAsync(Task<EvictionResult> session)
+    public async Task<(int Handler, string Output)> RunDestinationAsync(Task session)
     {
         var uffdSocket = Path.Combine(Directory, "uffd.sock");
         var handler = UffdHandlerCommand.RunAsync(uffdSocket, null, "unix:" + PageSocket, TimeSpan.FromSeconds(30), default);
@@ -109,7 +108,8 @@ internal sealed class EvictionRig : IDisposable
             }
             var output = vmm.Output;
             vmm.Dispose();
-            return (await session, await handler.WaitAsync(TimeSpan.FromSeconds(30)), output);
+            await session;
+            return (await handler.WaitAsync(TimeSpan.FromSeconds(30)), output);
         }
         finally
         {
@@ -121,9 +121,5 @@ internal sealed class EvictionRig : IDisposable
     {
         ApiClient.Dispose();
         Api.Dispose();
-        foreach (var owned in _owned)
-        {
-            owned.Dispose();
-        }
     }
 }

@@ -9,6 +9,7 @@ using GuestAssist.IntegrationTests.AgentProtocol.Support;
 using GuestAssist.IntegrationTests.Firecracker;
 using GuestAssist.Linux.Tests.Transports.HybridVsock;
 using GuestAssist.Linux.Transports;
+using Xunit.Abstractions;
 
 namespace GuestAssist.IntegrationTests.Eviction;
 
@@ -23,8 +24,13 @@ public sealed class EvictionTests : IDisposable
 
     private readonly TempDirectory _directory = new();
     private readonly EvictionRig _rig;
+    private readonly ITestOutputHelper _output;
 
-    public EvictionTests() => _rig = new EvictionRig(_directory.Path);
+    public EvictionTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _rig = new EvictionRig(_directory.Path);
+    }
 
     public void Dispose()
     {
@@ -44,7 +50,8 @@ public sealed class EvictionTests : IDisposable
 
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
@@ -54,6 +61,7 @@ public sealed class EvictionTests : IDisposable
         Assert.Equal("Paused", _rig.Api.State); // the VM runs on the destination now
         Assert.True(result.LeftPaused);
         // This machine's own map (its 25 GiB of frames) does not fit a 24 MiB VM: dropped, saying so, address order.
+        _output.WriteLine(string.Join(", ", result.PhaseTimes.Select(p => $"{Host.EvictionSession.Eviction.Name(p.Phase)} {p.Duration.TotalMilliseconds:F0} ms")));
         Assert.Contains(result.Notes, n => n.StartsWith("class map dropped: ", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.StartsWith("source free: ", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.StartsWith("EndEviction: ", StringComparison.Ordinal));
@@ -81,7 +89,8 @@ public sealed class EvictionTests : IDisposable
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
         await agent.DisposeAsync(); // the guest agent dies after the map, before any page moved
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
@@ -165,7 +174,8 @@ public sealed class EvictionTests : IDisposable
 
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.Equal(EvictionOutcome.Completed, result.Outcome);
@@ -193,7 +203,8 @@ public sealed class EvictionTests : IDisposable
 
         var run = eviction.RunAsync();
         await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
 
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");

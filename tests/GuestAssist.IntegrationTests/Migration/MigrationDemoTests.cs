@@ -54,8 +54,11 @@ public class MigrationDemoTests
         var run = DemoOrchestrator.ForThisProcess().Run(policy, Size, "unlimited", seed, cutAfter);
         AssertVerified(run);
         Assert.Equal(2, run.Destination.Long("cuts"));
-        Assert.True(run.Destination.Long("reconnects") >= 2, $"reconnects {run.Destination.Long("reconnects")}");
-        Assert.True(run.Source.Long("connections") >= 4);
+        // Both channels were cut; a channel cut so late that the other one brought the last pages meanwhile need not come
+        // back (the source frees its copy once the destination has every page), so at least one reconnect, not two.
+        var reconnects = run.Destination.Long("reconnects");
+        Assert.True(reconnects >= 1, $"reconnects {reconnects}");
+        Assert.True(run.Source.Long("connections") >= 3, $"connections {run.Source.Long("connections")}, reconnects {reconnects}");
     }
 
     private static void AssertVerified(DemoRun run)

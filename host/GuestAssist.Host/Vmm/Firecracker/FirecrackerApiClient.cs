@@ -110,7 +110,7 @@ public sealed class FirecrackerApiClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new FirecrackerApiException($"{what}: no answer within {RequestTimeout.TotalSeconds:0.#} s", 0, null);
+            throw new FirecrackerApiException($"{what}: no answer within {RequestTimeout.TotalSeconds:0.#} s", 0, null) { MayHaveTakenEffect = true };
         }
         catch (HttpRequestException e)
         {
