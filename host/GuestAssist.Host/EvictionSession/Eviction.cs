@@ -71,6 +71,7 @@ public sealed class Eviction : IAsyncDisposable
         IPageSource? memory = null;
         PageServer? server = null;
         Task? heartbeats = null;
+        DirtyFramesFeed? feed = null;
         using var sessionEnd = new CancellationTokenSource();
         var plan = "address order";
         var outcome = EvictionOutcome.Completed;
@@ -89,6 +90,7 @@ public sealed class Eviction : IAsyncDisposable
             if (_agentState == AgentState.Connected)
             {
                 heartbeats = Task.Run(() => HeartbeatLoopAsync(sessionEnd.Token), CancellationToken.None);
+                feed = StartDirtyFramesFeed(liveLog);
             }
 
             Enter(EvictionPhase.MemoryMap);
@@ -110,6 +112,11 @@ public sealed class Eviction : IAsyncDisposable
                 throw;
             }
             paused = true;
+            if (feed is not null)
+            {
+                await feed.DisposeAsync().ConfigureAwait(false);
+                feed = null;
+            }
             liveLog?.Seal();
             Report($"{vmm.Description}: paused");
             memory = await Bounded(t => vmm.CaptureMemoryAsync(layout, t), _options.StepTimeout, $"{vmm.Description}: memory", cancellationToken).ConfigureAwait(false);
@@ -159,6 +166,10 @@ public sealed class Eviction : IAsyncDisposable
         finally
         {
             await sessionEnd.CancelAsync().ConfigureAwait(false);
+            if (feed is not null)
+            {
+                await feed.DisposeAsync().ConfigureAwait(false);
+            }
             if (heartbeats is not null)
             {
                 await heartbeats.ConfigureAwait(false);
@@ -271,6 +282,29 @@ public sealed class Eviction : IAsyncDisposable
                 ? string.Create(CultureInfo.InvariantCulture, $"eviction session {started.SessionId}: dirty budget {budget / 1e6:F1} MB/s ({_options.DirtyBudgetShare:P0} of the link)")
                 : $"eviction session {started.SessionId}: unlimited link, nobody throttled");
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The live dirty log's windows to the agent, so it attributes and throttles without soft-dirty; null when there is nothing to feed.</summary>
+    private DirtyFramesFeed? StartDirtyFramesFeed(IDirtyLog? liveLog)
+    {
+        if (liveLog is not UffdWriteTracker tracker || _agent is not { } agent || _agentSession == 0 || _options.DirtyFramesInterval <= TimeSpan.Zero)
+        {
+            return null;
+        }
+        var feed = DirtyFramesFeed.Start(agent, _agentSession, tracker, _options.DirtyFramesInterval);
+        var reported = 0;
+        feed.Attributions.Subscribe(
+            attribution =>
+            {
+                if (Interlocked.Exchange(ref reported, 1) == 0 && attribution.Processes.Count > 0)
+                {
+                    var top = attribution.Processes.MaxBy(p => p.BytesPerSecond)!;
+                    Report(string.Create(CultureInfo.InvariantCulture, $"dirty log to the agent every {_options.DirtyFramesInterval.TotalSeconds:0.#} s: top writer pid {top.Pid} {top.Command} at {top.BytesPerSecond / 1e6:F1} MB/s"));
+                }
+            },
+            e => Report($"dirty log to the agent stopped: {e.Message}"));
+        Report($"dirty log to the agent every {_options.DirtyFramesInterval.TotalSeconds:0.#} s (DirtyFrames)");
+        return feed;
     }
 
     private async Task<AgentMemoryMap?> MemoryMapAsync(CancellationToken cancellationToken)

@@ -70,6 +70,13 @@ public sealed record EvictionOptions
     /// <summary>How long the page server waits for the destination and then for the whole transfer.</summary>
     public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How often the live dirty log's latest window goes to the agent as DirtyFrames (<see cref="Agent.DirtyFramesFeed"/>),
+    /// so it can attribute and throttle on guest kernels without soft-dirty; <see cref="TimeSpan.Zero"/> sends none.
+    /// Only with a live <see cref="DirtyLog.UffdWriteTracker"/> and a connected agent.
+    /// </summary>
+    public TimeSpan DirtyFramesInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Heartbeats and status polls to the agent; the agent releases everything after <see cref="HeartbeatTimeout"/> without one.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
