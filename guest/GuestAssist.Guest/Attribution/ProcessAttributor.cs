@@ -11,7 +11,8 @@ namespace GuestAssist.Guest.Attribution;
 /// Maps processes' present pages to frames: /proc/&lt;pid&gt;/smaps gives the mappings (those with no resident
 /// pages are skipped), /proc/&lt;pid&gt;/pagemap the frame of each page (PFN bits need CAP_SYS_ADMIN). A process
 /// that exits or denies access is counted and skipped; whatever it had contributed is taken back out.
-/// The pagemap buffer and the entry arrays are reused across calls.
+/// The smaps and pagemap buffers, the entry arrays and the owner index's arrays are reused across calls, so
+/// a result's <see cref="AttributionResult.Owners"/> is valid until the next call (as a scan result is until the next scan).
 /// </summary>
 public sealed class ProcessAttributor
 {
@@ -20,7 +21,11 @@ public sealed class ProcessAttributor
 
     private readonly ProcFsPaths _paths;
     private readonly ulong[] _pagemap = new ulong[PagemapWords];
+    private readonly byte[] _smaps = new byte[ResidentMappings.BufferBytes];
+    private readonly List<(ulong Start, ulong End)> _mappings = [];
     private ulong[] _entries = new ulong[64 * 1024];
+    private ulong[] _pfns = [];
+    private int[] _owners = [];
 
     public ProcessAttributor(ProcFsPaths paths) => _paths = paths;
 
@@ -75,8 +80,14 @@ public sealed class ProcessAttributor
         var entries = _entries.AsSpan(0, entryCount);
         entries.Sort();
         CountClasses(scan, entries, processes);
-        var pfns = new ulong[entryCount];
-        var owners = new int[entryCount];
+        if (_pfns.Length < entryCount)
+        {
+            // Grown with headroom so the owner arrays settle after a few scans instead of following every change.
+            _pfns = new ulong[entryCount + (entryCount >> 2)];
+            _owners = new int[_pfns.Length];
+        }
+        var pfns = _pfns;
+        var owners = _owners;
         var unique = 0;
         foreach (var entry in entries)
         {
@@ -136,7 +147,8 @@ public sealed class ProcessAttributor
         frames = null;
         try
         {
-            var mappings = ResidentMappings.Read(_paths, pid);
+            ResidentMappings.Read(_paths, pid, _mappings, _smaps);
+            var mappings = _mappings;
             AfterMappingsRead?.Invoke(pid);
             var owner = new ProcessOwner(pid, ReadCommand(pid), ReadCgroup(pid));
             frames = new ProcessFrames(owner);
