@@ -137,6 +137,11 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             await request.ReplyAsync(new Envelope { MemoryMapChunk = chunk }, cancellationToken).ConfigureAwait(false);
         }
         logger.MapSent(connection, scanned.Epoch.Sequence, scanned.RunCount, scanned.Chunks.Count, bytes, scanMs);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var gc = GC.GetGCMemoryInfo(GCKind.Any);
+            logger.MemoryAfterMap(connection, gc.HeapSizeBytes >> 10, gc.TotalCommittedBytes >> 10, GC.CollectionCount(0), GC.CollectionCount(2), Environment.WorkingSet >> 10);
+        }
     }
 
     private async ValueTask HeartbeatAsync(IncomingRequest request, Heartbeat heartbeat, CancellationToken cancellationToken)
@@ -147,7 +152,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
 
     private async ValueTask BeginEvictionAsync(IncomingRequest request, BeginEviction begin, CancellationToken cancellationToken)
     {
-        var session = runtime.Evictions.Begin(connection, begin, runtime.LastEpoch);
+        var session = runtime.BeginEviction(connection, begin);
         logger.EvictionStarted(connection, session.Id, begin.Mode);
         var reply = new EvictionStarted { SessionId = session.Id, Epoch = session.Epoch.Clone() };
         await request.ReplyAsync(new Envelope { EvictionStarted = reply }, cancellationToken).ConfigureAwait(false);

@@ -53,18 +53,10 @@ public sealed class MemoryMapChunkEncoder : IClassRunSink
         _withOwners = withOwners;
         _owners = owners ?? [];
         _maxChunkBytes = maxChunkBytes;
-        // A run costs at least one byte, so a chunk never holds more runs than its budget.
+        // Runs never take more bytes than the budget; the per-run arrays grow with the runs a chunk really holds.
         if (_encoded.Length < maxChunkBytes)
         {
             _encoded = new byte[maxChunkBytes];
-        }
-        if (withHeat && _heat.Length < maxChunkBytes)
-        {
-            _heat = new byte[maxChunkBytes];
-        }
-        if (withOwners && _owner.Length < maxChunkBytes)
-        {
-            _owner = new uint[maxChunkBytes];
         }
         _chunks.Clear();
         NextGfn = 0;
@@ -133,10 +125,18 @@ public sealed class MemoryMapChunkEncoder : IClassRunSink
         _encodedLength += Varint.Write(_encoded.AsSpan(_encodedLength), word);
         if (_withHeat)
         {
+            if (_runs == _heat.Length)
+            {
+                Array.Resize(ref _heat, Math.Max(4096, _runs * 2));
+            }
             _heat[_runs] = _pendingHeat;
         }
         if (_withOwners)
         {
+            if (_runs == _owner.Length)
+            {
+                Array.Resize(ref _owner, Math.Max(4096, _runs * 2));
+            }
             _owner[_runs] = _pendingOwner;
         }
         _needsWideFormat |= (uint)_pendingClass >= 8;
