@@ -4,6 +4,8 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
+using Google.Protobuf;
+using GuestAssist.Protocol.Framing;
 using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
@@ -49,21 +51,21 @@ public static class PageServerCommand
                 if (secret is null && !parse.GetValue(noSecret))
                 {
                     Console.Error.WriteLine($"page-server: no secret: give --secret-file FILE or ${TransferSecret.EnvironmentVariable} (or --no-secret for a trusted test setup)");
-                    return 2;
+                    return ExitCodes.Usage;
                 }
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
                 if (parse.GetValue(map) is { } mapFile)
                 {
-                    var classMap = ReadMap(mapFile.FullName);
                     TransferPlanner planner;
                     try
                     {
-                        planner = new TransferPlanner(classMap, layout, Stopwatch.GetTimestamp());
+                        planner = new TransferPlanner(ReadMap(mapFile.FullName), layout, Stopwatch.GetTimestamp());
                     }
-                    catch (ClassMapMismatchException e)
+                    catch (Exception e) when (e is ClassMapMismatchException or ProtocolException or InvalidProtocolBufferException)
                     {
+                        // An empty, truncated or foreign file, or a map of another guest: one line, nothing served.
                         Console.Error.WriteLine($"page-server: --map {mapFile.Name}: {e.Message}");
-                        return 2;
+                        return ExitCodes.Usage;
                     }
                     factory = new PlannerSchedule(planner).Factory();
                 }
@@ -73,16 +75,21 @@ public static class PageServerCommand
                 server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
                 Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Ok;
             }
             catch (OperationCanceledException)
             {
-                return 0;
+                return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
+            catch (System.Net.Sockets.SocketException e)
+            {
+                Console.Error.WriteLine($"page-server: cannot listen on {parse.GetValue(listen)}: {e.Message}");
+                return ExitCodes.Unavailable;
+            }
+            catch (Exception e) when (e is FormatException or IOException or LayoutException or ArgumentException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"page-server: {e.Message}");
-                return 2;
+                return ExitCodes.Usage;
             }
         });
         return command;
