@@ -12,7 +12,7 @@ internal static class CommandLine
     public const string ExitCodesHelp =
         "Exit codes: 0 done; 1 refused; 2 usage or configuration error; 3 unavailable (a peer, file or kernel facility is missing); 4 failed part-way; 130 cancelled.";
 
-    public static async Task<int> RunAsync(string name, RootCommand root, string[] args, TextWriter stderr)
+    public static async Task<int> RunAsync(string name, RootCommand root, string[] args, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -24,7 +24,7 @@ internal static class CommandLine
         }
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

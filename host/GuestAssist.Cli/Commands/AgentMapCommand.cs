@@ -40,8 +40,7 @@ internal static class AgentMapCommand
                 }
                 if (parseResult.GetValue(json))
                 {
-                    using var stdout = Console.OpenStandardOutput();
-                    WriteJson(stdout, fetched);
+                                        WriteJson(Console.Out, fetched);
                 }
                 else
                 {
@@ -94,6 +93,9 @@ internal static class AgentMapCommand
 
     internal static void WriteJson(Stream stream, AgentMemoryMap fetched) =>
         JsonOutput.Write(stream, ToJson(fetched), CliJsonContext.Default.MapSummaryJson);
+
+    internal static void WriteJson(TextWriter output, AgentMemoryMap fetched) =>
+        JsonOutput.Write(output, ToJson(fetched), CliJsonContext.Default.MapSummaryJson);
 
     internal static MapSummaryJson ToJson(AgentMemoryMap fetched)
     {

@@ -23,8 +23,7 @@ internal static class AgentStatusCommand
                 var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
                 if (parseResult.GetValue(json))
                 {
-                    using var stdout = Console.OpenStandardOutput();
-                    JsonOutput.Write(stdout, ToJson(client.Peer, client.Session.Version, client.Session.Capabilities, status), CliJsonContext.Default.AgentStatusJson);
+                                        JsonOutput.Write(Console.Out, ToJson(client.Peer, client.Session.Version, client.Session.Capabilities, status), CliJsonContext.Default.AgentStatusJson);
                 }
                 else
                 {

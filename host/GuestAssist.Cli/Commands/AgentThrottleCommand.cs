@@ -27,8 +27,7 @@ internal static class AgentThrottleCommand
             AgentCommandRunner.RunAsync(parse.GetValue(connect)!, Console.Error, async client =>
             {
                 var asJson = parse.GetValue(json);
-                using var stdout = Console.OpenStandardOutput();
-                var budgetBytes = (ulong)(parse.GetValue(budget) * 1024 * 1024);
+                                var budgetBytes = (ulong)(parse.GetValue(budget) * 1024 * 1024);
                 var session = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy, HeartbeatTimeoutMs = 5000 }, cancellationToken).ConfigureAwait(false);
                 try
                 {
@@ -37,7 +36,7 @@ internal static class AgentThrottleCommand
                     await client.SetThrottlePolicyAsync(policy, cancellationToken).ConfigureAwait(false);
                     if (asJson)
                     {
-                        Emit(stdout, new ThrottleEventJson("started", session.SessionId, BudgetBytesPerSecond: budgetBytes, Seconds: parse.GetValue(seconds)));
+                        Emit(Console.Out, new ThrottleEventJson("started", session.SessionId, BudgetBytesPerSecond: budgetBytes, Seconds: parse.GetValue(seconds)));
                     }
                     else
                     {
@@ -48,7 +47,7 @@ internal static class AgentThrottleCommand
                         {
                             if (asJson)
                             {
-                                Emit(stdout, new ThrottleEventJson("status", session.SessionId, Throttled: AgentStatusCommand.Throttled(status)));
+                                Emit(Console.Out, new ThrottleEventJson("status", session.SessionId, Throttled: AgentStatusCommand.Throttled(status)));
                             }
                             else
                             {
@@ -65,7 +64,7 @@ internal static class AgentThrottleCommand
                 var ended = await client.EndEvictionAsync(session.SessionId, succeeded: true, CancellationToken.None).ConfigureAwait(false);
                 if (asJson)
                 {
-                    Emit(stdout, new ThrottleEventJson("ended", ended.SessionId, ReleasedProcesses: ended.ReleasedProcesses));
+                    Emit(Console.Out, new ThrottleEventJson("ended", ended.SessionId, ReleasedProcesses: ended.ReleasedProcesses));
                 }
                 else
                 {
@@ -79,11 +78,11 @@ internal static class AgentThrottleCommand
     // Updates arrive on the client's thread, the start and end lines on this one: one line at a time.
     private static readonly Lock EmitLock = new();
 
-    private static void Emit(Stream stdout, ThrottleEventJson line)
+    private static void Emit(TextWriter stdout, ThrottleEventJson line)
     {
         lock (EmitLock)
         {
-            JsonOutput.Write(stdout, line, CliJsonContext.Default.ThrottleEventJson, indented: false);
+            JsonOutput.Write(Console.Out, line, CliJsonContext.Default.ThrottleEventJson, indented: false);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using GuestAssist.Cli.Commands.Json;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
@@ -28,8 +29,9 @@ public static class PageServerCommand
         var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
         var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
         var pageSize = new Option<string>("--page-size") { Description = "guest page size: 4KiB, or 2MiB for a hugetlbfs guest (Firecracker huge_pages \"2M\"); must match the destination's", DefaultValueFactory = _ => "4KiB" };
-        var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, listen, secretFile, noSecret, linkRate, preset, regions, pageSize })
+        var json = new Option<bool>("--json") { Description = "when stopped, print what was sent as JSON (snake_case); the start line goes to stderr" };
+        var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel; prints what it sent when stopped");
+        foreach (var option in new Option[] { memoryFile, map, listen, secretFile, noSecret, linkRate, preset, regions, pageSize, json })
         {
             command.Options.Add(option);
         }
@@ -73,8 +75,17 @@ public static class PageServerCommand
                 using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, BatchPages = (int)Math.Max(1, BatchBytes / page) });
                 server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
                 server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
-                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                var asJson = parse.GetValue(json);
+                (asJson ? Console.Error : Console.Out).WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // SIGINT/SIGTERM is how a page server stops: say what it sent.
+                }
+                ReportSent(server.Counters.Snapshot(), asJson);
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException)
@@ -93,6 +104,17 @@ public static class PageServerCommand
             }
         });
         return command;
+    }
+
+    private static void ReportSent(PageServerStatistics stats, bool json)
+    {
+        if (json)
+        {
+                        JsonOutput.Write(Console.Out, PageServerStatsJson.From(stats), CliJsonContext.Default.PageServerStatsJson);
+            return;
+        }
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"page-server: sent {stats.PagesSent} pages and {stats.ZeroPages} zero pages, skipped {stats.SkippedFrames} frames, {stats.TotalBytes >> 20} MiB ({stats.UrgentBytes >> 20} MiB urgent, {stats.UrgentRequests} requests) over {stats.Connections} connections"));
     }
 
     /// <summary>Bytes per background batch (64 pages of 4 KiB; one page of 2 MiB).</summary>

@@ -105,8 +105,7 @@ internal static class UffdHandlerCommand
             var stats = summary.Statistics;
             if (json)
             {
-                using var stdout = Console.OpenStandardOutput();
-                JsonOutput.Write(stdout, new UffdHandlerSummaryJson(summary.VmmProcessId, summary.Regions, summary.MemoryBytes, stats.Faults, stats.PagesInstalled,
+                                JsonOutput.Write(Console.Out, new UffdHandlerSummaryJson(summary.VmmProcessId, summary.Regions, summary.MemoryBytes, stats.Faults, stats.PagesInstalled,
                     stats.PagesZeroed, stats.RemoveEvents, stats.AlreadyPresent, summary.Blocktime.ToString()!), CliJsonContext.Default.UffdHandlerSummaryJson);
                 return ExitCodes.Ok;
             }

@@ -23,7 +23,9 @@ public sealed class CommandConventionTests : IDisposable
     }
 
     /// <summary>Runs the CLI with stdout and stderr captured (the commands write to Console).</summary>
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(CancellationToken cancellationToken, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -32,7 +34,7 @@ public sealed class CommandConventionTests : IDisposable
         Console.SetError(stderr);
         try
         {
-            var exit = await CommandLine.RunAsync("guestassist", Cli(), args, stderr);
+            var exit = await CommandLine.RunAsync("guestassist", Cli(), args, stderr, cancellationToken);
             return (exit, stdout.ToString(), stderr.ToString());
         }
         finally
@@ -86,6 +88,21 @@ public sealed class CommandConventionTests : IDisposable
         Assert.Equal(ExitCodes.Usage, exit);
         AssertOneLine(stderr);
         Assert.Equal("page-server: --map empty.map: inconsistent memory map: no chunks", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task A_stopped_page_server_prints_what_it_sent_as_json_and_nothing_else_on_stdout()
+    {
+        File.WriteAllBytes(PathOf("vm.mem"), new byte[1 << 20]);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var (exit, stdout, stderr) = await RunAsync(stop.Token, "page-server", "--memory-file", PathOf("vm.mem"), "--no-secret", "--listen", "127.0.0.1:0", "--json");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.Equal(0, json.RootElement.GetProperty("pages_sent").GetInt64());
+        Assert.Equal(0, json.RootElement.GetProperty("bytes_by_class").GetProperty("kernel").GetInt64());
+        Assert.StartsWith("page-server: serving 1 MiB", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

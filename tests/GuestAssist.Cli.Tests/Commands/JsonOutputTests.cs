@@ -38,7 +38,7 @@ public class JsonOutputTests
         return JsonDocument.Parse(stream.ToArray()).RootElement.Clone();
     }
 
-    public static TheoryData<string> Documents() => ["status", "map", "throttle", "uffd-handler"];
+    public static TheoryData<string> Documents() => ["status", "map", "throttle", "uffd-handler", "page-server"];
 
     [Theory]
     [MemberData(nameof(Documents))]
@@ -49,7 +49,8 @@ public class JsonOutputTests
             "status" => Serialize(AgentStatusCommand.ToJson("unix:/a.sock", 1, [Capabilities.MemoryMapV1], SampleStatus()), CliJsonContext.Default.AgentStatusJson),
             "map" => Serialize(AgentMapCommand.ToJson(SampleMap()), CliJsonContext.Default.MapSummaryJson),
             "throttle" => Serialize(new ThrottleEventJson("status", 3, Throttled: AgentStatusCommand.Throttled(SampleStatus().Throttle)), CliJsonContext.Default.ThrottleEventJson, indented: false),
-            _ => Serialize(new UffdHandlerSummaryJson(1, 2, 3, 4, 5, 6, 7, 8, "p50 1 us"), CliJsonContext.Default.UffdHandlerSummaryJson),
+            "uffd-handler" => Serialize(new UffdHandlerSummaryJson(1, 2, 3, 4, 5, 6, 7, 8, "p50 1 us"), CliJsonContext.Default.UffdHandlerSummaryJson),
+            _ => Serialize(PageServerStatsJson.From(new Host.Source.PageServerStatistics(1, 2, 3, 4, 5, 6, 7, 8, new long[9], new long[9])), CliJsonContext.Default.PageServerStatsJson),
         };
 
         var names = PropertyNames(json).ToList();

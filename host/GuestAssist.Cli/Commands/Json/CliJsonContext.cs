@@ -14,4 +14,5 @@ namespace GuestAssist.Cli.Commands.Json;
 [JsonSerializable(typeof(MapSummaryJson))]
 [JsonSerializable(typeof(ThrottleEventJson))]
 [JsonSerializable(typeof(UffdHandlerSummaryJson))]
+[JsonSerializable(typeof(PageServerStatsJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

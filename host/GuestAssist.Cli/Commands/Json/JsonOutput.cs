@@ -17,4 +17,14 @@ internal static class JsonOutput
         output.WriteByte((byte)'\n');
         output.Flush();
     }
+
+    /// <summary>The same through a text writer (Console.Out, which tests and callers may redirect).</summary>
+    public static void Write<T>(TextWriter output, T value, JsonTypeInfo<T> type, bool indented = true)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        using var buffer = new MemoryStream();
+        Write(buffer, value, type, indented);
+        output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        output.Flush();
+    }
 }
