@@ -6,5 +6,5 @@ root.Subcommands.Add(AgentCommand.Create());
 root.Subcommands.Add(UffdHandlerCommand.Create());
 root.Subcommands.Add(MigrateDemoCommand.Create());
 root.Subcommands.Add(PageServerCommand.Create());
-root.Subcommands.Add(BenchEngineCommand.Create());
+root.Subcommands.Add(GuestAssist.Cli.Evict.EvictCommand.Create());
 return await CommandLine.RunAsync("guestassist", root, args, Console.Error).ConfigureAwait(false);

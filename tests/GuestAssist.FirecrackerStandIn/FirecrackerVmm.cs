@@ -54,6 +54,8 @@ internal static class FirecrackerVmm
         {
             case StandInMode.Ok or StandInMode.NoPageSize or StandInMode.PageSizeKibOnly or StandInMode.HugePages:
                 return RunGuest(memoryFile, region0, region1, page);
+            case StandInMode.VerifyAllThenRun:
+                return RunToTheEnd(memoryFile, region0, region1);
             case StandInMode.HangUpWhileFaulting:
                 return RunVcpus(memoryFile, region0, region1, socket);
             default:
@@ -107,6 +109,24 @@ internal static class FirecrackerVmm
 
         Console.WriteLine($"stand-in: verified: {checker.Verified} pages ok, {checker.Mismatches} mismatches; removed range reads zero: {removedZero}");
         return checker.Mismatches == 0 && removedZero ? 0 : 2;
+    }
+
+    /// <summary>Every page, the hot end of each region first, verified against the memory file; then the guest runs on until killed.</summary>
+    private static int RunToTheEnd(string memoryFile, MappedMemory region0, MappedMemory region1)
+    {
+        var checker = new PageChecker(memoryFile, SmallPage);
+        var pages0 = region0.Length / SmallPage;
+        for (var p = pages0; p-- > 0;)
+        {
+            checker.Check(region0, 0, p);
+        }
+        for (var p = 0UL; p < region1.Length / SmallPage; p++)
+        {
+            checker.Check(region1, region0.Length, p);
+        }
+        Console.WriteLine($"stand-in: verified: {checker.Verified} pages ok, {checker.Mismatches} mismatches; running");
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
     }
 
     /// <summary>

@@ -32,4 +32,7 @@ internal enum StandInMode
 
     /// <summary>Connect and close without sending.</summary>
     CloseEarly,
+
+    /// <summary>As <see cref="Ok"/>'s handshake; then read and verify every page and keep running, as a migrated VM does, until killed.</summary>
+    VerifyAllThenRun,
 }

@@ -23,7 +23,7 @@ public sealed class GuestRigBench(GuestRigFixture rig, ITestOutputHelper output)
     public async Task Prints_the_guest_rig_table()
     {
         var table = new StringBuilder();
-        table.Append(CultureInfo.InvariantCulture, $"{"kernel",-6} {"MiB",5} {"method",-10} {"map s",7} {"wall s",7} {"cpu %",6} {"rd rec",6} {"rd fh",6} {"wr rec",6} {"wr fh",6} ");
+        table.Append(CultureInfo.InvariantCulture, $"{"kernel",-6} {"MiB",5} {"method",-10} {"map s",7} {"wall s",7} {"cpu %",6} {"MiB/m",6} {"rd rec",6} {"rd fh",6} {"wr rec",6} {"wr fh",6} ");
         table.AppendJoin(' ', Classes.Select(c => $"{ShortName(c),9}"));
         table.Append(CultureInfo.InvariantCulture, $" {"nr_free",9} {"pcp",6} {"lost",6}\n");
         var timings = new StringBuilder();
@@ -31,7 +31,7 @@ public sealed class GuestRigBench(GuestRigFixture rig, ITestOutputHelper output)
         {
             var run = await rig.RunAsync(kernel, memory, output);
             timings.Append(CultureInfo.InvariantCulture,
-                $"{run.Scenario.Name}: /init at {run.BootTime.TotalSeconds:0.0} s, workloads ready at {run.WorkloadsReadyTime.TotalSeconds:0.0} s, RIG-DONE at {run.DoneTime.TotalSeconds:0.0} s, RAM scan {run.RamScanTime.TotalSeconds:0.00} s\n");
+                $"{run.Scenario.Name}: /init at {run.BootTime.TotalSeconds:0.0} s, installed agent exec -> listening {run.Package.ListenSeconds:0.000} s, workloads ready at {run.WorkloadsReadyTime.TotalSeconds:0.0} s, RIG-DONE at {run.DoneTime.TotalSeconds:0.0} s, RAM scan {run.RamScanTime.TotalSeconds:0.00} s\n");
             var heat = HeatRow.From(run).ToList();
             foreach (var scan in run.Scans)
             {
@@ -40,7 +40,7 @@ public sealed class GuestRigBench(GuestRigFixture rig, ITestOutputHelper output)
                         ? (recall ? row.Score.Recall : row.Score.FalseHot).ToString("0.000", CultureInfo.InvariantCulture)
                         : "-";
                 table.Append(CultureInfo.InvariantCulture,
-                    $"{kernel,-6} {memory,5} {scan.Method.Name,-10} {scan.MapSeconds,7:0.00} {scan.WallSeconds,7:0.00} {scan.HeatCpuShare * 100,6:0.0} {Score(WorkloadKind.HeatRead, true),6} {Score(WorkloadKind.HeatRead, false),6} {Score(WorkloadKind.HeatWrite, true),6} {Score(WorkloadKind.HeatWrite, false),6} ");
+                    $"{kernel,-6} {memory,5} {scan.Method.Name,-10} {scan.MapSeconds,7:0.00} {scan.WallSeconds,7:0.00} {scan.HeatCpuShare * 100,6:0.0} {scan.AgentWrites?.MiBPerMinute ?? double.NaN,6:0.00} {Score(WorkloadKind.HeatRead, true),6} {Score(WorkloadKind.HeatRead, false),6} {Score(WorkloadKind.HeatWrite, true),6} {Score(WorkloadKind.HeatWrite, false),6} ");
                 var lost = 0;
                 if (scan.Map is { } map)
                 {

@@ -90,6 +90,7 @@ public sealed class GuestRigFixture : IAsyncLifetime
         var agent = AgentPublisher.PublishAsync();
         var rigload = RigloadBuilder.BuildAsync();
         var binary = await agent;
-        return new RigInputs(cache, binary, await rigload, await ScanMethodSelection.SelectAsync(binary));
+        var package = await AgentPackager.BuildAsync(binary);
+        return new RigInputs(cache, binary, package, await rigload, await ScanMethodSelection.SelectAsync(binary));
     }
 }

@@ -26,8 +26,14 @@ internal static class ThrottleBenchmark
     private static readonly TimeSpan Phase = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(250);
 
-    public static int Run(double budgetMiB, TextWriter output)
+    public static int Run(double budgetMiB, string method, TextWriter output)
     {
+        var throttleMethod = method switch
+        {
+            "cgroup-cpu" => GuestAssist.Protocol.V1.ThrottleMethod.CgroupCpu,
+            "cgroup-freeze" => GuestAssist.Protocol.V1.ThrottleMethod.CgroupFreeze,
+            _ => GuestAssist.Protocol.V1.ThrottleMethod.SigstopDuty,
+        };
         var command = AgentExecutable.Command();
         if (command is null)
         {
@@ -51,7 +57,15 @@ internal static class ThrottleBenchmark
             var (freeRate, freeCpu) = Measure(log, neighbour.Id, Phase);
             output.WriteLine(Line($"unthrottled: rogue dirties {freeRate / MiB:F0} MiB/s, neighbour runs {freeCpu:P0} of a core"));
 
-            using var throttler = new Throttler(paths, new ThrottleJournal(journalPath), new ProtectionPolicy());
+            var journal = new ThrottleJournal(journalPath);
+            var actuator = ThrottleActuatorFactory.Create(throttleMethod, paths, journal, out var why);
+            if (actuator is null)
+            {
+                output.WriteLine(Line($"{method} is not available here: {why}"));
+                return 3;
+            }
+            output.WriteLine(Line($"rogue held by {actuator.Name}"));
+            using var throttler = new Throttler(paths, journal, new ProtectionPolicy(), actuator);
             throttler.Apply(new ThrottlePolicy(budgetMiB * MiB, ThrottlePolicy.DefaultPeriod, ThrottlePolicy.DefaultMaxStop, [], [], []));
             var converge = Stopwatch.StartNew();
             while (converge.Elapsed < Phase)

@@ -9,9 +9,12 @@ internal static class BenchThrottleCommand
     public static IEnumerable<Command> Create()
     {
         var budget = new Option<double>("--budget-mib") { Description = "Dirty budget, MiB/s.", DefaultValueFactory = _ => 100 };
+        var method = new Option<string>("--method") { Description = "What holds the rogue: sigstop, cgroup-cpu or cgroup-freeze.", DefaultValueFactory = _ => "sigstop" };
+        method.AcceptOnlyFromAmong("sigstop", "cgroup-cpu", "cgroup-freeze");
         var bench = new Command("bench-throttle", "Throttle a rogue writer beside a CPU-bound neighbour on this machine and print the ratios.");
         bench.Options.Add(budget);
-        bench.SetAction(parse => ThrottleBenchmark.Run(parse.GetValue(budget), Console.Out));
+        bench.Options.Add(method);
+        bench.SetAction(parse => ThrottleBenchmark.Run(parse.GetValue(budget), parse.GetValue(method)!, Console.Out));
         yield return bench;
 
         var socket = new Option<string>("--socket") { Required = true };

@@ -76,7 +76,7 @@ internal static class ScanRunner
                 try
                 {
                     var classMap = scan.ToMap(withHeat: true, attribution?.Owners);
-                    var chunks = MapFileWriter.Write(mapFile, classMap);
+                    var chunks = GuestAssist.Protocol.MapFiles.MapFile.Write(mapFile, classMap);
                     await stderr.WriteLineAsync($"map: {classMap.RunCount} runs in {chunks} chunks written to {mapFile}").ConfigureAwait(false);
                 }
                 catch (NotImplementedException)

@@ -195,7 +195,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
 
     private async ValueTask SetThrottlePolicyAsync(IncomingRequest request, NegotiatedSession session, SetThrottlePolicy policy, CancellationToken cancellationToken)
     {
-        Require(session, Capabilities.ThrottleSigstop, "SetThrottlePolicy");
+        Require(session, policy.Method is ThrottleMethod.CgroupCpu or ThrottleMethod.CgroupFreeze ? Capabilities.ThrottleCgroup : Capabilities.ThrottleSigstop, "SetThrottlePolicy");
         var eviction = runtime.Evictions.Owned(connection, policy.SessionId);
         var status = runtime.Throttling.Apply(eviction.Id, policy);
         await request.ReplyAsync(new Envelope { ThrottleStatus = status }, cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace GuestAssist.Agent.Serving;
 /// </summary>
 public sealed class AgentRuntime : IDisposable
 {
-    /// <summary>Known capabilities this build does not implement yet; never offered whatever the source says.</summary>
+    /// <summary>Offered only when this agent says so below, whatever the source says (throttle.cgroup: when a cgroup hierarchy is writable).</summary>
     private static readonly HashSet<string> NotImplemented =
     [
         Capabilities.DirtyAttributionV1, Capabilities.ThrottleCgroup,
@@ -33,6 +33,7 @@ public sealed class AgentRuntime : IDisposable
             .Where(c => !NotImplemented.Contains(c))
             .Append(Capabilities.Heartbeat)
             .Append(Capabilities.ThrottleSigstop)
+            .Concat(ThrottleActuatorFactory.CgroupsUsable(new Guest.ProcFs.ProcFsPaths(options.ProcRoot, options.SysRoot)) ? [Capabilities.ThrottleCgroup] : [])
             .Concat(source is IFrameOwnerSource ? [Capabilities.DirtyAttributionV1] : [])
             .Distinct();
         Offer = new HandshakeOffer(options.Versions, offered, options.Software);

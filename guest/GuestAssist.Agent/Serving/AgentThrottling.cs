@@ -24,6 +24,7 @@ public sealed class AgentThrottling : IDisposable
     private ThrottleSentinel? _sentinel;
     private CancellationTokenSource? _sampling;
     private ulong _sessionId;
+    private ThrottleMethod _method;
     private readonly IReadOnlyList<string>? _sentinelCommand;
 
     public AgentThrottling(ProcFsPaths paths, string journalPath, ILogger logger, IReadOnlyList<string>? sentinelCommand = null)
@@ -71,10 +72,6 @@ public sealed class AgentThrottling : IDisposable
     public ThrottleStatus Apply(ulong sessionId, SetThrottlePolicy request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Method is not (ThrottleMethod.SigstopDuty or ThrottleMethod.Unspecified))
-        {
-            throw new ProtocolException(ErrorCode.Unsupported, $"throttle method {request.Method} is not offered by this agent (throttle.sigstop is)");
-        }
         if (request.DirtyBudgetBytesPerSecond == 0)
         {
             throw new ArgumentException("dirty_budget_bytes_per_second must be positive");
@@ -88,8 +85,19 @@ public sealed class AgentThrottling : IDisposable
         var policy = new ThrottlePolicy(request.DirtyBudgetBytesPerSecond, period, maxStop, [.. request.TargetPids], [.. request.ProtectedPids], [.. request.ProtectedCommands]);
         lock (_lock)
         {
+            var method = request.Method == ThrottleMethod.Unspecified ? ThrottleMethod.SigstopDuty : request.Method;
+            if (_throttler is not null && _method != method)
+            {
+                // Another actuator asked for: everything the old one holds is released first.
+                _throttler.Dispose();
+                _throttler = null;
+            }
             if (_throttler is null)
             {
+                // One journal for the actuator and the throttler: each rewrites the whole file.
+                var journal = new ThrottleJournal(JournalPath);
+                var actuator = ThrottleActuatorFactory.Create(method, _paths, journal, out var why)
+                    ?? throw new ProtocolException(ErrorCode.Unsupported, $"throttle method {request.Method} is not available in this guest: {why}");
                 _sentinel = ThrottleSentinel.TryStart(JournalPath, _sentinelCommand, out var failure);
                 if (_sentinel is null)
                 {
@@ -99,7 +107,8 @@ public sealed class AgentThrottling : IDisposable
                 {
                     _protection.AddPid(_sentinel.Pid);
                 }
-                _throttler = new Throttler(_paths, new ThrottleJournal(JournalPath), _protection);
+                _throttler = new Throttler(_paths, journal, _protection, actuator);
+                _method = method;
             }
             _sessionId = sessionId;
             _throttler.Apply(policy);
@@ -109,8 +118,8 @@ public sealed class AgentThrottling : IDisposable
                 _ = SampleAsync(_throttler, _sampling.Token);
             }
         }
-        _logger.LogInformation("throttle policy for session {Session}: budget {Budget} B/s, period {Period} ms, rates from {Source}",
-            sessionId, request.DirtyBudgetBytesPerSecond, period.TotalMilliseconds, SoftDirty ? "soft-dirty" : "the host's DirtyFrames");
+        _logger.LogInformation("throttle policy for session {Session}: budget {Budget} B/s, period {Period} ms, rates from {Source}, held by {Actuator}",
+            sessionId, request.DirtyBudgetBytesPerSecond, period.TotalMilliseconds, SoftDirty ? "soft-dirty" : "the host's DirtyFrames", _throttler.ActuatorName);
         return Status();
     }
 
@@ -164,7 +173,7 @@ public sealed class AgentThrottling : IDisposable
             status.Active = _throttler?.Policy is not null;
             foreach (var row in _throttler?.Status() ?? [])
             {
-                status.Processes.Add(new ThrottledProcess { Pid = row.Pid, Command = row.Command, Duty = row.Duty, DirtyBytesPerSecond = row.DirtyBytesPerSecond, Method = row.Method });
+                status.Processes.Add(new ThrottledProcess { Pid = row.Pid, Command = row.Command, Duty = row.Duty, DirtyBytesPerSecond = row.DirtyBytesPerSecond, Method = row.Method, Actuator = _throttler!.ActuatorName });
             }
         }
         return status;

@@ -1,11 +1,12 @@
 using System.Buffers.Text;
 using System.Text;
+using GuestAssist.Linux.KernelFiles;
 
 namespace GuestAssist.Guest.Heat;
 
 /// <summary>
-/// Small sysfs reads and writes with one open, one read or write and one close each: DAMON's interface is
-/// hundreds of tiny files, and under emulation every extra layer (streams, encoders) costs real CPU.
+/// Small sysfs reads and writes as numbers and text, three system calls each (<see cref="KernelFile"/>): DAMON's
+/// interface is hundreds of tiny files, and under emulation every extra layer (streams, encoders) costs real CPU.
 /// </summary>
 internal static class SysfsFile
 {
@@ -45,15 +46,7 @@ internal static class SysfsFile
         return Encoding.ASCII.GetString(text[..length]).Trim();
     }
 
-    private static void Write(string path, ReadOnlySpan<byte> bytes)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
-        RandomAccess.Write(handle, bytes, 0);
-    }
+    private static void Write(string path, ReadOnlySpan<byte> bytes) => KernelFile.Write(path, bytes);
 
-    private static int Read(string path, Span<byte> buffer)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        return RandomAccess.Read(handle, buffer, 0);
-    }
+    private static int Read(string path, Span<byte> buffer) => KernelFile.Read(path, buffer);
 }

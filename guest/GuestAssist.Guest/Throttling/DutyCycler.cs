@@ -1,17 +1,18 @@
 using System.Diagnostics;
-using GuestAssist.Linux.Processes;
 
 namespace GuestAssist.Guest.Throttling;
 
 /// <summary>
-/// SIGSTOP/SIGCONT duty cycling on one thread: every period all throttled processes run, and each is stopped
-/// when its share of the period is used up, so a duty of 0.25 runs it 25% of the time. No stop lasts longer
-/// than the policy's maximum (the duty is raised until it fits). A process is journalled before its first stop
-/// and continued before it leaves the journal: release, exit or dispose never leave it stopped.
+/// Duty cycling on one thread: every period all throttled processes run, and each is paused when its share of
+/// the period is used up, so a duty of 0.25 runs it 25% of the time. No pause lasts longer than the policy's
+/// maximum (the duty is raised until it fits). The pause is SIGSTOP/SIGCONT by default, or freezing the
+/// process's own cgroup (<see cref="FreezerPauser"/>: its parent sees no stop). A process is journalled before
+/// its first pause and resumed before it leaves the journal: release, exit or dispose never leave it paused.
 /// </summary>
-public sealed class DutyCycler : IDisposable
+public sealed class DutyCycler : IThrottleActuator
 {
     private readonly ThrottleJournal _journal;
+    private readonly IProcessPauser _pauser;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, (ProcessIdentity Process, double Duty)> _targets = [];
     private readonly AutoResetEvent _changed = new(false);
@@ -20,14 +21,17 @@ public sealed class DutyCycler : IDisposable
     private TimeSpan _maxStop;
     private volatile bool _stopping;
 
-    public DutyCycler(ThrottleJournal journal, TimeSpan period, TimeSpan maxStop)
+    public DutyCycler(ThrottleJournal journal, TimeSpan period, TimeSpan maxStop, IProcessPauser? pauser = null)
     {
         ArgumentNullException.ThrowIfNull(journal);
         _journal = journal;
+        _pauser = pauser ?? new SignalPauser();
         Configure(period, maxStop);
         _thread = new Thread(Run) { IsBackground = true, Name = "throttle duty cycle" };
         _thread.Start();
     }
+
+    public string Name => _pauser.Name;
 
     public void Configure(TimeSpan period, TimeSpan maxStop)
     {
@@ -55,9 +59,12 @@ public sealed class DutyCycler : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(duty), duty, "a duty is in (0, 1]");
         }
-        _journal.Add(process);
         lock (_lock)
         {
+            if (!_targets.ContainsKey(process.Pid))
+            {
+                _pauser.Attach(process, _journal);
+            }
             if (_targets.TryGetValue(process.Pid, out var current) && current.Process == process && Math.Abs(current.Duty - duty) < 1e-3)
             {
                 return; // unchanged: the running period goes on
@@ -91,11 +98,11 @@ public sealed class DutyCycler : IDisposable
         {
             known = _targets.Remove(pid);
         }
-        // Continue under no lock, then leave the journal: a crash in between leaves a harmless extra SIGCONT.
-        ProcessSignals.Continue(pid);
+        // Resume under no lock, then leave the journal: a crash in between leaves a harmless extra resume.
+        _pauser.Resume(pid);
         if (known)
         {
-            _journal.Remove(pid);
+            _pauser.Detach(pid, _journal);
         }
         _changed.Set();
     }
@@ -146,7 +153,7 @@ public sealed class DutyCycler : IDisposable
             var started = Stopwatch.GetTimestamp();
             foreach (var (process, _) in targets)
             {
-                ProcessSignals.Continue(process.Pid);
+                _pauser.Resume(process.Pid);
             }
             // Stop each process once its running share of this period is used, earliest first.
             var minDuty = Math.Max(0, 1 - (maxStop / period));
@@ -167,11 +174,11 @@ public sealed class DutyCycler : IDisposable
                     {
                         continue;
                     }
-                    if (!ProcessSignals.Stop(process.Pid))
+                    if (!_pauser.Pause(process.Pid))
                     {
-                        // It exited: nothing left to continue.
+                        // It exited: nothing left to resume.
                         _targets.Remove(process.Pid);
-                        _journal.Remove(process.Pid);
+                        _pauser.Detach(process.Pid, _journal);
                     }
                 }
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GuestAssist.Guest.ProcFs;
+using GuestAssist.Guest.Throttling.Cgroups;
 using GuestAssist.Linux.Processes;
 
 namespace GuestAssist.Guest.Throttling;
@@ -8,14 +9,16 @@ namespace GuestAssist.Guest.Throttling;
 /// Every process the agent may have stopped, on disk under /run/guestassist before it is first stopped and
 /// until it has been continued, so that nothing is left stopped whatever happens to the agent: a restarted
 /// agent replays it at start, and the sentinel replays it the moment the agent dies. One line per process:
-/// "pid starttime". Rewritten whole (temporary file, then rename) on every change.
+/// "pid starttime", and for a process moved into one of the agent's cgroups also its home and that cgroup
+/// ("pid starttime\thome\town"; replay thaws the cgroup and moves everything in it home). Rewritten whole
+/// (temporary file, then rename) on every change.
 /// </summary>
 public sealed class ThrottleJournal
 {
     public const string DefaultPath = "/run/guestassist/throttle.journal";
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<int, ProcessIdentity> _entries = [];
+    private readonly Dictionary<int, (ProcessIdentity Process, CgroupPlacement? Placement)> _entries = [];
 
     public ThrottleJournal(string path = DefaultPath)
     {
@@ -36,14 +39,16 @@ public sealed class ThrottleJournal
         }
     }
 
-    public void Add(ProcessIdentity process)
+    public void Add(ProcessIdentity process, CgroupPlacement? placement = null)
     {
         lock (_lock)
         {
-            if (_entries.TryAdd(process.Pid, process))
+            if (_entries.TryGetValue(process.Pid, out var entry) && entry.Process == process && entry.Placement == placement)
             {
-                Save();
+                return;
             }
+            _entries[process.Pid] = (process, placement);
+            Save();
         }
     }
 
@@ -70,14 +75,19 @@ public sealed class ThrottleJournal
             return 0;
         }
         var resumed = 0;
-        foreach (var line in File.ReadAllLines(path))
+        foreach (var entry in File.ReadAllLines(path))
         {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2
+            var columns = entry.Split('\t');
+            // The agent's own cgroup: thawed, and whatever is in it goes home, whoever it is now.
+            var restored = columns.Length == 3 && columns[2].Contains(CgroupHierarchy.OwnDirectoryName, StringComparison.Ordinal)
+                && new CgroupPlacement(columns[1], columns[2]).Restore() > 0;
+            var parts = columns[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var continued = parts.Length == 2
                 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
                 && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
                 && new ProcessIdentity(pid, start).IsAlive(paths)
-                && ProcessSignals.Continue(pid))
+                && ProcessSignals.Continue(pid);
+            if (restored || continued)
             {
                 resumed++;
             }
@@ -102,7 +112,9 @@ public sealed class ThrottleJournal
             return;
         }
         var temporary = Path + ".tmp";
-        File.WriteAllLines(temporary, _entries.Values.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Pid} {e.StartTicks}")));
+        File.WriteAllLines(temporary, _entries.Values.Select(e => e.Placement is { } placement
+            ? string.Create(CultureInfo.InvariantCulture, $"{e.Process.Pid} {e.Process.StartTicks}\t{placement.HomeDirectory}\t{placement.OwnDirectory}")
+            : string.Create(CultureInfo.InvariantCulture, $"{e.Process.Pid} {e.Process.StartTicks}")));
         File.Move(temporary, Path, overwrite: true);
     }
 }

@@ -13,7 +13,7 @@ public sealed class Throttler : IDisposable
     private readonly ProcFsPaths _paths;
     private readonly ProtectionPolicy _configured;
     private readonly ThrottleController _controller = new();
-    private readonly DutyCycler _cycler;
+    private readonly IThrottleActuator _cycler;
     private readonly Lock _lock = new();
     // Observe and release never interleave: a window being applied cannot re-stop what a release just continued.
     private readonly Lock _decisions = new();
@@ -21,7 +21,8 @@ public sealed class Throttler : IDisposable
     private ThrottlePolicy? _policy;
     private ProtectionPolicy _protection;
 
-    public Throttler(ProcFsPaths paths, ThrottleJournal journal, ProtectionPolicy protection)
+    /// <summary>A throttler journalling to <paramref name="journal"/>; <paramref name="actuator"/> holds a rogue to its duty (SIGSTOP/SIGCONT duty cycling when null) and is disposed with it.</summary>
+    public Throttler(ProcFsPaths paths, ThrottleJournal journal, ProtectionPolicy protection, IThrottleActuator? actuator = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(journal);
@@ -30,8 +31,11 @@ public sealed class Throttler : IDisposable
         _configured = protection;
         _protection = protection;
         Journal = journal;
-        _cycler = new DutyCycler(journal, ThrottlePolicy.DefaultPeriod, ThrottlePolicy.DefaultMaxStop);
+        _cycler = actuator ?? new DutyCycler(journal, ThrottlePolicy.DefaultPeriod, ThrottlePolicy.DefaultMaxStop);
     }
+
+    /// <summary>The actuator's name: "sigstop", "cgroup-v1-cpu", "cgroup-v2-freeze", ….</summary>
+    public string ActuatorName => _cycler.Name;
 
     public ThrottleJournal Journal { get; }
 
@@ -113,13 +117,20 @@ public sealed class Throttler : IDisposable
         }
         foreach (var (pid, duty) in duties)
         {
-            if (ProcessIdentity.TryRead(_paths, pid, out var identity, out _))
+            if (!ProcessIdentity.TryRead(_paths, pid, out var identity, out _))
+            {
+                _controller.Forget(pid);
+                continue;
+            }
+            try
             {
                 _cycler.Set(identity, duty);
             }
-            else
+            catch (IOException e)
             {
+                // It exited mid-way, or its cgroup refused the move: not throttled, and said so in status.
                 _controller.Forget(pid);
+                skipped[pid] = $"cannot throttle with {_cycler.Name}: {e.Message}";
             }
         }
     }

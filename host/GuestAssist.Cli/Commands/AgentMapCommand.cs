@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using GuestAssist.Cli.Commands.Json;
 using GuestAssist.Host.Agent;
-using GuestAssist.Protocol.PageMaps;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Protocol.MapFiles;
 using GuestAssist.Protocol.V1;
-using Google.Protobuf;
 using Spectre.Console;
 
 namespace GuestAssist.Cli.Commands;
@@ -35,12 +35,12 @@ internal static class AgentMapCommand
                 var fetched = await client.GetMemoryMapAsync(parseResult.GetValue(heat), parseResult.GetValue(owners), cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (parseResult.GetValue(output) is { } file)
                 {
-                    var chunks = WriteChunks(file, fetched.Map);
+                    var chunks = MapFile.Write(file, fetched.Map, new MapFileOptions { RequestedAtMonotonicNs = HostClock.ToMonotonicNs(fetched.RequestedAt), HeatMethod = fetched.HeatMethod });
                     await Console.Error.WriteLineAsync($"map: {fetched.Map.RunCount} runs in {chunks} chunks written to {file}").ConfigureAwait(false);
                 }
                 if (parseResult.GetValue(json))
                 {
-                                        WriteJson(Console.Out, fetched);
+                    WriteJson(Console.Out, fetched);
                 }
                 else
                 {
@@ -49,17 +49,6 @@ internal static class AgentMapCommand
                 return ExitCodes.Ok;
             }, cancellationToken));
         return command;
-    }
-
-    internal static int WriteChunks(string file, PageClassMap map)
-    {
-        var chunks = PageClassMapCodec.ToChunks(map);
-        using var stream = File.Create(file);
-        foreach (var chunk in chunks)
-        {
-            chunk.WriteDelimitedTo(stream);
-        }
-        return chunks.Count;
     }
 
     internal static void Render(IAnsiConsole console, string peer, AgentMemoryMap fetched)

@@ -23,7 +23,7 @@ internal static class AgentStatusCommand
                 var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
                 if (parseResult.GetValue(json))
                 {
-                                        JsonOutput.Write(Console.Out, ToJson(client.Peer, client.Session.Version, client.Session.Capabilities, status), CliJsonContext.Default.AgentStatusJson);
+                    JsonOutput.Write(Console.Out, ToJson(client.Peer, client.Session.Version, client.Session.Capabilities, status), CliJsonContext.Default.AgentStatusJson);
                 }
                 else
                 {
@@ -69,7 +69,7 @@ internal static class AgentStatusCommand
         foreach (var process in status.Throttle?.Processes ?? [])
         {
             Row("throttled", string.Create(CultureInfo.InvariantCulture,
-                $"pid {process.Pid} {process.Command}: duty {process.Duty:P1}, dirtying {process.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({process.Method})"));
+                $"pid {process.Pid} {process.Command}: duty {process.Duty:P1}, dirtying {process.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({process.Method}, held by {process.Actuator})"));
         }
         foreach (var line in status.Degraded)
         {

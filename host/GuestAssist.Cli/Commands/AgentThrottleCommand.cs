@@ -18,8 +18,14 @@ internal static class AgentThrottleCommand
         var seconds = new Option<int>("--seconds") { Description = "How long to hold the policy.", DefaultValueFactory = _ => 30 };
         var protect = new Option<int[]>("--protect") { Description = "Pids never to throttle (repeatable).", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print JSON Lines (snake_case): started, a status every second, ended." };
+        var method = new Option<string>("--method")
+        {
+            Description = "What holds a rogue to its duty: sigstop (SIGSTOP/SIGCONT), cgroup-cpu (a CPU bandwidth limit in its own cgroup), cgroup-freeze (freezer duty cycling).",
+            DefaultValueFactory = _ => "sigstop",
+        };
+        method.AcceptOnlyFromAmong("sigstop", "cgroup-cpu", "cgroup-freeze");
         var command = new Command("throttle", "Hold the guest's rogue dirtiers at a dirty budget for a while and show who is throttled, live.");
-        foreach (var option in new Option[] { connect, budget, seconds, protect, json })
+        foreach (var option in new Option[] { connect, budget, seconds, protect, method, json })
         {
             command.Options.Add(option);
         }
@@ -31,7 +37,17 @@ internal static class AgentThrottleCommand
                 var session = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy, HeartbeatTimeoutMs = 5000 }, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var policy = new SetThrottlePolicy { SessionId = session.SessionId, DirtyBudgetBytesPerSecond = budgetBytes };
+                    var policy = new SetThrottlePolicy
+                    {
+                        SessionId = session.SessionId,
+                        DirtyBudgetBytesPerSecond = budgetBytes,
+                        Method = parse.GetValue(method) switch
+                        {
+                            "cgroup-cpu" => ThrottleMethod.CgroupCpu,
+                            "cgroup-freeze" => ThrottleMethod.CgroupFreeze,
+                            _ => ThrottleMethod.SigstopDuty,
+                        },
+                    };
                     policy.ProtectedPids.AddRange(parse.GetValue(protect) ?? []);
                     await client.SetThrottlePolicyAsync(policy, cancellationToken).ConfigureAwait(false);
                     if (asJson)
@@ -82,7 +98,7 @@ internal static class AgentThrottleCommand
     {
         lock (EmitLock)
         {
-            JsonOutput.Write(Console.Out, line, CliJsonContext.Default.ThrottleEventJson, indented: false);
+            JsonOutput.Write(stdout, line, CliJsonContext.Default.ThrottleEventJson, indented: false);
         }
     }
 
@@ -90,5 +106,5 @@ internal static class AgentThrottleCommand
         status.Processes.Count == 0
             ? "throttled: none"
             : "throttled: " + string.Join("; ", status.Processes.Select(p => string.Create(CultureInfo.InvariantCulture,
-                $"pid {p.Pid} {p.Command} duty {p.Duty:P1} at {p.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({p.Method})")));
+                $"pid {p.Pid} {p.Command} duty {p.Duty:P1} at {p.DirtyBytesPerSecond / (1024 * 1024):F1} MiB/s ({p.Method}, held by {p.Actuator})")));
 }

@@ -3,6 +3,7 @@ using GuestAssist.Cli.Demo;
 using GuestAssist.Host.Engine;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Commands;
 

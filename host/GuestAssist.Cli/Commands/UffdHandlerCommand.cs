@@ -16,8 +16,8 @@ internal static class UffdHandlerCommand
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
     /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, GuestAssist.Host.Transfer.TransferSecret?, IPageRequester>? RemoteSourceFactory { get; set; } =
-        (server, address, secret) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, new GuestAssist.Host.Engine.PostCopyClientOptions { Secret = secret });
+    internal static Func<FaultServer, string, GuestAssist.Host.Engine.PostCopyClientOptions, IPageRequester>? RemoteSourceFactory { get; set; } =
+        (server, address, options) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, options);
 
     public static Command Create()
     {
@@ -26,6 +26,7 @@ internal static class UffdHandlerCommand
         var source = new Option<string?>("--source") { Description = "Serve pages from a remote GuestAssist page server at this address" };
         var timeout = new Option<int>("--handshake-timeout") { Description = "Seconds to wait for the VMM's handshake", DefaultValueFactory = _ => 10 };
         var secretFile = TransferSecretOptions.FileOption();
+        var tlsRoots = new Option<FileInfo?>("--tls-ca") { Description = "Speak TLS to the page server and trust its certificate only if it chains to a root in this PEM file" };
         var json = new Option<bool>("--json") { Description = "Print the summary (VMM, fault statistics) as JSON (snake_case) when the VMM is done" };
         var command = new Command("uffd-handler", "Firecracker UFFD page-fault handler: serve a restored VM's memory on demand");
         command.Options.Add(socket);
@@ -33,6 +34,7 @@ internal static class UffdHandlerCommand
         command.Options.Add(source);
         command.Options.Add(timeout);
         command.Options.Add(secretFile);
+        command.Options.Add(tlsRoots);
         command.Options.Add(json);
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(socket)!,
@@ -41,11 +43,12 @@ internal static class UffdHandlerCommand
             TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
             cancellationToken,
             parseResult.GetValue(secretFile),
+            parseResult.GetValue(tlsRoots),
             parseResult.GetValue(json)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null, bool json = false)
+    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null, FileInfo? tlsRoots = null, bool json = false)
     {
         if ((memoryFile is null) == (source is null))
         {
@@ -66,17 +69,21 @@ internal static class UffdHandlerCommand
         }
         else if (RemoteSourceFactory is { } remote)
         {
-            GuestAssist.Host.Transfer.TransferSecret? secret;
+            GuestAssist.Host.Engine.PostCopyClientOptions options;
             try
             {
-                secret = TransferSecretOptions.Resolve(secretFile);
+                options = new GuestAssist.Host.Engine.PostCopyClientOptions
+                {
+                    Secret = TransferSecretOptions.Resolve(secretFile),
+                    Tls = tlsRoots is null ? null : GuestAssist.Host.Transfer.TransferTls.ClientFromPemFile(tlsRoots.FullName),
+                };
             }
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
-            factory = server => remote(server, source!, secret);
+            factory = server => remote(server, source!, options);
         }
         else
         {
@@ -105,7 +112,7 @@ internal static class UffdHandlerCommand
             var stats = summary.Statistics;
             if (json)
             {
-                                JsonOutput.Write(Console.Out, new UffdHandlerSummaryJson(summary.VmmProcessId, summary.Regions, summary.MemoryBytes, stats.Faults, stats.PagesInstalled,
+                JsonOutput.Write(Console.Out, new UffdHandlerSummaryJson(summary.VmmProcessId, summary.Regions, summary.MemoryBytes, stats.Faults, stats.PagesInstalled,
                     stats.PagesZeroed, stats.RemoveEvents, stats.AlreadyPresent, summary.Blocktime.ToString()!), CliJsonContext.Default.UffdHandlerSummaryJson);
                 return ExitCodes.Ok;
             }

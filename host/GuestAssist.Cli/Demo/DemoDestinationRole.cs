@@ -6,6 +6,7 @@ using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Userfaultfd;
 using GuestAssist.Protocol.V1;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Demo;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Demo;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using GuestAssist.Protocol.V1;
-
 namespace GuestAssist.Cli.Demo;
 
 /// <summary>Prints demo results: one block per policy, and a side-by-side table when several ran.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-
 namespace GuestAssist.Cli.Demo;
 
 /// <summary>A flat key=value record (text values percent-encoded) that a demo role prints as one "RESULT ..." line for the parent to parse (no reflection: the CLI is trimmed).</summary>

@@ -1,57 +1,95 @@
 using System.Diagnostics;
+using GuestAssist.Host.Agent;
+using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Host.Vmm;
+using GuestAssist.Protocol.V1;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Demo;
 
 /// <summary>
-/// The source "VM" process: guest memory in a memfd, a workload that writes known patterns, a class map, a dirty log
-/// covering report → switchover, then a page server for the destination. Prints "READY pid memfd" once serving and a
-/// RESULT line with its counters when the parent closes its stdin.
+/// The source "VM" process, evicted through the same <see cref="Eviction"/> session as `guestassist evict`: guest memory
+/// in a memfd, a workload that writes known patterns, the scenario's class map asked at the session's map phase, a dirty
+/// log the session starts before that and seals at switchover (the VM adapter's pause is "the workload reaches
+/// switchover"), then the session's page server for the destination. Prints "READY pid memfd" once serving and a RESULT
+/// line with its counters when the parent closes its stdin.
 /// </summary>
 public static class DemoSourceRole
 {
     /// <summary>Frames the forward pre-paging experiment streams above a fault: the planner's pivot reach upward.</summary>
     private static readonly int ForwardWindow = TransferPlannerOptions.Default.PivotRadius;
 
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
+
     public static int Run(DemoScenario scenario, DemoPolicy policy, int? maxPivots, string listen, LinkRate link, TextReader input, TextWriter output)
     {
         using var vm = new DemoSourceVm(scenario);
-
-        // The dirty log starts before the map is requested and is sealed at switchover, so it covers report → switchover
-        // (invariant 1); the workload's generation-2 stores are seen only by the log, nobody tells it which frames they were.
-        using var dirtyLog = DemoDirtyLog.Start(vm.Layout);
-        var mapRequestedAt = Stopwatch.GetTimestamp();
-        vm.RunUntilSwitchover();
-        dirtyLog.Seal(); // switchover: the VM is stopped here
-
-        var pivots = policy switch
+        DemoDirtyLog? dirtyLog = null;
+        var pivots = policy == DemoPolicy.Enlightened ? maxPivots ?? TransferPlannerOptions.Default.MaxPivots : 0;
+        // The VM runs in this process: "pause" lets the workload write its generation-2 stores (seen only by the dirty
+        // log) and stop there, which is switchover; its memory is served from the memfd.
+        var vmm = new DelegateVmm(
+            "demo VM (this process)",
+            _ => Task.FromResult(scenario.Layout),
+            _ =>
+            {
+                vm.RunUntilSwitchover();
+                return Task.CompletedTask;
+            },
+            (layout, _) => Task.FromResult<IPageSource>(new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", layout)),
+            _ => Task.CompletedTask);
+        var options = new EvictionOptions
         {
-            DemoPolicy.Enlightened => maxPivots ?? TransferPlannerOptions.Default.MaxPivots,
-            _ => 0,
-        };
-        Func<ulong[]?, ITransferSchedule> factory = policy switch
-        {
-            DemoPolicy.AddressOrder => received => new AddressOrderSchedule(scenario.Layout, received),
-            DemoPolicy.EnlightenedForwardPrepaging => new ForwardPrepagingSchedule(Planner(scenario, mapRequestedAt, dirtyLog, 0), ForwardWindow).Factory(),
-            _ => new PlannerSchedule(Planner(scenario, mapRequestedAt, dirtyLog, pivots)).Factory(),
-        };
-        using var source = new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", scenario.Layout);
-        using var server = new PageServer(source, scenario.Layout, factory, new PageServerOptions
-        {
-            Link = link.IsUnlimited ? null : new TokenBucket(link),
-            PageClassOf = gfn => (int)scenario.Classes[gfn],
+            Vmm = vmm,
+            Listen = TransferEndPoint.Parse(listen),
+            Link = link,
             Secret = Commands.TransferSecretOptions.Resolve(null),
+            // The dirty log starts before the map is requested and is sealed at switchover, so it covers report → switchover.
+            StartDirtyLog = _ =>
+            {
+                dirtyLog = DemoDirtyLog.Start(vm.Layout);
+                return dirtyLog.Log;
+            },
+            RequestMap = _ => Task.FromResult(new AgentMemoryMap(scenario.Map, Stopwatch.GetTimestamp(), HeatMethod.None, 0, 0)),
+            Order = policy == DemoPolicy.AddressOrder ? EvictionOrder.AddressOrder : EvictionOrder.Planner,
+            Planner = new TransferPlannerOptions { MaxPivots = pivots },
+            Schedule = policy == DemoPolicy.EnlightenedForwardPrepaging ? planner => new ForwardPrepagingSchedule(planner, ForwardWindow).Factory() : null,
+            TransferTimeout = Timeout,
+        };
+        using var eviction = new EvictionHandle(new Eviction(options));
+        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = eviction.Session.Progress.Subscribe(p =>
+        {
+            if (p.Message?.StartsWith("page server on", StringComparison.Ordinal) == true)
+            {
+                serving.TrySetResult();
+            }
         });
-        server.Listen(TransferEndPoint.Parse(listen));
+        var run = eviction.Session.RunAsync();
+        if (Task.WaitAny([serving.Task, run], Timeout) < 0 || !serving.Task.IsCompleted)
+        {
+            var failed = run.IsCompleted ? run.Result.Error : "no page server within the timeout";
+            throw new InvalidOperationException($"the demo eviction did not start serving: {failed}");
+        }
         output.WriteLine($"READY {Environment.ProcessId} {vm.File.Fd}");
         output.Flush();
         while (input.ReadLine() is not null)
         {
         }
+        if (!run.Wait(Timeout))
+        {
+            throw new TimeoutException($"the demo eviction did not finish within {Timeout}");
+        }
+        var evicted = run.Result;
+        if (evicted.Outcome != EvictionOutcome.Completed)
+        {
+            throw new InvalidOperationException($"the demo eviction {evicted.Outcome.ToString().ToLowerInvariant()}: {evicted.Error}");
+        }
 
-        var stats = server.Counters.Snapshot();
+        var stats = evicted.Transfer!;
         var result = new DemoResult();
         result.Set("urgent_bytes", stats.UrgentBytes);
         result.Set("background_bytes", stats.BackgroundBytes);
@@ -65,15 +103,24 @@ public static class DemoSourceRole
         {
             result.Set($"class{c}_bytes", stats.BytesByPageClass[c]);
         }
-        result["schedule"] = server.ScheduleDescription ?? "";
+        result["schedule"] = evicted.Plan;
         result.Set("max_pivots", pivots);
-        result.Set("dirty_frames", dirtyLog.FramesWritten);
-        result["dirty_log"] = dirtyLog.Describe();
+        result.Set("dirty_frames", dirtyLog?.FramesWritten ?? 0);
+        result["dirty_log"] = dirtyLog?.Describe() ?? "none";
+        foreach (var phase in evicted.PhaseTimes)
+        {
+            result.Set($"phase_{Eviction.Name(phase.Phase).Replace('-', '_')}_ms", phase.Duration.TotalMilliseconds);
+        }
         output.WriteLine(result.ToString());
         output.Flush();
         return 0;
     }
 
-    private static TransferPlanner Planner(DemoScenario scenario, long mapRequestedAt, DemoDirtyLog dirtyLog, int pivots) =>
-        new(scenario.Map, scenario.Layout, mapRequestedAt, dirtyLog.Log, new TransferPlannerOptions { MaxPivots = pivots });
+    /// <summary>Disposes the session synchronously (this role is synchronous end to end).</summary>
+    private sealed class EvictionHandle(Eviction session) : IDisposable
+    {
+        public Eviction Session { get; } = session;
+
+        public void Dispose() => Session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 }

@@ -70,7 +70,20 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
 
     public bool IsDirty(ulong gfn) => _dirty.IsSet(gfn);
 
-    public void Collect()
+    public void Collect() => CollectInto(null);
+
+    /// <summary>
+    /// Collects, and returns the frames written since the previous collect (each collect write-protects what it
+    /// found again, so a page rewritten in every window shows in every window): the window a dirty-rate feed sends.
+    /// </summary>
+    public IReadOnlyList<(ulong FirstGfn, ulong Count)> CollectWindow()
+    {
+        var window = new List<(ulong FirstGfn, ulong Count)>();
+        CollectInto(window);
+        return window;
+    }
+
+    private void CollectInto(List<(ulong FirstGfn, ulong Count)>? window)
     {
         lock (_collectLock)
         {
@@ -87,7 +100,8 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
                     var result = _scanner.Scan(start, end, _regions, PagemapScanFlags.WpMatching | PagemapScanFlags.CheckWpAsync, PageCategories.Written, PageCategories.Written);
                     for (var i = 0; i < result.Regions; i++)
                     {
-                        MarkDirty(region, _regions[i].Start, _regions[i].End);
+                        var (first, count) = MarkDirty(region, _regions[i].Start, _regions[i].End);
+                        window?.Add((first, count));
                     }
                     if (result.WalkEnd <= start)
                     {
@@ -135,10 +149,11 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
         }
     }
 
-    private void MarkDirty(MemoryRegion region, ulong start, ulong end)
+    private (ulong First, ulong Count) MarkDirty(MemoryRegion region, ulong start, ulong end)
     {
         var first = (region.GuestPhysicalAddress + (start - region.HostAddress)) >> _layout.PageShift;
         var count = (end - start + _layout.PageSize - 1) >> _layout.PageShift;
         _dirty.SetRange(first, count);
+        return (first, count);
     }
 }

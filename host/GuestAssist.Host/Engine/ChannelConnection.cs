@@ -8,7 +8,7 @@ namespace GuestAssist.Host.Engine;
 /// <summary>One connected, greeted page-transfer channel of the destination.</summary>
 internal sealed class ChannelConnection : IDisposable
 {
-    private ChannelConnection(Socket socket, NetworkStream stream, uint pageSize, ulong totalFrames)
+    private ChannelConnection(Socket socket, Stream stream, uint pageSize, ulong totalFrames)
     {
         Socket = socket;
         Stream = stream;
@@ -18,7 +18,7 @@ internal sealed class ChannelConnection : IDisposable
 
     public Socket Socket { get; }
 
-    public NetworkStream Stream { get; }
+    public Stream Stream { get; }
 
     public TransferStreamReader Reader { get; }
 
@@ -26,9 +26,10 @@ internal sealed class ChannelConnection : IDisposable
 
     /// <summary>
     /// Connects, answers the source's challenge and checks the source's proof. A refusal throws
-    /// <see cref="TransferRefusedException"/>; a source that cannot prove the secret, a protocol error.
+    /// <see cref="TransferRefusedException"/>; a source that cannot prove the secret, a protocol error. With
+    /// <paramref name="tls"/>, TLS comes first and the page server's certificate must chain to its trusted roots.
     /// </summary>
-    public static ChannelConnection Open(EndPoint server, ChannelHello hello, TransferSecret? secret)
+    public static ChannelConnection Open(EndPoint server, ChannelHello hello, TransferSecret? secret, TransferTls? tls = null)
     {
         var socket = TransferEndPoint.CreateSocket(server);
         try
@@ -43,7 +44,11 @@ internal sealed class ChannelConnection : IDisposable
                 throw new IOException($"no page server at unix:{UnixSocketConnectError.Describe(e, unix.ToString())}", e);
             }
             socket.ReceiveTimeout = (int)TransferLimits.HandshakeTimeout.TotalMilliseconds;
-            var stream = new NetworkStream(socket, ownsSocket: true);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (tls is not null)
+            {
+                stream = tls.AuthenticateAsClient(stream, server is IPEndPoint ip ? ip.Address.ToString() : "localhost");
+            }
             var challenge = SourceChallenge.Read(stream);
             if (challenge.SecretRequired && secret is null)
             {

@@ -21,6 +21,9 @@ namespace GuestAssist.Host.Engine;
 /// </summary>
 public sealed class PostCopyClient : IPageRequester, IDisposable
 {
+    /// <summary>How long a complete destination keeps reading the source's remaining push to reach its end of stream.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly EndPoint _server;
     private readonly GuestMemoryLayout _layout;
     private readonly IPageSink _sink;
@@ -178,13 +181,17 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 var bitmap = Received.Count > 0 ? Received.Snapshot() : null;
                 var hello = new ChannelHello(_options.SessionId, kind, _layout.PageSize, _layout.TotalFrames, bitmap);
-                var channel = ChannelConnection.Open(_server, hello, _options.Secret);
+                var channel = ChannelConnection.Open(_server, hello, _options.Secret, _options.Tls);
                 RecordOutage(down.Elapsed);
                 return channel;
             }
             catch (TransferRefusedException refused) when (refused.Permanent)
             {
                 throw new TransferOutageException(refused.Message, refused);
+            }
+            catch (TransferTlsException tls)
+            {
+                throw new TransferOutageException(tls.Message, tls);
             }
             catch (Exception e) when (e is IOException or SocketException or TransferProtocolException)
             {
@@ -269,9 +276,50 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             _completed.Set();
         }
+        if (kind == ChannelKind.Background && IsComplete && !_backgroundEnded)
+        {
+            DrainToEndOfStream(channel, payload);
+        }
+        else if (kind == ChannelKind.Background && _backgroundEnded && !IsComplete)
+        {
+            // The stream ended before the last urgent pages landed: close it once they have, so the source sees this
+            // side finish (an orderly close after its end of stream) and may free its copy.
+            try
+            {
+                _completed.Wait(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return; // stopped: the client is being disposed
+            }
+        }
         if (kind == ChannelKind.Urgent || IsComplete)
         {
             channel.Cut();
+        }
+    }
+
+    /// <summary>
+    /// Every page is in, but the source is still pushing ones that came by fault. Reading its stream to the end (bounded)
+    /// lets it write its end-of-stream and see this side close afterwards: that is how the source knows it may free its copy.
+    /// </summary>
+    private static void DrainToEndOfStream(ChannelConnection channel, Span<byte> payload)
+    {
+        try
+        {
+            channel.Socket.ReceiveTimeout = (int)DrainTimeout.TotalMilliseconds;
+            var deadline = Stopwatch.GetTimestamp() + (long)(DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < deadline && channel.Reader.TryReadFrame(out var header, payload))
+            {
+                if (header.Kind == TransferFrameKind.EndOfStream)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TransferProtocolException)
+        {
+            // The source went away or trickles: the pages are all here, nothing is lost by stopping.
         }
     }
 

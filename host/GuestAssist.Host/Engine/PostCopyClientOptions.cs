@@ -10,6 +10,9 @@ public sealed class PostCopyClientOptions
     /// <summary>The migration's secret; null only against a page server that requires none.</summary>
     public GuestAssist.Host.Transfer.TransferSecret? Secret { get; init; }
 
+    /// <summary>TLS with the page server (<see cref="GuestAssist.Host.Transfer.TransferTls.ForClient"/>); null = plain, for a server without TLS.</summary>
+    public GuestAssist.Host.Transfer.TransferTls? Tls { get; init; }
+
     /// <summary>How long the first connection of each channel may take (the outage deadline applies after).</summary>
     public TimeSpan ConnectDeadline { get; init; } = TimeSpan.FromSeconds(30);
 

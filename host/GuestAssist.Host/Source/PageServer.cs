@@ -29,6 +29,7 @@ public sealed class PageServer : IDisposable
     private readonly Socket?[] _channels = new Socket?[3];
     private readonly Thread?[] _threads = new Thread?[3];
     private readonly ManualResetEventSlim _backgroundDone = new();
+    private readonly ManualResetEventSlim _destinationFinished = new();
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Thread? _acceptThread;
@@ -67,6 +68,12 @@ public sealed class PageServer : IDisposable
     /// <summary>Set when a background connection sent its end-of-stream (every frame pushed or zero-filled).</summary>
     public WaitHandle BackgroundDone => _backgroundDone.WaitHandle;
 
+    /// <summary>
+    /// Set when the destination closed the background channel in order after its end of stream: it holds every page (it closes only
+    /// once complete), so the source may free its copy. A destination that only lost the connection reconnects instead.
+    /// </summary>
+    public WaitHandle DestinationFinished => _destinationFinished.WaitHandle;
+
     /// <summary>Errors of connections that were dropped (protocol violations, cuts); for logs.</summary>
     public event Action<ChannelKind?, Exception>? ConnectionFailed;
 
@@ -104,6 +111,7 @@ public sealed class PageServer : IDisposable
             thread?.Join(TimeSpan.FromSeconds(5));
         }
         _backgroundDone.Dispose();
+        _destinationFinished.Dispose();
         _stop.Dispose();
     }
 
@@ -141,11 +149,16 @@ public sealed class PageServer : IDisposable
             {
                 connection.NoDelay = true;
             }
-            using var stream = new NetworkStream(connection, ownsSocket: true);
+            Stream stream = new NetworkStream(connection, ownsSocket: true);
+            using var owned = stream;
             ChannelHello hello;
             // A silent or trickling peer loses its connection at the deadline, whatever it sent so far.
             using (var deadline = new Timer(_ => connection.Dispose(), null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan))
             {
+                if (_options.Tls is { } tls)
+                {
+                    stream = tls.AuthenticateAsServer(stream);
+                }
                 var result = Handshake(stream);
                 if (result is null)
                 {
@@ -154,6 +167,7 @@ public sealed class PageServer : IDisposable
                 hello = result;
                 kind = hello.Kind;
             }
+            using var secured = stream == owned ? null : stream;
             Claim(hello.Kind, connection);
             Counters.AddConnection();
             if (hello.Kind == ChannelKind.Urgent)
@@ -184,7 +198,7 @@ public sealed class PageServer : IDisposable
     }
 
     /// <summary>Challenge, hello, proof, checks, then the bitmap; null when the peer was refused (it got the reason).</summary>
-    private ChannelHello? Handshake(NetworkStream stream)
+    private ChannelHello? Handshake(Stream stream)
     {
         var secret = _options.Secret;
         var challenge = SourceChallenge.Create(secret is not null);
@@ -256,7 +270,7 @@ public sealed class PageServer : IDisposable
         }
     }
 
-    private void ServeUrgent(NetworkStream stream)
+    private void ServeUrgent(Stream stream)
     {
         var pageSize = (int)_layout.PageSize;
         var reader = new TransferStreamReader(stream, _layout.PageSize, _layout.TotalFrames);
@@ -294,7 +308,7 @@ public sealed class PageServer : IDisposable
         }
     }
 
-    private void ServeBackground(NetworkStream stream, ulong[]? receivedBitmap)
+    private void ServeBackground(Stream stream, ulong[]? receivedBitmap)
     {
         var schedule = _scheduleFactory(receivedBitmap);
         _schedule = schedule;
@@ -326,6 +340,8 @@ public sealed class PageServer : IDisposable
         while (stream.Read(sink) > 0)
         {
         }
+        // An orderly close after the end of stream (a cut connection is an exception, and the destination reconnects).
+        _destinationFinished.Set();
     }
 
     /// <summary>Sends frames [first, first+count): reads them region by region, zero pages as zero runs.</summary>

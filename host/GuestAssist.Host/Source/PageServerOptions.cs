@@ -17,6 +17,9 @@ public sealed class PageServerOptions
     /// <summary>The per-migration secret destinations must prove; null accepts any destination (tests, trusted local use).</summary>
     public TransferSecret? Secret { get; init; }
 
+    /// <summary>TLS on every channel (<see cref="TransferTls.ForServer"/>); null = plain TCP or Unix socket.</summary>
+    public TransferTls? Tls { get; init; }
+
     /// <summary>Most connections open at once (handshaking or serving); more are closed at accept.</summary>
     public int MaxConnections { get; init; } = 16;
 

@@ -162,15 +162,9 @@ public sealed class ScanRunnerTests : IDisposable
             return;
         }
         Assert.Equal(0, exit);
-        var chunks = new List<MemoryMapChunk>();
-        using (var file = File.OpenRead(path))
-        {
-            while (file.Position < file.Length)
-            {
-                chunks.Add(MemoryMapChunk.Parser.ParseDelimitedFrom(file));
-            }
-        }
-        var map = PageClassMapCodec.FromChunks(chunks);
+        var contents = GuestAssist.Protocol.MapFiles.MapFile.Read(path);
+        var map = contents.Map;
+        Assert.Null(contents.RequestedAtMonotonicNs); // written in the guest: the host's request time is not known there
         Assert.Equal(4096UL, map.TotalFrames);
         Assert.Equal(100UL, map.CountOf(PageClass.Hot));
         Assert.Equal(1024UL, map.CountOf(PageClass.Free));

@@ -87,7 +87,7 @@ public sealed class CommandConventionTests : IDisposable
 
         Assert.Equal(ExitCodes.Usage, exit);
         AssertOneLine(stderr);
-        Assert.Equal("page-server: --map empty.map: inconsistent memory map: no chunks", stderr.Trim());
+        Assert.StartsWith("page-server: map file empty.map: ", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,6 +17,8 @@ internal sealed class ChildProcess : IDisposable
 
     public static ChildProcess Busy() => Start("sh", "-c", "while :; do :; done");
 
+    public static ChildProcess Shell(string script) => Start("sh", "-c", script);
+
     /// <summary>The state letter of /proc/PID/stat: 'T' when stopped.</summary>
     public char State => ProcessIdentity.TryRead(ProcFsPaths.Live, Pid, out _, out var stat) ? stat.State : '?';
 

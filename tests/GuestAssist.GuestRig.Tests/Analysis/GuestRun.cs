@@ -12,7 +12,8 @@ public sealed record GuestRun(
     TimeSpan WorkloadsReadyTime,
     TimeSpan DoneTime,
     TimeSpan RamScanTime,
-    string ConsoleLogPath)
+    string ConsoleLogPath,
+    PackageCheck Package)
 {
     /// <summary>Pages the workload reported in its READY line (a socket may take fewer than asked).</summary>
     public int PidOf(Workload workload) =>

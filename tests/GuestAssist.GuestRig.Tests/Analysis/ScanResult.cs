@@ -6,7 +6,7 @@ using GuestAssist.Protocol.PageMaps;
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
 /// <summary>One agent scan in a guest, as its files in /out describe it.</summary>
-public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null)
+public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null, AgentWrites? AgentWrites = null)
 {
     public static ScanResult Load(string outDirectory, ScanMethod method)
     {
@@ -23,7 +23,7 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         Dictionary<int, long>? written = null;
         if (exitCode == 0)
         {
-            map = MapFileReader.Read(File("map", "bin"));
+            map = GuestAssist.Protocol.MapFiles.MapFile.Read(File("map", "bin")).Map;
             using var json = JsonDocument.Parse(System.IO.File.ReadAllBytes(File("scan", "json")));
             if (json.RootElement.TryGetProperty("timings", out var timings) && timings.TryGetProperty("total_seconds", out var total))
             {
@@ -40,7 +40,8 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
                 written = writes.EnumerateArray().ToDictionary(w => w.GetProperty("pid").GetInt32(), w => w.GetProperty("pages").GetInt64());
             }
         }
-        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written);
+        var agentWrites = method.WatchAgentSeconds > 0 ? Analysis.AgentWrites.Parse(System.IO.File.ReadAllText(File("writes", "txt"))) : null;
+        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written, agentWrites);
     }
 
     /// <summary>The agent's CPU while its access monitor watched, as a share of one vCPU over the window.</summary>

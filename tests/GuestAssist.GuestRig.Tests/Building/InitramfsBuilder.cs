@@ -5,7 +5,8 @@ namespace GuestAssist.GuestRig.Tests.Building;
 
 /// <summary>
 /// Packs a guest's initramfs (uncompressed newc cpio: fastest under TCG): busybox-static with a link per
-/// applet, the NativeAOT agent with the shared libraries `ldd` lists, rigload, the kernel's virtio
+/// applet, the agent's .deb unpacked with dpkg-deb as an install would lay it out (/usr/sbin, /etc/guestassist,
+/// the unit, the man page) with the shared libraries `ldd` lists, rigload, the kernel's virtio
 /// modules, an /init and the scenario script. /init mounts the pseudo file systems, loads the modules,
 /// links /dev/virtio-ports/NAME (udev's job), runs /scenario.sh, sends /out as a tar over the rig port
 /// (`SIZE n` then n bytes), prints RIG-DONE and sleeps so the workloads stay alive for the RAM scan.
@@ -19,7 +20,7 @@ public static partial class InitramfsBuilder
 
     public const string PortName = "rig";
 
-    public static async Task<string> BuildAsync(string workDirectory, string kernelDirectory, string agentBinary, string rigloadBinary, string scenarioScript)
+    public static async Task<string> BuildAsync(string workDirectory, string kernelDirectory, string agentPackage, string rigloadBinary, string scenarioScript)
     {
         var root = Path.Combine(workDirectory, "rootfs");
         foreach (var dir in new[] { "bin", "sbin", "proc", "sys", "dev", "run", "tmp", "out", "lib/modules", "lib64", "etc" })
@@ -36,8 +37,8 @@ public static partial class InitramfsBuilder
                 File.CreateSymbolicLink(link, "busybox");
             }
         }
-        File.Copy(agentBinary, Path.Combine(root, "bin", AgentPublisher.BinaryName));
-        await CopySharedLibrariesAsync(agentBinary, root);
+        await CommandRunner.RunCheckedAsync("dpkg-deb", ["-x", agentPackage, root], TimeSpan.FromMinutes(1));
+        await CopySharedLibrariesAsync(Path.Combine(root, AgentPackager.InstalledBinary.TrimStart('/')), root);
         File.Copy(rigloadBinary, Path.Combine(root, "bin", "rigload"));
         var modules = Path.Combine(kernelDirectory, "modules");
         foreach (var module in ModuleOrder)

@@ -32,7 +32,7 @@ public static class GuestRunner
         try
         {
             var kernelDirectory = inputs.KernelDirectory(scenario.Kernel);
-            var initramfs = await InitramfsBuilder.BuildAsync(work, kernelDirectory, inputs.AgentBinary, inputs.RigloadBinary, scenario.Script());
+            var initramfs = await InitramfsBuilder.BuildAsync(work, kernelDirectory, inputs.AgentPackage, inputs.RigloadBinary, scenario.Script());
             guest = QemuGuest.Start(new QemuGuestOptions(Path.Combine(kernelDirectory, "vmlinux"), initramfs, scenario.MemoryMiB, work));
             await guest.Console.WaitForLineAsync(line => line.Contains("RIG-INIT", StringComparison.Ordinal), "RIG-INIT (the initramfs's /init running)", BootTimeout);
             var boot = guest.Console.Elapsed;
@@ -61,7 +61,8 @@ public static class GuestRunner
             var copies = RamFileScanner.Scan(guest.RamFile, pagesByTag);
             var ramScan = clock.Elapsed;
             var scans = scenario.Scans.Select(method => ScanResult.Load(outDirectory, method)).ToList();
-            return new GuestRun(scenario, scans, copies, readyPages, boot, ready, done, ramScan, consoleLogPath);
+            var package = PackageCheck.Parse(File.ReadAllText(Path.Combine(outDirectory, "package.txt")));
+            return new GuestRun(scenario, scans, copies, readyPages, boot, ready, done, ramScan, consoleLogPath, package);
         }
         catch (Exception ex)
         {

@@ -42,6 +42,22 @@ public class UffdWriteTrackerTests
     }
 
     [UffdFact]
+    public void A_window_holds_what_was_written_since_the_last_collect_rewrites_included()
+    {
+        using var region = MappedMemory.Anonymous(64 * Page);
+        region.AsSpan(0, (int)(64 * Page)).Fill(1);
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, region.Length, 0, region.Address64)]);
+        using var tracker = UffdWriteTracker.ForCurrentProcess(layout);
+        NativeAccess.Fill(region.Address64 + (2 * Page), 9, 3 * Page);
+        Assert.Equal([(2UL, 3UL)], tracker.CollectWindow());
+        Assert.Empty(tracker.CollectWindow());
+        // A rogue rewriting the same pages shows in every window, not only the first.
+        NativeAccess.Fill(region.Address64 + (3 * Page), 7, 1);
+        Assert.Equal([(3UL, 1UL)], tracker.CollectWindow());
+        Assert.Equal(3, tracker.DirtyCount); // the log itself counts each frame once
+    }
+
+    [UffdFact]
     public void A_child_process_that_hands_over_its_uffd_is_tracked_exactly()
     {
         using var child = new UffdChildProcess("dirty-child", pages: 512);

@@ -28,6 +28,7 @@ public sealed class OutageTests : IDisposable
     [InlineData(1000)]
     [InlineData(2000)]
     [InlineData(5000)]
+    [InlineData(30_000)]
     public void A_page_server_down_for_a_while_is_waited_for_and_every_page_arrives(int downMilliseconds)
     {
         var endPoint = new UnixDomainSocketEndPoint(Path.Combine(_directory, "ps.sock"));
@@ -38,7 +39,7 @@ public sealed class OutageTests : IDisposable
         var options = new PostCopyClientOptions
         {
             Secret = Secret,
-            Recovery = new RecoveryOptions(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(500)),
+            Recovery = new RecoveryOptions(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(500)),
         };
         using var client = new PostCopyClient(endPoint, Layout, sink, options);
         client.OutageReported += attempt =>

@@ -3,7 +3,6 @@ using System.Text.Json;
 using GuestAssist.Cli.Commands;
 using GuestAssist.Host.Agent;
 using GuestAssist.IntegrationTests.AgentProtocol.Support;
-using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.IntegrationTests.AgentProtocol;
@@ -25,15 +24,9 @@ public sealed class AgentCliTests : IDisposable
         var exit = await Invoke("agent", "map", "--connect", agent.Address.ToString(), "--heat", "--owners", "--out", file);
 
         Assert.Equal(GuestAssist.Cli.ExitCodes.Ok, exit);
-        var chunks = new List<MemoryMapChunk>();
-        await using (var stream = File.OpenRead(file))
-        {
-            while (stream.Position < stream.Length)
-            {
-                chunks.Add(MemoryMapChunk.Parser.ParseDelimitedFrom(stream));
-            }
-        }
-        var readBack = PageClassMapCodec.FromChunks(chunks);
+        var contents = GuestAssist.Protocol.MapFiles.MapFile.Read(file);
+        var readBack = contents.Map;
+        Assert.NotNull(contents.RequestedAtMonotonicNs);
         Assert.Equal(source.LastMap!.Runs.ToArray(), readBack.Runs.ToArray());
         Assert.Equal(source.LastMap.RunOwner, readBack.RunOwner);
 

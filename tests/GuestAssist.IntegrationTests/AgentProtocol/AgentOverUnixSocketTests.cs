@@ -29,7 +29,8 @@ public sealed class AgentOverUnixSocketTests : IAsyncLifetime, IDisposable
         Assert.Equal(ProtocolVersions.Current, client.Session.Version);
         Assert.Equal("guestassist-agent/0.1.0", client.Session.PeerSoftware);
         Assert.Equal(
-            new[] { Capabilities.Heartbeat, Capabilities.MemoryMapHeat, Capabilities.MemoryMapOwners, Capabilities.MemoryMapV1, Capabilities.ThrottleSigstop },
+            new[] { Capabilities.Heartbeat, Capabilities.MemoryMapHeat, Capabilities.MemoryMapOwners, Capabilities.MemoryMapV1, Capabilities.ThrottleSigstop }
+                .Concat(CgroupThrottling.Offered ? [Capabilities.ThrottleCgroup] : []).Order(StringComparer.Ordinal),
             client.Session.Capabilities.Order(StringComparer.Ordinal));
         // The fixture claims dirty attribution and cgroup throttling; the agent implements neither and must not pass them on.
         Assert.Contains(Capabilities.DirtyAttributionV1, client.Session.MissingThere);
@@ -59,7 +60,7 @@ public sealed class AgentOverUnixSocketTests : IAsyncLifetime, IDisposable
         Assert.Equal(_source.Info.RamFrames, first.RamFrames);
         Assert.Equal(_source.Info.Degraded, first.Degraded);
         Assert.Contains(Capabilities.ThrottleSigstop, first.Capabilities);
-        Assert.DoesNotContain(Capabilities.ThrottleCgroup, first.Capabilities);
+        Assert.Equal(CgroupThrottling.Offered, first.Capabilities.Contains(Capabilities.ThrottleCgroup));
         Assert.Contains(Capabilities.Heartbeat, first.Capabilities);
         Assert.True(second.GuestMonotonicNs > first.GuestMonotonicNs);
         Assert.True(second.UptimeNs > first.UptimeNs);

@@ -28,7 +28,8 @@ public sealed class LiveScanTests : IDisposable
         var fetched = await client.GetMemoryMapAsync(includeHeat: true, includeOwners: true, ownerPids: [Environment.ProcessId]);
 
         Assert.True(client.Session.Has(Capabilities.MemoryMapV1));
-        Assert.DoesNotContain(status.Capabilities, c => c == Capabilities.ThrottleCgroup || c == Capabilities.DirtyAttributionV1);
+        Assert.DoesNotContain(status.Capabilities, c => c == Capabilities.DirtyAttributionV1);
+        Assert.Equal(CgroupThrottling.Offered, status.Capabilities.Contains(Capabilities.ThrottleCgroup));
         var scanned = source.Last!;
         var sent = PageClassMapCodec.FromChunks(scanned.Chunks);
         var map = fetched.Map;

@@ -130,8 +130,42 @@ public sealed class ThrottlingTests : IDisposable
         Assert.False(File.Exists(JournalPath), "a clean shutdown leaves no journal behind");
     }
 
+    [KPageFlagsTheory]
+    [InlineData(ThrottleMethod.CgroupCpu, "-cpu")]
+    [InlineData(ThrottleMethod.CgroupFreeze, "-freeze")]
+    public async Task A_cgroup_actuator_holds_the_rogue_in_its_own_cgroup_and_EndEviction_sends_it_home(ThrottleMethod method, string actuatorSuffix)
+    {
+        var homeBefore = File.ReadAllText($"/proc/{_rogue.Pid}/cgroup");
+        await using var agent = await StartAgentAsync();
+        await using var client = await agent.ConnectAsync(SlowScans);
+        Assert.Contains(GuestAssist.Protocol.Handshake.Capabilities.ThrottleCgroup, client.Session.Capabilities);
+        var session = await ThrottleRogueAsync(client, method: method);
+        var status = await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = session, Method = method, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
+        var actuator = Assert.Single(status.Processes).Actuator;
+        Assert.StartsWith("cgroup-v", actuator, StringComparison.Ordinal);
+        Assert.EndsWith(actuatorSuffix, actuator, StringComparison.Ordinal);
+        Assert.Contains("guestassist-throttle", File.ReadAllText($"/proc/{_rogue.Pid}/cgroup"), StringComparison.Ordinal);
+
+        var ended = await client.EndEvictionAsync(session, succeeded: true);
+
+        Assert.Equal(1u, ended.ReleasedProcesses);
+        Assert.Equal(homeBefore, File.ReadAllText($"/proc/{_rogue.Pid}/cgroup"));
+        AssertRunning();
+        Assert.False(File.Exists(JournalPath));
+    }
+
+    [KPageFlagsFact]
+    public async Task An_agent_killed_by_SIGKILL_while_freezing_the_rogue_leaves_it_thawed_and_home()
+    {
+        var homeBefore = File.ReadAllText($"/proc/{_rogue.Pid}/cgroup");
+        await ThrottleThenSignalAgentAsync(sigkill: true, ThrottleMethod.CgroupFreeze);
+
+        Assert.Equal(homeBefore, File.ReadAllText($"/proc/{_rogue.Pid}/cgroup"));
+        Assert.True(await ProgressesAsync(), "the rogue runs again: its cgroup was thawed");
+    }
+
     /// <summary>Starts the agent as its own process, has it throttle the rogue, signals it; returns how long until the rogue ran again.</summary>
-    private async Task<TimeSpan> ThrottleThenSignalAgentAsync(bool sigkill)
+    private async Task<TimeSpan> ThrottleThenSignalAgentAsync(bool sigkill, ThrottleMethod method = ThrottleMethod.SigstopDuty)
     {
         var socket = _directory.PathOf("agent.sock");
         var agentBinary = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
@@ -150,7 +184,7 @@ public sealed class ThrottlingTests : IDisposable
                 await Task.Delay(50);
             }
             await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket), SlowScans);
-            await ThrottleRogueAsync(client);
+            await ThrottleRogueAsync(client, method: method);
             Assert.True(File.Exists(JournalPath), "a throttled process is journalled");
 
             if (sigkill)
@@ -193,18 +227,21 @@ public sealed class ThrottlingTests : IDisposable
         });
 
     /// <summary>Begins a session, sets a 1 MiB/s budget and reports the rogue's 64 MiB as dirtied in one second: it must be throttled.</summary>
-    private async Task<ulong> ThrottleRogueAsync(AgentClient client, uint heartbeatTimeoutMs = 0)
+    private async Task<ulong> ThrottleRogueAsync(AgentClient client, uint heartbeatTimeoutMs = 0, ThrottleMethod method = ThrottleMethod.SigstopDuty)
     {
         var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy, HeartbeatTimeoutMs = heartbeatTimeoutMs });
-        await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
+        await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, Method = method, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
         var attribution = await client.SendDirtyFramesAsync(started.SessionId, _rogue.FrameRuns(), TimeSpan.FromSeconds(1));
         var rate = Assert.Single(attribution.Processes, p => p.Pid == _rogue.Pid);
         Assert.True(rate.BytesPerSecond >= 64 << 20, $"the rogue's frames should count at least 64 MiB/s, got {rate.BytesPerSecond}");
-        var status = await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
+        var status = await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, Method = method, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
         var throttled = Assert.Single(status.Processes);
         Assert.Equal(_rogue.Pid, throttled.Pid);
         Assert.InRange(throttled.Duty, 0.01, 0.1);
-        Assert.True(await SeenStoppedAsync(), "the rogue should spend most of each period stopped");
+        if (method == ThrottleMethod.SigstopDuty)
+        {
+            Assert.True(await SeenStoppedAsync(), "the rogue should spend most of each period stopped");
+        }
         return started.SessionId;
     }
 
@@ -239,6 +276,29 @@ public sealed class ThrottlingTests : IDisposable
             }
         }
         AssertRunning();
+    }
+
+    /// <summary>Neither stopped by a signal nor in a frozen v2 cgroup.</summary>
+    private async Task<bool> ProgressesAsync()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            var cgroupFreeze = FrozenFlag();
+            if (!_rogue.IsStopped && cgroupFreeze is null or false)
+            {
+                return true;
+            }
+            await Task.Delay(25);
+        }
+        return false;
+    }
+
+    /// <summary>cgroup.events "frozen 1" of the rogue's v2 cgroup; null where it has none.</summary>
+    private bool? FrozenFlag()
+    {
+        var line = File.ReadAllLines($"/proc/{_rogue.Pid}/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
+        var events = line is null ? null : Path.Combine("/sys/fs/cgroup/unified", line[3..].TrimStart('/'), "cgroup.events");
+        return events is not null && File.Exists(events) ? File.ReadAllLines(events).Contains("frozen 1") : null;
     }
 
     private void AssertRunning() => Assert.False(_rogue.IsStopped, $"rogue {_rogue.Pid} left stopped");

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using Google.Protobuf;
 using GuestAssist.Cli.Commands;
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Engine;
 using GuestAssist.Host.Firecracker;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Firecracker;
 
@@ -102,16 +102,10 @@ public sealed class FirecrackerConformanceTests : IDisposable
     {
         PatternMemoryFile.Write(MemoryFile, 8 << 20);
         var map = Path.Combine(_directory, "other.map");
-        await using (var stream = File.Create(map))
-        {
-            // A map of 25 GiB (6.5 M frames: a host's own /proc/kpageflags) for this 8 MiB (2,048-frame) guest.
-            var builder = new GuestAssist.Protocol.PageMaps.PageClassMapBuilder(withHeat: false, withOwners: false);
-            builder.Append(6_553_600, GuestAssist.Protocol.V1.PageClass.Cache);
-            foreach (var chunk in GuestAssist.Protocol.PageMaps.PageClassMapCodec.ToChunks(builder.Build(new GuestAssist.Protocol.V1.MapEpoch(), 4096)))
-            {
-                chunk.WriteDelimitedTo(stream);
-            }
-        }
+        // A map of 25 GiB (6.5 M frames: a host's own /proc/kpageflags) for this 8 MiB (2,048-frame) guest.
+        var builder = new GuestAssist.Protocol.PageMaps.PageClassMapBuilder(withHeat: false, withOwners: false);
+        builder.Append(6_553_600, GuestAssist.Protocol.V1.PageClass.Cache);
+        GuestAssist.Protocol.MapFiles.MapFile.Write(map, builder.Build(new GuestAssist.Protocol.V1.MapEpoch(), 4096));
         using var bound = new CancellationTokenSource(StandInTimeout);
         var exit = await PageServer(bound.Token, "--memory-file", MemoryFile, "--listen", $"unix:{Path.Combine(_directory, "ps.sock")}", "--map", map);
         Assert.Equal(2, exit);

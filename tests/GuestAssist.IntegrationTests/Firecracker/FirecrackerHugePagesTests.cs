@@ -1,6 +1,7 @@
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Engine;
 using GuestAssist.Host.Firecracker;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Firecracker;
 

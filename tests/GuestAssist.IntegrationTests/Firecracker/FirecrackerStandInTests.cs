@@ -1,5 +1,6 @@
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Firecracker;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Firecracker;
 

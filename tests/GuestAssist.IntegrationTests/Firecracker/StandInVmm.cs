@@ -8,6 +8,7 @@ internal sealed class StandInVmm : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     public StandInVmm(params string[] arguments)
     {
@@ -60,6 +61,11 @@ internal sealed class StandInVmm : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

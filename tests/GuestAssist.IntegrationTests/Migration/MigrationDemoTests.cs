@@ -1,5 +1,6 @@
 using GuestAssist.Cli.Demo;
 using GuestAssist.IntegrationTests.Firecracker;
+using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Migration;
 

@@ -12,6 +12,8 @@
 //   bpf <MiB> <tag>                   BPF_MAP_TYPE_ARRAY, value 4096, one element per page (vmalloc'd)
 //   heat-read <hotMiB> <coldMiB> <tag>   anon memory: hot pages tag, cold pages tag+1; reads hot forever
 //   heat-write <hotMiB> <coldMiB> <tag>  same, rewrites the hot pages' bodies forever
+//   writes-of <pid> <seconds>         not a workload: clears <pid>'s soft-dirty bits, waits, and prints
+//                                     `WRITES <pages> <seconds> <resident>`, the pages it wrote meanwhile
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -193,6 +195,53 @@ static void run_heat(int write_mode, uint32_t hot_mib, uint32_t cold_mib, uint32
     }
 }
 
+// Pages of <pid> present and soft-dirty, over its mappings (pagemap bit 63 present, bit 55 soft-dirty).
+static uint64_t count_soft_dirty(int pid, uint64_t *resident) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    FILE *maps = fopen(path, "r");
+    snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+    int pagemap = open(path, O_RDONLY);
+    if (!maps || pagemap < 0) die("opening maps/pagemap");
+    static uint64_t entries[4096];
+    uint64_t dirty = 0;
+    *resident = 0;
+    char line[512];
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long long start, end;
+        if (sscanf(line, "%llx-%llx", &start, &end) != 2 || end > (1ull << 47)) continue;
+        for (uint64_t page = start / PAGE; page < end / PAGE;) {
+            uint64_t count = end / PAGE - page;
+            if (count > 4096) count = 4096;
+            ssize_t got = pread(pagemap, entries, count * 8, (off_t)(page * 8));
+            if (got <= 0) break;
+            for (ssize_t i = 0; i < got / 8; i++) {
+                if (entries[i] >> 63) {
+                    (*resident)++;
+                    if ((entries[i] >> 55) & 1) dirty++;
+                }
+            }
+            page += (uint64_t)got / 8;
+        }
+    }
+    fclose(maps);
+    close(pagemap);
+    return dirty;
+}
+
+static void run_writes_of(uint32_t pid, uint32_t seconds) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%u/clear_refs", pid);
+    int fd = open(path, O_WRONLY);
+    if (fd < 0 || write(fd, "4", 1) != 1) die("clear_refs");
+    close(fd);
+    sleep(seconds);
+    uint64_t resident;
+    uint64_t dirty = count_soft_dirty((int)pid, &resident);
+    printf("WRITES %llu %u %llu\n", (unsigned long long)dirty, seconds, (unsigned long long)resident);
+    exit(0);
+}
+
 static uint32_t number(const char *text) {
     char *end;
     unsigned long value = strtoul(text, &end, 0);
@@ -209,6 +258,7 @@ int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "bpf") == 0) run_bpf(number(argv[2]), number(argv[3]));
     if (argc == 5 && strcmp(argv[1], "heat-read") == 0) run_heat(0, number(argv[2]), number(argv[3]), number(argv[4]));
     if (argc == 5 && strcmp(argv[1], "heat-write") == 0) run_heat(1, number(argv[2]), number(argv[3]), number(argv[4]));
-    fprintf(stderr, "usage: rigload pipe|socket|bpf <MiB> <tag> | heat-read|heat-write <hotMiB> <coldMiB> <tag>\n");
+    if (argc == 4 && strcmp(argv[1], "writes-of") == 0) run_writes_of(number(argv[2]), number(argv[3]));
+    fprintf(stderr, "usage: rigload pipe|socket|bpf <MiB> <tag> | heat-read|heat-write <hotMiB> <coldMiB> <tag> | writes-of <pid> <seconds>\n");
     return 2;
 }

@@ -5,7 +5,9 @@ public sealed class TempDirectory : IDisposable
 {
     private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("ga");
 
-    public string PathOf(string name) => Path.Combine(directory.FullName, name);
+    public string Path => directory.FullName;
+
+    public string PathOf(string name) => System.IO.Path.Combine(directory.FullName, name);
 
     public void Dispose() => directory.Delete(recursive: true);
 }

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Reactive.Subjects;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.Host.Agent;
+
+/// <summary>
+/// Feeds the guest agent the host's own dirty log during an eviction: every <c>interval</c> it takes the frames
+/// the guest wrote since the last tick (<see cref="UffdWriteTracker.CollectWindow"/>) and sends them as
+/// DirtyFrames, so the agent can attribute and throttle on any guest kernel, soft-dirty or not. Who dirtied what
+/// comes back on <see cref="Attributions"/>. Stops on dispose; an agent that stops answering ends the stream with
+/// the error and the migration goes on without throttling.
+/// </summary>
+public sealed class DirtyFramesFeed : IAsyncDisposable
+{
+    private readonly Subject<DirtyAttribution> _attributions = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval)
+    {
+        _loop = Task.Run(() => RunAsync(client, sessionId, window, interval, _stop.Token));
+    }
+
+    /// <summary>Who dirtied each window's frames, per process, and what no process owns.</summary>
+    public IObservable<DirtyAttribution> Attributions => _attributions;
+
+    /// <summary>Windows sent so far.</summary>
+    public long WindowsSent { get; private set; }
+
+    /// <summary>Starts feeding <paramref name="tracker"/>'s windows to the agent for eviction session <paramref name="sessionId"/>.</summary>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        return Start(client, sessionId, tracker.CollectWindow, interval);
+    }
+
+    /// <summary>Starts feeding windows from any dirty log that can say what was written since it was last asked.</summary>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(window);
+        if (interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, "the feed interval must be positive");
+        }
+        return new DirtyFramesFeed(client, sessionId, window, interval);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+        _attributions.Dispose();
+    }
+
+    private async Task RunAsync(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        // The first window starts now: what was written before it is not a rate.
+        window();
+        var since = Stopwatch.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+                var runs = window();
+                var elapsed = Stopwatch.GetElapsedTime(since);
+                since = Stopwatch.GetTimestamp();
+                var attribution = await client.SendDirtyFramesAsync(sessionId, runs, elapsed, cancellationToken).ConfigureAwait(false);
+                WindowsSent++;
+                _attributions.OnNext(attribution);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _attributions.OnCompleted();
+        }
+        catch (Exception e) when (e is IOException or GuestAssist.Protocol.Framing.ProtocolException or GuestAssist.Protocol.Connections.RemoteErrorException or TimeoutException or ObjectDisposedException)
+        {
+            _attributions.OnError(e);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using GuestAssist.Host.Agent;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.Layout;
+using GuestAssist.Host.Planning;
+using GuestAssist.Host.Source;
+using GuestAssist.Host.Transfer;
+using GuestAssist.Host.Vmm;
+using GuestAssist.Linux.Transports;
+
+namespace GuestAssist.Host.EvictionSession;
+
+/// <summary>What to evict and how. Only <see cref="Vmm"/> and <see cref="Listen"/> are required.</summary>
+public sealed record EvictionOptions
+{
+    public required IVmmAdapter Vmm { get; init; }
+
+    /// <summary>Where the page server waits for the destination (`uffd-handler --source`).</summary>
+    public required EndPoint Listen { get; init; }
+
+    /// <summary>The guest agent (e.g. hybrid:/srv/vm1/v.sock:5000); null: no agent, address order.</summary>
+    public TransportAddress? Agent { get; init; }
+
+    public AgentClientOptions AgentClient { get; init; } = new();
+
+    public EvictionMode Mode { get; init; } = EvictionMode.PostCopy;
+
+    /// <summary>The link to the destination; it limits both channels and sets the agent's dirty budget.</summary>
+    public LinkRate Link { get; init; } = LinkRate.Unlimited;
+
+    /// <summary>Share of the link the guest may dirty while the eviction runs (the agent throttles above it).</summary>
+    public double DirtyBudgetShare { get; init; } = 0.5;
+
+    /// <summary>Processes the agent may throttle (empty: the heaviest dirtiers it finds) and never throttles.</summary>
+    public IReadOnlyList<int> ThrottleTargets { get; init; } = [];
+
+    public IReadOnlyList<int> ProtectedPids { get; init; } = [];
+
+    public TransferSecret? Secret { get; init; }
+
+    /// <summary>
+    /// Starts a live dirty log over the guest (called before the map is requested; sealed at switchover), e.g.
+    /// <c>layout => UffdWriteTracker.ForProcess(...)</c>; null when the VMM supplies one at switchover or none exists.
+    /// </summary>
+    public Func<GuestMemoryLayout, IDirtyLog?>? StartDirtyLog { get; init; }
+
+    /// <summary>A dirty log the VMM writes at switchover (GADIRTY1 bitmap or Firecracker diff snapshot), read after the pause.</summary>
+    public string? DirtyLogFile { get; init; }
+
+    /// <summary>
+    /// The class map from elsewhere than the agent (a map file, a simulated guest), asked at the map phase — after the dirty
+    /// log started, so its <see cref="AgentMemoryMap.RequestedAt"/> can be covered. Used when no agent gives a map.
+    /// </summary>
+    public Func<CancellationToken, Task<AgentMemoryMap>>? RequestMap { get; init; }
+
+    /// <summary>The planner's order (default), or address order for comparison (the map then only labels what is sent).</summary>
+    public EvictionOrder Order { get; init; } = EvictionOrder.Planner;
+
+    /// <summary>An experimental schedule over the planner (the demo's forward pre-paging); null: the planner's own.</summary>
+    public Func<TransferPlanner, Func<ulong[]?, ITransferSchedule>>? Schedule { get; init; }
+
+    public TransferPlannerOptions Planner { get; init; } = TransferPlannerOptions.Default;
+
+    /// <summary>Bound on each agent step (connect + Hello, BeginEviction, EndEviction) and each VMM call.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Bound on the map (the scan and its heat window).</summary>
+    public TimeSpan MapTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the page server waits for the destination and then for the whole transfer.</summary>
+    public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Heartbeats and status polls to the agent; the agent releases everything after <see cref="HeartbeatTimeout"/> without one.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often progress is sampled while pages move.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,72 @@
+using System.Reactive.Linq;
+using System.Runtime.InteropServices;
+using GuestAssist.Agent.Serving;
+using GuestAssist.Guest.ProcFs;
+using GuestAssist.Host.Agent;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.Layout;
+using GuestAssist.IntegrationTests.AgentProtocol.Support;
+using GuestAssist.Linux.Memory;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.IntegrationTests.AgentProtocol;
+
+/// <summary>
+/// The host's dirty log on a timer: a real uffd write tracker over memory of this process whose "guest physical"
+/// addresses are its real frames (GFN = PFN, as inside a guest), fed to a real agent that attributes each window
+/// to the process that wrote it.
+/// </summary>
+public sealed class DirtyFramesFeedTests : IDisposable
+{
+    private const int Pages = 16;
+    private const ulong Page = 4096;
+
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [KPageFlagsFact]
+    public async Task Each_window_of_the_hosts_dirty_log_comes_back_attributed_to_the_writer()
+    {
+        using var memory = MappedMemory.Anonymous(Pages * Page);
+        memory.AsSpan(0, (int)(Pages * Page)).Fill(1);
+        var layout = new GuestMemoryLayout(FramesOf(memory).Select((pfn, i) => new MemoryRegion(pfn * Page, Page, (ulong)i * Page, memory.Address64 + ((ulong)i * Page))).OrderBy(r => r.GuestPhysicalAddress));
+        using var tracker = UffdWriteTracker.ForCurrentProcess(layout);
+        await using var agent = await RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), o => o with { ThrottleJournal = _directory.PathOf("throttle.journal") });
+        await using var client = await agent.ConnectAsync(new AgentClientOptions { RequestTimeout = TimeSpan.FromSeconds(60) });
+        var session = (await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy })).SessionId;
+
+        using var writing = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            while (!writing.IsCancellationRequested)
+            {
+                memory.AsSpan(0, (int)(Pages * Page)).Fill(2); // every page, every few milliseconds
+                await Task.Delay(5);
+            }
+        });
+        DirtyAttribution attributed;
+        long sent;
+        await using (var feed = DirtyFramesFeed.Start(client, session, tracker, TimeSpan.FromMilliseconds(300)))
+        {
+            // The first window rebuilds the agent's owner index (a scan of this machine); the second is steady.
+            attributed = await feed.Attributions.Where(a => a.Processes.Any(p => p.Pid == Environment.ProcessId)).Skip(1).FirstAsync().Timeout(TimeSpan.FromSeconds(90));
+            sent = feed.WindowsSent;
+        }
+        await writing.CancelAsync();
+        await writer;
+
+        var us = Assert.Single(attributed.Processes, p => p.Pid == Environment.ProcessId);
+        Assert.True(sent >= 2, $"{sent} windows sent");
+        // 16 pages rewritten in every window: the agent sees all of them as this process's.
+        Assert.Equal((ulong)Pages, us.DirtyFrames);
+    }
+
+    private static ulong[] FramesOf(MappedMemory memory)
+    {
+        var entries = new ulong[Pages];
+        using var pagemap = File.OpenHandle("/proc/self/pagemap");
+        RandomAccess.Read(pagemap, MemoryMarshal.AsBytes(entries.AsSpan()), (long)(memory.Address64 / Page * 8));
+        return [.. entries.Select(e => e & ((1UL << 55) - 1))];
+    }
+}

@@ -1,0 +1,238 @@
+using System.Reactive.Linq;
+using GuestAssist.Agent.Serving;
+using GuestAssist.Guest.ProcFs;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.DirtyLog.Files;
+using GuestAssist.Host.EvictionSession;
+using GuestAssist.Host.Planning;
+using GuestAssist.IntegrationTests.AgentProtocol.Support;
+using GuestAssist.IntegrationTests.Firecracker;
+using GuestAssist.Linux.Tests.Transports.HybridVsock;
+using GuestAssist.Linux.Transports;
+
+namespace GuestAssist.IntegrationTests.Eviction;
+
+/// <summary>
+/// The eviction session end to end on this machine: the agent (a real scan of this machine) behind a Firecracker
+/// hybrid-vsock muxer double, the stand-in Firecracker API on the source, `uffd-handler --source` and the
+/// FirecrackerStandIn VMM on the destination, every page verified; and the ways it must not go wrong.
+/// </summary>
+public sealed class EvictionTests : IDisposable
+{
+    private const uint AgentPort = 5000;
+
+    private readonly TempDirectory _directory = new();
+    private readonly EvictionRig _rig;
+
+    public EvictionTests() => _rig = new EvictionRig(_directory.Path);
+
+    public void Dispose()
+    {
+        _rig.Dispose();
+        _directory.Dispose();
+    }
+
+    [KPageFlagsFact]
+    public async Task A_firecracker_vm_is_evicted_with_the_agent_over_hybrid_vsock_every_page_verified()
+    {
+        await using var agent = await StartLiveAgentAsync();
+        using var muxer = Muxer();
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress });
+        var reports = new List<EvictionProgress>();
+        using var subscription = eviction.Progress.Subscribe(p => { lock (reports) { reports.Add(p); } });
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync();
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+
+        AssertEveryPageVerified(output, handler);
+        Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
+        Assert.Equal(AgentState.Ended, result.Agent);
+        Assert.Equal($"CONNECT {AgentPort}", muxer.CommandLines.First());
+        Assert.Equal(["PATCH /vm", "PUT /snapshot/create"], _rig.Api.Requests.Select(r => $"{r.Method} {r.Path}"));
+        Assert.Equal("Paused", _rig.Api.State); // the VM runs on the destination now
+        Assert.True(result.LeftPaused);
+        // This machine's own map (its 25 GiB of frames) does not fit a 24 MiB VM: dropped, saying so, address order.
+        Assert.Contains(result.Notes, n => n.StartsWith("class map dropped: ", StringComparison.Ordinal));
+        Assert.Contains(result.Notes, n => n.StartsWith("source free: ", StringComparison.Ordinal));
+        Assert.Contains(result.Notes, n => n.StartsWith("EndEviction: ", StringComparison.Ordinal));
+        Assert.Equal(
+            [EvictionPhase.ConnectAgent, EvictionPhase.Hello, EvictionPhase.StartDirtyLog, EvictionPhase.BeginEviction, EvictionPhase.MemoryMap, EvictionPhase.PreSwitchover, EvictionPhase.Switchover, EvictionPhase.PostCopy, EvictionPhase.SourceFree, EvictionPhase.EndEviction],
+            result.PhaseTimes.Select(p => p.Phase));
+        Assert.NotNull(result.Transfer);
+        // Every page left the source at least once (a page faulted while the stream was on its way may go twice).
+        Assert.InRange(result.Transfer.PagesSent + result.Transfer.ZeroPages, (long)(_rig.Layout.MemoryBytes / 4096), (long)(_rig.Layout.MemoryBytes / 4096) * 2);
+        lock (reports)
+        {
+            Assert.Contains(reports, r => r.Phase == EvictionPhase.PostCopy && r.Message is null);
+            Assert.Equal(EvictionPhase.Done, reports[^1].Phase);
+        }
+    }
+
+    [KPageFlagsFact]
+    public async Task The_agent_killed_mid_session_does_not_stop_the_migration()
+    {
+        var agent = await StartLiveAgentAsync();
+        using var muxer = Muxer();
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress });
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync();
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        await agent.DisposeAsync(); // the guest agent dies after the map, before any page moved
+        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+
+        AssertEveryPageVerified(output, handler);
+        Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
+        Assert.Equal(AgentState.Lost, result.Agent);
+        Assert.Contains(result.Notes, n => n.StartsWith("agent lost (", StringComparison.Ordinal));
+    }
+
+    [RootFact]
+    public async Task A_snapshot_the_api_refuses_fails_the_eviction_naming_it_and_the_vm_runs_again_on_the_source()
+    {
+        _rig.Api.Refuse("/snapshot/create", "Create snapshot error: Cannot write memory file: No space left on device (os error 28)");
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options());
+
+        var result = await eviction.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(EvictionOutcome.Failed, result.Outcome);
+        Assert.Equal("switchover: firecracker API PUT /snapshot/create: 400 Create snapshot error: Cannot write memory file: No space left on device (os error 28)", result.Error);
+        Assert.Equal("Running", _rig.Api.State);
+        Assert.False(result.LeftPaused);
+        Assert.Equal(["PATCH /vm", "PUT /snapshot/create", "PATCH /vm"], _rig.Api.Requests.Select(r => $"{r.Method} {r.Path}"));
+        Assert.Contains("""{"state":"Resumed"}""", _rig.Api.Requests.Last().Body, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public async Task A_refused_pause_fails_before_anything_is_paused()
+    {
+        _rig.Api.Refuse("/vm", "The requested operation is not supported before starting the microVM.");
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options());
+
+        var result = await eviction.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(EvictionOutcome.Failed, result.Outcome);
+        Assert.Equal("switchover: firecracker API PATCH /vm: 400 The requested operation is not supported before starting the microVM.", result.Error);
+        Assert.False(result.LeftPaused);
+        Assert.Equal("Running", _rig.Api.State);
+    }
+
+    [KPageFlagsFact]
+    public async Task A_cancelled_session_leaves_nothing_paused_and_nothing_throttled()
+    {
+        await using var agent = await StartLiveAgentAsync();
+        using var muxer = Muxer();
+        using var sleeper = System.Diagnostics.Process.Start("sleep", "120");
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, ThrottleTargets = [sleeper.Id] });
+        using var cancel = new CancellationTokenSource();
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync(cancel.Token);
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        await cancel.CancelAsync(); // switchover done, no destination yet
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(EvictionOutcome.Cancelled, result.Outcome);
+        Assert.Equal("cancelled in post-copy", result.Error);
+        Assert.False(result.LeftPaused);
+        Assert.Equal("Running", _rig.Api.State);
+        Assert.Equal(AgentState.Ended, result.Agent);
+        await using var client = await Host.Agent.AgentClient.ConnectAsync(AgentAddress);
+        var status = await client.GetStatusAsync();
+        Assert.Equal(0UL, status.ActiveEvictionSession);
+        Assert.Equal(0u, status.ThrottledProcesses);
+        Assert.NotEqual('T', ProcessState(sleeper.Id));
+        sleeper.Kill();
+    }
+
+    [RootFact]
+    public async Task A_dirty_bitmap_that_does_not_cover_the_maps_epoch_is_refused_for_skipping_with_the_reason()
+    {
+        // An agent whose map fits this VM, so the plan is the planner's and the dirty log is what decides skipping.
+        await using var agent = await RunningAgent.StartAsync(new VmShapedMapSource(_rig.Layout.TotalFrames), new AgentServingOptions { Listen = [new UnixAddress(GuestSocket(AgentPort))] });
+        using var muxer = Muxer();
+        var dirtyLog = Path.Combine(_directory.Path, "vm.dirty");
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, DirtyLogFile = dirtyLog });
+        // The VMM starts logging only after the map was requested (here: at the pause), so the log misses the map's epoch.
+        using var writeLog = eviction.Progress.Where(p => p.Message?.EndsWith(": paused", StringComparison.Ordinal) == true).Subscribe(_ =>
+        {
+            var now = HostClock.ToMonotonicNs(System.Diagnostics.Stopwatch.GetTimestamp());
+            DirtyBitmapFile.Write(dirtyLog, new DirtyLogFileHeader(4096, 0, _rig.Layout.TotalFrames, now, now + 1), new ulong[(_rig.Layout.TotalFrames + 63) / 64]);
+        });
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync();
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+
+        AssertEveryPageVerified(output, handler);
+        Assert.Equal(EvictionOutcome.Completed, result.Outcome);
+        Assert.Contains($"dirty log refused: {SkippingStates.StartedAfterMap}: free frames are sent", result.Notes);
+        Assert.Equal(0, result.Transfer!.SkippedFrames);
+        Assert.Contains(SkippingStates.StartedAfterMap, result.Plan, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public async Task A_dirty_bitmap_covering_the_map_to_switchover_skips_the_free_frames_and_they_read_zero()
+    {
+        await using var agent = await RunningAgent.StartAsync(new VmShapedMapSource(_rig.Layout.TotalFrames), new AgentServingOptions { Listen = [new UnixAddress(GuestSocket(AgentPort))] });
+        using var muxer = Muxer();
+        // The guest's free frames hold no data (as a freshly booted guest's), so zero-filling them is exact.
+        ZeroFreeFrames();
+        var dirtyLog = Path.Combine(_directory.Path, "vm.dirty");
+        var trackingStarted = HostClock.ToMonotonicNs(System.Diagnostics.Stopwatch.GetTimestamp()); // before the session asks for the map
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, DirtyLogFile = dirtyLog });
+        using var writeLog = eviction.Progress.Where(p => p.Message?.EndsWith(": paused", StringComparison.Ordinal) == true).Subscribe(_ =>
+        {
+            var sealedAt = HostClock.ToMonotonicNs(System.Diagnostics.Stopwatch.GetTimestamp());
+            DirtyBitmapFile.Write(dirtyLog, new DirtyLogFileHeader(4096, 0, _rig.Layout.TotalFrames, trackingStarted, sealedAt), new ulong[(_rig.Layout.TotalFrames + 63) / 64]);
+        });
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync();
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        var (result, handler, output) = await _rig.RunDestinationAsync(run);
+
+        AssertEveryPageVerified(output, handler);
+        Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
+        Assert.Contains(SkippingStates.Enabled, result.Plan, StringComparison.Ordinal);
+        Assert.Equal((long)VmShapedMapSource.FreeFrames, result.Transfer!.SkippedFrames);
+        Assert.Contains(result.Notes, n => n.StartsWith("dirty log: 0 frames written in ", StringComparison.Ordinal));
+    }
+
+    private void ZeroFreeFrames()
+    {
+        using var file = File.OpenHandle(_rig.GuestMemory, FileMode.Open, FileAccess.Write);
+        foreach (var (offset, length) in VmShapedMapSource.FreeFileRanges)
+        {
+            RandomAccess.Write(file, new byte[length], offset);
+        }
+    }
+
+    private void AssertEveryPageVerified(string output, int handler)
+    {
+        Assert.Contains($"stand-in: verified: {_rig.Layout.MemoryBytes / 4096} pages ok, 0 mismatches", output, StringComparison.Ordinal);
+        Assert.Equal(0, handler);
+    }
+
+    private TransportAddress AgentAddress => TransportAddress.Parse($"hybrid:{_directory.PathOf("v.sock")}:{AgentPort}");
+
+    private string GuestSocket(uint port) => _directory.PathOf($"guest_{port}");
+
+    private FirecrackerMuxerDouble Muxer() => new(_directory.PathOf("v.sock"), GuestSocket);
+
+    /// <summary>The agent daemon scanning this machine for real, listening where the muxer double forwards the guest port.</summary>
+    private async Task<RunningAgent> StartLiveAgentAsync()
+    {
+        var scanner = ScannerMemoryMapSource.Create(ProcFsPaths.Live, heatWindow: TimeSpan.Zero);
+        return await RunningAgent.StartAsync(scanner, new AgentServingOptions { Listen = [new UnixAddress(GuestSocket(AgentPort))] });
+    }
+
+    private static char ProcessState(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[stat.LastIndexOf(')') + 2];
+    }
+}
