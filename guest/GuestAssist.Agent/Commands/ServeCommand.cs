@@ -66,6 +66,8 @@ internal static class ServeCommand
             var plain = Console.IsErrorRedirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
             using var host = AgentHost.Build(settings.ToServingOptions(), mapSource, logging => logging
                 .SetMinimumLevel(settings.LogLevel)
+                // The host logs a failed start with its exception and stack trace; serve reports it itself, in one line.
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o =>
                 {

@@ -57,7 +57,7 @@ public sealed class CommandLineTests : IDisposable
         Console.SetError(stderr);
         try
         {
-            exit = await CommandLine.RunAsync("guestassist-agent", Agent(), ["serve", "--listen", $"unix:{socket}", "--config", PathOf("none.conf"), "--log-level", "none"], original);
+            exit = await CommandLine.RunAsync("guestassist-agent", Agent(), ["serve", "--listen", $"unix:{socket}", "--config", PathOf("none.conf"), "--log-level", "error"], original);
         }
         finally
         {
