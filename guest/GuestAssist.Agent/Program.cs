@@ -1,7 +1,7 @@
 using System.CommandLine;
 using GuestAssist.Agent.Commands;
 
-var root = new RootCommand("guestassist-agent: GuestAssist guest agent (memory enlightenment for fast VM eviction)");
+var root = new RootCommand($"guestassist-agent: GuestAssist guest agent (memory enlightenment for fast VM eviction). {CommandLine.ExitCodesHelp}");
 root.Subcommands.Add(ScanCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(SentinelCommand.Create());
@@ -9,4 +9,4 @@ foreach (var command in BenchThrottleCommand.Create())
 {
     root.Subcommands.Add(command);
 }
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CommandLine.RunAsync("guestassist-agent", root, args, Console.Error).ConfigureAwait(false);

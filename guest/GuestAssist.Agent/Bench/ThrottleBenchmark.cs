@@ -38,7 +38,7 @@ internal static class ThrottleBenchmark
         if (command is null)
         {
             output.WriteLine("bench-throttle: run it as guestassist-agent (it starts its own rogue and neighbour)");
-            return 2;
+            return ExitCodes.Unavailable;
         }
         var directory = Directory.CreateTempSubdirectory("ga-bench-throttle-").FullName;
         var socketPath = Path.Combine(directory, "rogue.sock");
@@ -106,7 +106,7 @@ internal static class ThrottleBenchmark
             }
 
             output.WriteLine(Line($"agent SIGKILL -> rogue running again: {SentinelResumeTime(command, rogue.Id, journalPath).TotalMilliseconds:F0} ms (target <= 1000 ms)"));
-            return 0;
+            return ExitCodes.Ok;
         }
         finally
         {

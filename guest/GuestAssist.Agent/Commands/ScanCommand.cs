@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GuestAssist.Agent.Scan;
-using Spectre.Console;
 
 namespace GuestAssist.Agent.Commands;
 
@@ -50,13 +49,7 @@ internal static class ScanCommand
                 SysRoot = parseResult.GetValue(sysRoot) ?? "/sys",
             };
             using var stdout = Console.OpenStandardOutput();
-            var console = AnsiConsole.Console;
-            if (Console.IsOutputRedirected)
-            {
-                // Spectre assumes 80 columns when it cannot ask a terminal; logs and pipes have room.
-                console.Profile.Width = 132;
-            }
-            return await ScanRunner.RunAsync(options, stdout, console, Console.Error, cancellationToken).ConfigureAwait(false);
+            return await ScanRunner.RunAsync(options, stdout, TerminalConsole.ForStandardOutput(), Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

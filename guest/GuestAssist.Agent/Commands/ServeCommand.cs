@@ -4,15 +4,13 @@ using GuestAssist.Agent.Serving;
 using GuestAssist.Linux.Transports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace GuestAssist.Agent.Commands;
 
 /// <summary>`guestassist-agent serve`: the daemon (systemd runs `serve --listen vsock:5000`).</summary>
 internal static class ServeCommand
 {
-    public const int ExitConfiguration = 2;
-    public const int ExitStartFailed = 3;
-
     public static Command Create()
     {
         var listen = new Option<string[]>("--listen")
@@ -27,10 +25,11 @@ internal static class ServeCommand
         var vsockPeers = new Option<string?>("--vsock-peers") { Description = "Vsock peers to accept: host (default), any, or CIDs like 2,3." };
         var procRoot = new Option<string?>("--proc-root") { Description = "Where procfs is mounted.", Hidden = true };
         var sysRoot = new Option<string?>("--sys-root") { Description = "Where sysfs is mounted.", Hidden = true };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var logLevel = new Option<string?>("--log-level") { Description = "Lowest level logged to stderr: trace, debug, information (default), warning, error, critical, none." };
+        var verbose = new Option<bool>("--verbose") { Description = "Log every request (--log-level debug)." };
 
         var command = new Command("serve", "Run the agent daemon: answer the host's requests on every listen address.");
-        foreach (var option in new Option[] { listen, config, kernelCmdline, heatWindow, chunkBytes, maxQueued, vsockPeers, procRoot, sysRoot, verbose })
+        foreach (var option in new Option[] { listen, config, kernelCmdline, heatWindow, chunkBytes, maxQueued, vsockPeers, procRoot, sysRoot, logLevel, verbose })
         {
             command.Options.Add(option);
         }
@@ -47,6 +46,7 @@ internal static class ServeCommand
             AddIfSet(flags, AgentSettingKeys.VsockPeers, parseResult.GetValue(vsockPeers));
             AddIfSet(flags, AgentSettingKeys.ProcRoot, parseResult.GetValue(procRoot));
             AddIfSet(flags, AgentSettingKeys.SysRoot, parseResult.GetValue(sysRoot));
+            AddIfSet(flags, AgentSettingKeys.LogLevel, parseResult.GetValue(verbose) ? "debug" : parseResult.GetValue(logLevel));
 
             AgentSettings settings;
             try
@@ -58,18 +58,23 @@ internal static class ServeCommand
             catch (AgentConfigurationException ex)
             {
                 await Console.Error.WriteLineAsync($"serve: configuration: {ex.Message}").ConfigureAwait(false);
-                return ExitConfiguration;
+                return ExitCodes.Usage;
             }
-            var level = parseResult.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information;
             var mapSource = MemoryMapSources.Create(settings);
             using var ownedSource = mapSource as IDisposable;
+            // Every log line goes to stderr (the journal under systemd), stdout stays for what a command prints.
+            var plain = Console.IsErrorRedirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
             using var host = AgentHost.Build(settings.ToServingOptions(), mapSource, logging => logging
-                .SetMinimumLevel(level)
+                .SetMinimumLevel(settings.LogLevel)
+                // The host logs a failed start with its exception and stack trace; serve reports it itself, in one line.
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o =>
                 {
                     o.SingleLine = true;
                     o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                     o.UseUtcTimestamp = true;
+                    o.ColorBehavior = plain ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
                 }));
             foreach (var warning in settings.Warnings)
             {
@@ -83,9 +88,9 @@ internal static class ServeCommand
             catch (TransportException ex)
             {
                 await Console.Error.WriteLineAsync($"serve: cannot listen: {ex.Message}").ConfigureAwait(false);
-                return ExitStartFailed;
+                return ExitCodes.Unavailable;
             }
-            return 0;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -25,7 +25,7 @@ public static class AgentConfigurationLoader
         }
         foreach (var (name, value) in sources.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
-            if (name.StartsWith(AgentSettingKeys.EnvironmentPrefix, StringComparison.Ordinal))
+            if (name.StartsWith(AgentSettingKeys.EnvironmentPrefix, StringComparison.Ordinal) && !AgentSettingKeys.EnvironmentOnly.Contains(name))
             {
                 layers.Apply(name[AgentSettingKeys.EnvironmentPrefix.Length..], value, $"environment {name}", strict: false);
             }

@@ -25,6 +25,28 @@ public static class AgentSettingKeys
     public const string SysRoot = "sys_root";
     public const string VsockPeers = "vsock_peers";
     public const string IdleTimeoutS = "idle_timeout_s";
+    public const string LogLevel = "log_level";
+
+    /// <summary>Environment variables with the prefix that other parts read directly (not configuration keys).</summary>
+    internal static readonly IReadOnlySet<string> EnvironmentOnly = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Guest.Heat.DamonMonitor.DisableVariable, "GUESTASSIST_TRANSFER_SECRET",
+    };
+
+    /// <summary>Values of <see cref="LogLevel"/>: the Microsoft.Extensions.Logging levels, lower case, plus the short forms.</summary>
+    public static readonly IReadOnlyDictionary<string, Microsoft.Extensions.Logging.LogLevel> LogLevels =
+        new Dictionary<string, Microsoft.Extensions.Logging.LogLevel>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["trace"] = Microsoft.Extensions.Logging.LogLevel.Trace,
+            ["debug"] = Microsoft.Extensions.Logging.LogLevel.Debug,
+            ["information"] = Microsoft.Extensions.Logging.LogLevel.Information,
+            ["info"] = Microsoft.Extensions.Logging.LogLevel.Information,
+            ["warning"] = Microsoft.Extensions.Logging.LogLevel.Warning,
+            ["warn"] = Microsoft.Extensions.Logging.LogLevel.Warning,
+            ["error"] = Microsoft.Extensions.Logging.LogLevel.Error,
+            ["critical"] = Microsoft.Extensions.Logging.LogLevel.Critical,
+            ["none"] = Microsoft.Extensions.Logging.LogLevel.None,
+        };
 
     private static readonly Dictionary<string, Func<AgentSettings, string, AgentSettings>> Appliers = new(StringComparer.Ordinal)
     {
@@ -39,6 +61,10 @@ public static class AgentSettingKeys
         [SysRoot] = (s, v) => s with { SysRoot = ParsePath(v) },
         [VsockPeers] = (s, v) => s with { VsockPeerCids = ParsePeers(v) },
         [IdleTimeoutS] = (s, v) => s with { IdleTimeout = TimeSpan.FromSeconds(ParseInt(v, 0, 86_400)) },
+        [LogLevel] = (s, v) => s with
+        {
+            LogLevel = LogLevels.TryGetValue(v, out var level) ? level : throw new FormatException($"expected one of trace, debug, information, warning, error, critical, none, got \"{v}\""),
+        },
     };
 
     public static IReadOnlyCollection<string> All => Appliers.Keys;

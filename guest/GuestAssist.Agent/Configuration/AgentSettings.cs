@@ -36,6 +36,9 @@ public sealed record AgentSettings
     /// <summary>Vsock peers the agent accepts: null = any; by default the host (CID 2) only.</summary>
     public IReadOnlyList<uint>? VsockPeerCids { get; init; } = [VsockCid.Host];
 
+    /// <summary>Lowest level logged (to stderr, which the journal keeps under systemd).</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Entries that were ignored (unknown keys in the environment or on the kernel command line).</summary>

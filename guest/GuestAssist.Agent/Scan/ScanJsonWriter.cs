@@ -1,132 +1,71 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using GuestAssist.Agent.Scan.Json;
 using GuestAssist.Guest.Classification;
 using GuestAssist.Guest.Heat;
 
 namespace GuestAssist.Agent.Scan;
 
-/// <summary>`--json`: the scan as one JSON object (Utf8JsonWriter: no reflection, safe to trim).</summary>
+/// <summary>`--json`: the scan as one JSON object, snake_case, through the source-generated <see cref="AgentJsonContext"/>.</summary>
 internal static class ScanJsonWriter
 {
     public static void Write(Stream output, ScanReport report, int top)
     {
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        var scan = report.Scan;
-        json.WriteStartObject();
-        json.WriteNumber("pageSize", scan.PageSize);
-        json.WriteNumber("frames", scan.TotalFrames);
-        json.WriteNumber("ramFrames", scan.RamFrames);
-        json.WriteStartObject("epoch");
-        json.WriteNumber("sequence", scan.Sequence);
-        json.WriteNumber("guestMonotonicNs", scan.MonotonicNs);
-        json.WriteEndObject();
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            JsonSerializer.Serialize(json, ToJson(report, top), AgentJsonContext.Default.ScanJson);
+        }
+        output.WriteByte((byte)'\n');
+    }
 
-        json.WriteStartObject("classes");
+    internal static ScanJson ToJson(ScanReport report, int top)
+    {
+        var scan = report.Scan;
+        var tally = scan.Tally;
+        var kernel = report.Kernel is { } k
+            ? new KernelJson(k.MemTotal, k.NrFreePages, k.BuddyInfoFree, k.PerCpuListPages, k.Active, k.Inactive, k.Unevictable, k.Cached, k.Slab, k.PageTables)
+            : null;
+        // Soft-dirty: pages each process wrote in the window, the dirty rates throttling acts on.
+        var writes = report.Writes?
+            .OrderByDescending(w => w.Pages)
+            .Select(w => new ProcessWritesJson(w.Pid, w.Pages, Math.Round(w.PagesPerSecond * scan.PageSize)))
+            .ToList();
+        var method = new MethodJson(
+            WorkingSet.NameOf(scan.HeatMethod),
+            report.WorkingSet.Reason,
+            report.HeatSelection,
+            report.WorkingSet.Cost,
+            Math.Round(report.WorkingSet.Window.TotalSeconds, 3),
+            // CPU the agent used while the monitor watched its window (the frame scan itself is in timings).
+            Math.Round(report.HeatAgentCpu.TotalSeconds, 4),
+            writes);
+        var attribution = report.Attribution is { } a
+            ? new AttributionJson(a.Walked, a.Vanished, a.Denied, a.Owners.Count, a.PfnsHidden, [.. a.Processes.Take(top).Select(p =>
+                new ProcessJson(p.Pid, p.Owner.Command, p.Owner.Cgroup, p.Frames, p.AllocatedSinceScan, ByClass(c => p.Counts[c])))])
+            : null;
+        return new ScanJson(
+            scan.PageSize,
+            scan.TotalFrames,
+            scan.RamFrames,
+            new EpochJson(scan.Sequence, scan.MonotonicNs),
+            ByClass(c => scan.Counts[c]),
+            new FlagsJson(tally.Buddy, tally.Blank, tally.LruActive, tally.LruInactive, tally.Unevictable),
+            new LazyInitJson(scan.LazyInit.BlankFrames, scan.LazyInit.UninitialisedAfter, scan.LazyInit.Holds, scan.LazyInit.Describe()),
+            kernel,
+            method,
+            new TimingsJson(Math.Round(scan.ReadSeconds, 6), Math.Round(scan.ClassifySeconds, 6), Math.Round(scan.TotalSeconds, 6)),
+            [.. report.Capabilities.Degradations],
+            attribution);
+    }
+
+    // Ordered like the table: a dictionary keeps insertion order when it is only ever added to.
+    private static Dictionary<string, ulong> ByClass(Func<Protocol.V1.PageClass, ulong> frames)
+    {
+        var classes = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var pageClass in ClassCounts.Ordered)
         {
-            json.WriteNumber(ScanTableRenderer.ClassName(pageClass), scan.Counts[pageClass]);
+            classes[ScanTableRenderer.ClassName(pageClass)] = frames(pageClass);
         }
-        json.WriteEndObject();
-
-        var tally = scan.Tally;
-        json.WriteStartObject("flags");
-        json.WriteNumber("buddy", tally.Buddy);
-        json.WriteNumber("blankBlockFrames", tally.Blank);
-        json.WriteNumber("lruActive", tally.LruActive);
-        json.WriteNumber("lruInactive", tally.LruInactive);
-        json.WriteNumber("lruUnevictable", tally.Unevictable);
-        json.WriteEndObject();
-
-        json.WriteStartObject("lazyInit");
-        json.WriteNumber("blankBlockFrames", scan.LazyInit.BlankFrames);
-        json.WriteNumber("memFreeMinusNrFreePages", scan.LazyInit.UninitialisedAfter);
-        json.WriteBoolean("provenFree", scan.LazyInit.Holds);
-        json.WriteString("reason", scan.LazyInit.Describe());
-        json.WriteEndObject();
-
-        if (report.Kernel is { } kernel)
-        {
-            json.WriteStartObject("kernel");
-            json.WriteNumber("memTotal", kernel.MemTotal);
-            json.WriteNumber("nrFreePages", kernel.NrFreePages);
-            json.WriteNumber("buddyInfoFree", kernel.BuddyInfoFree);
-            json.WriteNumber("perCpuListPages", kernel.PerCpuListPages);
-            json.WriteNumber("active", kernel.Active);
-            json.WriteNumber("inactive", kernel.Inactive);
-            json.WriteNumber("unevictable", kernel.Unevictable);
-            json.WriteNumber("cached", kernel.Cached);
-            json.WriteNumber("slab", kernel.Slab);
-            json.WriteNumber("pageTables", kernel.PageTables);
-            json.WriteEndObject();
-        }
-
-        json.WriteStartObject("method");
-        json.WriteString("heat", WorkingSet.NameOf(scan.HeatMethod));
-        json.WriteString("heatReason", report.WorkingSet.Reason);
-        json.WriteString("heatSelection", report.HeatSelection);
-        json.WriteString("heatCost", report.WorkingSet.Cost);
-        json.WriteNumber("heatWindowSeconds", Math.Round(report.WorkingSet.Window.TotalSeconds, 3));
-        // CPU the agent used while the monitor watched its window (the frame scan itself is in timings).
-        json.WriteNumber("heatAgentCpuSeconds", Math.Round(report.HeatAgentCpu.TotalSeconds, 4));
-        if (report.Writes is { } writes)
-        {
-            // Soft-dirty: pages each process wrote in the window, the dirty rates throttling acts on.
-            json.WriteStartArray("writesByProcess");
-            foreach (var process in writes.OrderByDescending(w => w.Pages))
-            {
-                json.WriteStartObject();
-                json.WriteNumber("pid", process.Pid);
-                json.WriteNumber("pages", process.Pages);
-                json.WriteNumber("bytesPerSecond", Math.Round(process.PagesPerSecond * scan.PageSize));
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        }
-        json.WriteEndObject();
-
-        json.WriteStartObject("timings");
-        json.WriteNumber("readSeconds", Math.Round(scan.ReadSeconds, 6));
-        json.WriteNumber("classifySeconds", Math.Round(scan.ClassifySeconds, 6));
-        json.WriteNumber("totalSeconds", Math.Round(scan.TotalSeconds, 6));
-        json.WriteEndObject();
-
-        json.WriteStartArray("degraded");
-        foreach (var line in report.Capabilities.Degradations)
-        {
-            json.WriteStringValue(line);
-        }
-        json.WriteEndArray();
-
-        if (report.Attribution is { } attribution)
-        {
-            json.WriteStartObject("attribution");
-            json.WriteNumber("walked", attribution.Walked);
-            json.WriteNumber("vanished", attribution.Vanished);
-            json.WriteNumber("denied", attribution.Denied);
-            json.WriteNumber("ownedFrames", attribution.Owners.Count);
-            json.WriteBoolean("pfnsHidden", attribution.PfnsHidden);
-            json.WriteStartArray("processes");
-            foreach (var process in attribution.Processes.Take(top))
-            {
-                json.WriteStartObject();
-                json.WriteNumber("pid", process.Pid);
-                json.WriteString("command", process.Owner.Command);
-                json.WriteString("cgroup", process.Owner.Cgroup);
-                json.WriteNumber("frames", process.Frames);
-                json.WriteNumber("allocatedSinceScan", process.AllocatedSinceScan);
-                json.WriteStartObject("classes");
-                foreach (var pageClass in ClassCounts.Ordered)
-                {
-                    json.WriteNumber(ScanTableRenderer.ClassName(pageClass), process.Counts[pageClass]);
-                }
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndObject();
-        json.Flush();
-        output.WriteByte((byte)'\n');
+        return classes;
     }
 }

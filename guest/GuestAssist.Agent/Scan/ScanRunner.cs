@@ -10,10 +10,6 @@ namespace GuestAssist.Agent.Scan;
 /// <summary>Runs `guestassist-agent scan`: detect capabilities, sample heat, scan, attribute, render.</summary>
 internal static class ScanRunner
 {
-    public const int ExitOk = 0;
-    public const int ExitUnavailable = 3;
-    public const int ExitFailed = 4;
-
     public static async Task<int> RunAsync(ScanOptions options, Stream stdout, IAnsiConsole console, TextWriter stderr, CancellationToken cancellationToken)
     {
         var paths = new ProcFsPaths(options.ProcRoot, options.SysRoot);
@@ -25,7 +21,7 @@ internal static class ScanRunner
         if (!capabilities.CanScanFrames)
         {
             await stderr.WriteLineAsync("scan: cannot classify frames without /proc/kpageflags and /proc/kpagecount (see above)").ConfigureAwait(false);
-            return ExitUnavailable;
+            return ExitCodes.Unavailable;
         }
         try
         {
@@ -33,7 +29,7 @@ internal static class ScanRunner
             if (options.Bench)
             {
                 ScanBenchmark.Run(scanner, options.Rounds, console.Profile.Out.Writer);
-                return ExitOk;
+                return ExitCodes.Ok;
             }
             WorkingSet workingSet;
             string selection;
@@ -86,7 +82,7 @@ internal static class ScanRunner
                 catch (NotImplementedException)
                 {
                     await stderr.WriteLineAsync("map: the page-class map codec is not in this build yet; no map written").ConfigureAwait(false);
-                    return ExitFailed;
+                    return ExitCodes.Failed;
                 }
             }
             var report = new ScanReport(scan, kernel, workingSet, capabilities, attribution, selection, heatCpu, writes);
@@ -102,12 +98,12 @@ internal static class ScanRunner
                     ProcessTableRenderer.Render(console, attribution, options.Top);
                 }
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
         {
             await stderr.WriteLineAsync($"scan failed: {e.Message}").ConfigureAwait(false);
-            return ExitFailed;
+            return ExitCodes.Failed;
         }
     }
 }

@@ -57,6 +57,12 @@ internal static partial class AgentLog
     [LoggerMessage(14, LogLevel.Information, "Offering protocol {Versions} with capabilities: {Capabilities}")]
     public static partial void Offering(this ILogger logger, string versions, string capabilities);
 
+    [LoggerMessage(19, LogLevel.Debug, "Memory trimmed: GC heap {HeapKiB} KiB ({FragmentedKiB} KiB fragmented), {CommittedKiB} KiB committed, {AllocatedMiB} MiB allocated since start; RSS {RssKiB} KiB")]
+    public static partial void MemoryTrimmed(this ILogger logger, long heapKiB, long fragmentedKiB, long committedKiB, long allocatedMiB, long rssKiB);
+
+    [LoggerMessage(20, LogLevel.Debug, "{Connection}: after the map: GC heap {HeapKiB} KiB, {CommittedKiB} KiB committed, {Gen0} gen0 and {Gen2} gen2 collections so far; RSS {RssKiB} KiB")]
+    public static partial void MemoryAfterMap(this ILogger logger, string connection, long heapKiB, long committedKiB, int gen0, int gen2, long rssKiB);
+
     [LoggerMessage(15, LogLevel.Warning, "Degraded: {Line}")]
     public static partial void Degraded(this ILogger logger, string line);
 }

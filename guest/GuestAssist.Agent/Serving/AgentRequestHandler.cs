@@ -117,27 +117,31 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             throw new ArgumentException(
                 $"max_chunk_bytes {ask.MaxChunkBytes} is outside {PageClassMapCodec.MinChunkBytes}..{runtime.Options.MaxChunkBytes} (0 = agent default)");
         }
-        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids]);
-        // Scan and encode under the gate (the source may reuse its buffers on the next scan); the chunks
-        // are copies, so sending happens outside it and a slow host never holds up the next scan.
-        var (scanned, chunks, scanMs) = await runtime.Scans.RunAsync(
+        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids], chunkBytes);
+        // Scan and encode under the gate (the source reuses its buffers on the next scan); the chunks are the
+        // receiver's, so sending happens outside it and a slow host never holds up the next scan.
+        var (scanned, scanMs) = await runtime.Scans.RunAsync(
             async token =>
             {
                 var started = Stopwatch.GetTimestamp();
                 var map = await runtime.Source.ScanAsync(mapRequest, token).ConfigureAwait(false);
-                var encoded = PageClassMapCodec.ToChunks(map.Map, chunkBytes);
-                return (map, encoded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return (map, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             },
             cancellationToken).ConfigureAwait(false);
-        runtime.RecordEpoch(scanned.Map.Epoch);
+        runtime.RecordEpoch(scanned.Epoch);
         long bytes = 0;
-        foreach (var chunk in chunks)
+        foreach (var chunk in scanned.Chunks)
         {
             chunk.HeatMethod = scanned.HeatMethod;
             bytes += chunk.EncodedRuns.Length;
             await request.ReplyAsync(new Envelope { MemoryMapChunk = chunk }, cancellationToken).ConfigureAwait(false);
         }
-        logger.MapSent(connection, scanned.Map.Epoch.Sequence, scanned.Map.RunCount, chunks.Count, bytes, scanMs);
+        logger.MapSent(connection, scanned.Epoch.Sequence, scanned.RunCount, scanned.Chunks.Count, bytes, scanMs);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var gc = GC.GetGCMemoryInfo(GCKind.Any);
+            logger.MemoryAfterMap(connection, gc.HeapSizeBytes >> 10, gc.TotalCommittedBytes >> 10, GC.CollectionCount(0), GC.CollectionCount(2), Environment.WorkingSet >> 10);
+        }
     }
 
     private async ValueTask HeartbeatAsync(IncomingRequest request, Heartbeat heartbeat, CancellationToken cancellationToken)
@@ -148,7 +152,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
 
     private async ValueTask BeginEvictionAsync(IncomingRequest request, BeginEviction begin, CancellationToken cancellationToken)
     {
-        var session = runtime.Evictions.Begin(connection, begin, runtime.LastEpoch);
+        var session = runtime.BeginEviction(connection, begin);
         logger.EvictionStarted(connection, session.Id, begin.Mode);
         var reply = new EvictionStarted { SessionId = session.Id, Epoch = session.Epoch.Clone() };
         await request.ReplyAsync(new Envelope { EvictionStarted = reply }, cancellationToken).ConfigureAwait(false);
@@ -176,9 +180,14 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             throw new ArgumentException("window_ns must be positive");
         }
         var runs = PageClassMapCodec.DecodeRuns(dirty.EncodedRuns.Span, dirty.FirstGfn, PageClassMapCodec.MaxTotalFrames);
-        // The scan gate keeps owner rebuilds from racing map scans over the same reused buffers.
-        var index = await runtime.Scans.RunAsync(token => owners.OwnersAsync(TimeSpan.FromSeconds(5), token), cancellationToken).ConfigureAwait(false);
-        var attribution = DirtyAttributor.Attribute(index, runs, dirty.WindowNs, runtime.Source.Info.PageSize);
+        // The scan gate keeps owner rebuilds and their readers from racing map scans over the same reused buffers.
+        var attribution = await runtime.Scans.RunAsync(
+            async token =>
+            {
+                var index = await owners.OwnersAsync(TimeSpan.FromSeconds(5), token).ConfigureAwait(false);
+                return DirtyAttributor.Attribute(index, runs, dirty.WindowNs, runtime.Source.Info.PageSize);
+            },
+            cancellationToken).ConfigureAwait(false);
         attribution.SessionId = dirty.SessionId;
         runtime.Throttling.Observe([.. attribution.Processes.Select(p => new Guest.Throttling.DirtyRateSample(p.Pid, p.BytesPerSecond, "host dirty log"))]);
         await request.ReplyAsync(new Envelope { DirtyAttribution = attribution }, cancellationToken).ConfigureAwait(false);

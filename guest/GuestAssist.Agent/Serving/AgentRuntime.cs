@@ -37,12 +37,30 @@ public sealed class AgentRuntime : IDisposable
             .Concat(source is IFrameOwnerSource ? [Capabilities.DirtyAttributionV1] : [])
             .Distinct();
         Offer = new HandshakeOffer(options.Versions, offered, options.Software);
-        Trimmer = new IdleMemoryTrimmer(options.IdleTrimDelay);
+        Trimmer = new IdleMemoryTrimmer(options.IdleTrimDelay, logger);
         Scans = new ScanGate(options.MaxQueuedScans, Trimmer);
-        _watchdog = new Timer(_ => CheckHeartbeat(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+        _watchdog = new Timer(_ => CheckHeartbeat(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMilliseconds(100);
+
+    // Ticks only while a session with a heartbeat timeout is active: an idle agent never wakes for it.
     private readonly Timer _watchdog;
+    private readonly Lock _watchdogLock = new();
+
+    /// <summary>Begins an eviction session stamped with the latest map's epoch, watching its heartbeats if it asked.</summary>
+    internal EvictionSession BeginEviction(string connection, BeginEviction begin)
+    {
+        lock (_watchdogLock)
+        {
+            var session = Evictions.Begin(connection, begin, LastEpoch);
+            if (session.HeartbeatTimeout > TimeSpan.Zero)
+            {
+                _watchdog.Change(WatchdogPeriod, WatchdogPeriod);
+            }
+            return session;
+        }
+    }
 
     /// <summary>A session whose host went silent past its heartbeat timeout ends, and its throttles with it.</summary>
     private void CheckHeartbeat()
@@ -50,6 +68,13 @@ public sealed class AgentRuntime : IDisposable
         if (Evictions.Expire(MonotonicClock.NowNs()) is { } expired)
         {
             Throttling.ReleaseAll($"no heartbeat from {expired.Connection} for {expired.HeartbeatTimeout.TotalMilliseconds:0} ms (session {expired.Id})");
+        }
+        lock (_watchdogLock)
+        {
+            if (Evictions.Active is not { HeartbeatTimeout.Ticks: > 0 })
+            {
+                _watchdog.Change(Timeout.Infinite, Timeout.Infinite);
+            }
         }
     }
 

@@ -1,21 +1,29 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace GuestAssist.Agent.Serving;
 
 /// <summary>
-/// Gives memory back once a burst of scans is over: a map with heat and owners allocates tens of MB
-/// (owner indexes, runs, chunks) that the GC would otherwise keep committed while the agent idles. After
-/// <c>delay</c> without work it runs one aggressive, compacting collection (which decommits free regions);
-/// a timer that is re-armed only by work, so an idle agent never wakes for it.
+/// Gives memory back once a burst of scans is over, and once after start (configuration, probing and hosting
+/// leave garbage the GC would otherwise keep committed while the agent idles). After <c>delay</c> without
+/// work it runs one aggressive, compacting collection (which decommits free regions); a timer that is
+/// re-armed only by work, so an idle agent never wakes for it.
 /// </summary>
 public sealed class IdleMemoryTrimmer : IDisposable
 {
+    /// <summary>The agent is listening within ~50 ms of exec: by then the start-up garbage is all there.</summary>
+    private static readonly TimeSpan AfterStart = TimeSpan.FromMilliseconds(250);
+
     private readonly TimeSpan _delay;
     private readonly Timer _timer;
+    private readonly ILogger _logger;
     private int _busy;
 
-    public IdleMemoryTrimmer(TimeSpan delay)
+    public IdleMemoryTrimmer(TimeSpan delay, ILogger? logger = null)
     {
         _delay = delay;
-        _timer = new Timer(static state => ((IdleMemoryTrimmer)state!).TrimIfIdle(), this, Timeout.Infinite, Timeout.Infinite);
+        _logger = logger ?? NullLogger.Instance;
+        _timer = new Timer(static state => ((IdleMemoryTrimmer)state!).TrimIfIdle(), this, delay >= TimeSpan.Zero ? AfterStart : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Collections run so far (for tests and diagnostics).</summary>
@@ -43,6 +51,11 @@ public sealed class IdleMemoryTrimmer : IDisposable
         }
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Trims++;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var gc = GC.GetGCMemoryInfo(GCKind.Any);
+            _logger.MemoryTrimmed(gc.HeapSizeBytes >> 10, gc.FragmentedBytes >> 10, gc.TotalCommittedBytes >> 10, GC.GetTotalAllocatedBytes() >> 20, Environment.WorkingSet >> 10);
+        }
     }
 
     public void Dispose() => _timer.Dispose();

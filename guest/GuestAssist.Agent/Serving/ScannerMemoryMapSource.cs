@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using GuestAssist.Guest.Attribution;
 using GuestAssist.Guest.Capabilities;
 using GuestAssist.Guest.Heat;
 using GuestAssist.Guest.ProcFs;
 using GuestAssist.Guest.Scanning;
 using GuestAssist.Protocol.Handshake;
+using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.Agent.Serving;
@@ -11,7 +13,9 @@ namespace GuestAssist.Agent.Serving;
 /// <summary>
 /// The production map source: one <see cref="FrameScanner"/>, one <see cref="IHeatMonitor"/> and one
 /// <see cref="ProcessAttributor"/> for the daemon's lifetime, so every request reuses the same read
-/// buffers and bitmaps (the agent must not dirty much memory itself during an eviction).
+/// buffers and bitmaps (the agent must not dirty much memory itself during an eviction). The map goes from
+/// the scanner's runs straight into encoded chunks: per request it allocates about the map's encoded size.
+/// Not thread-safe: the scan gate runs one request at a time.
 /// </summary>
 public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource, IDisposable
 {
@@ -19,6 +23,7 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
     private readonly IHeatMonitor _heat;
     private readonly ProcessAttributor _attributor;
     private readonly TimeSpan _heatWindow;
+    private readonly MemoryMapChunkEncoder _encoder = new();
 
     private ScannerMemoryMapSource(FrameScanner scanner, GuestCapabilities capabilities, ProcFsPaths paths, TimeSpan heatWindow, string heatMethod)
     {
@@ -76,26 +81,34 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
         }
         var scan = _scanner.Scan(workingSet);
         OwnerIndex? owners = null;
+        // The attributor reuses the owner index's arrays: an index cached for DirtyFrames is stale from here on.
+        _owners = null;
         if (request.IncludeOwners)
         {
-            owners = _attributor.Attribute(scan, request.OwnerPids.Count > 0 ? request.OwnerPids : null).Owners;
+            var pids = request.OwnerPids.Count > 0 ? request.OwnerPids : null;
+            owners = _attributor.Attribute(scan, pids).Owners;
+            if (pids is null)
+            {
+                (_owners, _ownersAt) = (owners, Stopwatch.GetTimestamp());
+            }
         }
-        var map = scan.ToMap(request.IncludeHeat, owners);
-        return new ScannedMap(map, request.IncludeHeat ? scan.HeatMethod : HeatMethod.None);
+        var chunks = scan.ToChunks(_encoder, request.MaxChunkBytes, request.IncludeHeat, owners);
+        return new ScannedMap(chunks, scan.Epoch, _encoder.RunCount, request.IncludeHeat ? scan.HeatMethod : HeatMethod.None);
     }
 
     private OwnerIndex? _owners;
     private long _ownersAt;
 
+    /// <summary>Every process's frames, at most <paramref name="maxAge"/> old; valid until the next scan (run both under the scan gate).</summary>
     public ValueTask<OwnerIndex> OwnersAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        if (_owners is { } owners && System.Diagnostics.Stopwatch.GetElapsedTime(_ownersAt) <= maxAge)
+        if (_owners is { } owners && Stopwatch.GetElapsedTime(_ownersAt) <= maxAge)
         {
             return ValueTask.FromResult(owners);
         }
         var scan = _scanner.Scan();
         _owners = _attributor.Attribute(scan).Owners;
-        _ownersAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        _ownersAt = Stopwatch.GetTimestamp();
         return ValueTask.FromResult(_owners);
     }
 

@@ -8,13 +8,17 @@ namespace GuestAssist.Guest.Attribution;
 /// </summary>
 public sealed class OwnerIndex
 {
-    private readonly ulong[] _pfns;
-    private readonly int[] _owners;
+    /// <summary>Low bits of an entry: the owner's index into <see cref="Processes"/>; the frame number is above them.</summary>
+    internal const int OwnerBits = 22;
 
-    internal OwnerIndex(ulong[] pfns, int[] owners, int count, IReadOnlyList<ProcessOwner> processes)
+    private const ulong OwnerMask = (1UL << OwnerBits) - 1;
+
+    // (pfn << OwnerBits) | owner, sorted, one per frame: the attributor's own entry array, not a copy.
+    private readonly ulong[] _entries;
+
+    internal OwnerIndex(ulong[] entries, int count, IReadOnlyList<ProcessOwner> processes)
     {
-        _pfns = pfns;
-        _owners = owners;
+        _entries = entries;
         Count = count;
         Processes = processes;
     }
@@ -23,14 +27,14 @@ public sealed class OwnerIndex
 
     public IReadOnlyList<ProcessOwner> Processes { get; }
 
-    public ulong PfnAt(int index) => _pfns[index];
+    public ulong PfnAt(int index) => _entries[index] >> OwnerBits;
 
-    public int OwnerAt(int index) => _owners[index];
+    public int OwnerAt(int index) => (int)(_entries[index] & OwnerMask);
 
     /// <summary>First index at or after <paramref name="cursor"/> whose PFN is ≥ <paramref name="pfn"/>.</summary>
     public int SeekFrom(int cursor, ulong pfn)
     {
-        while (cursor < Count && _pfns[cursor] < pfn)
+        while (cursor < Count && PfnAt(cursor) < pfn)
         {
             cursor++;
         }
@@ -39,9 +43,12 @@ public sealed class OwnerIndex
 
     public bool TryGetOwner(ulong pfn, out ProcessOwner owner)
     {
-        var index = Array.BinarySearch(_pfns, 0, Count, pfn);
-        owner = index >= 0 ? Processes[_owners[index]] : null!;
-        return index >= 0;
+        // The frame's entry, if any, is the first one at or after (pfn, owner 0).
+        var index = Array.BinarySearch(_entries, 0, Count, pfn << OwnerBits);
+        index = index >= 0 ? index : ~index;
+        var found = index < Count && PfnAt(index) == pfn;
+        owner = found ? Processes[OwnerAt(index)] : null!;
+        return found;
     }
 
     /// <summary>Frames whose first owner is <paramref name="pid"/>.</summary>
@@ -50,7 +57,7 @@ public sealed class OwnerIndex
         ulong frames = 0;
         for (var i = 0; i < Count; i++)
         {
-            if (Processes[_owners[i]].Pid == pid)
+            if (Processes[OwnerAt(i)].Pid == pid)
             {
                 frames++;
             }

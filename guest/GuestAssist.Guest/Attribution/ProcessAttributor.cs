@@ -11,15 +11,19 @@ namespace GuestAssist.Guest.Attribution;
 /// Maps processes' present pages to frames: /proc/&lt;pid&gt;/smaps gives the mappings (those with no resident
 /// pages are skipped), /proc/&lt;pid&gt;/pagemap the frame of each page (PFN bits need CAP_SYS_ADMIN). A process
 /// that exits or denies access is counted and skipped; whatever it had contributed is taken back out.
-/// The pagemap buffer and the entry arrays are reused across calls.
+/// The smaps and pagemap buffers and the entry array are reused across calls, and the owner index reads the
+/// entry array itself, so a result's <see cref="AttributionResult.Owners"/> is valid until the next call (as a
+/// scan result is until the next scan).
 /// </summary>
 public sealed class ProcessAttributor
 {
-    private const int OwnerBits = 22;
+    private const int OwnerBits = OwnerIndex.OwnerBits;
     private const int PagemapWords = 64 * 1024;
 
     private readonly ProcFsPaths _paths;
     private readonly ulong[] _pagemap = new ulong[PagemapWords];
+    private readonly byte[] _smaps = new byte[ResidentMappings.BufferBytes];
+    private readonly List<(ulong Start, ulong End)> _mappings = [];
     private ulong[] _entries = new ulong[64 * 1024];
 
     public ProcessAttributor(ProcFsPaths paths) => _paths = paths;
@@ -75,22 +79,18 @@ public sealed class ProcessAttributor
         var entries = _entries.AsSpan(0, entryCount);
         entries.Sort();
         CountClasses(scan, entries, processes);
-        var pfns = new ulong[entryCount];
-        var owners = new int[entryCount];
+        // One entry per frame, in place: sorted by frame then owner, so the first process walked keeps it.
         var unique = 0;
         foreach (var entry in entries)
         {
-            var pfn = entry >> OwnerBits;
-            if (unique > 0 && pfns[unique - 1] == pfn)
+            if (unique > 0 && _entries[unique - 1] >> OwnerBits == entry >> OwnerBits)
             {
                 continue;
             }
-            pfns[unique] = pfn;
-            owners[unique] = (int)(entry & ((1UL << OwnerBits) - 1));
-            unique++;
+            _entries[unique++] = entry;
         }
         var ownerList = processes.Select(p => p.Owner).ToList();
-        var index = new OwnerIndex(pfns, owners, unique, ownerList);
+        var index = new OwnerIndex(_entries, unique, ownerList);
         var ranked = processes.OrderByDescending(p => p.Frames).ThenBy(p => p.Pid).ToList();
         return new AttributionResult(ranked, index, walked, vanished, denied, pfnsHidden);
     }
@@ -136,7 +136,8 @@ public sealed class ProcessAttributor
         frames = null;
         try
         {
-            var mappings = ResidentMappings.Read(_paths, pid);
+            ResidentMappings.Read(_paths, pid, _mappings, _smaps);
+            var mappings = _mappings;
             AfterMappingsRead?.Invoke(pid);
             var owner = new ProcessOwner(pid, ReadCommand(pid), ReadCgroup(pid));
             frames = new ProcessFrames(owner);

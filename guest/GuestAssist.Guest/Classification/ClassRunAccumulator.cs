@@ -116,13 +116,21 @@ public sealed class ClassRunAccumulator
         }
     }
 
-    /// <summary>
-    /// Builds a map; with <paramref name="owners"/>, runs are split where the owning process changes and
-    /// carry owner indexes (index + 1, 0 = none).
-    /// </summary>
+    /// <summary>Builds a map (see <see cref="WriteRuns"/>).</summary>
     public PageClassMap ToMap(MapEpoch epoch, uint pageSize, bool withHeat, Attribution.OwnerIndex? owners = null)
     {
         var builder = new PageClassMapBuilder(withHeat, owners is not null);
+        WriteRuns(builder, withHeat, owners);
+        return builder.Build(epoch, pageSize, owners?.ToFrameOwners());
+    }
+
+    /// <summary>
+    /// Hands the runs to <paramref name="sink"/> in GFN order; with <paramref name="owners"/>, runs are split where
+    /// the owning process changes and carry owner indexes (index + 1, 0 = none).
+    /// </summary>
+    public void WriteRuns(IClassRunSink sink, bool withHeat, Attribution.OwnerIndex? owners = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
         var ownerCursor = 0;
         for (var r = 0; r < _count; r++)
         {
@@ -133,7 +141,7 @@ public sealed class ClassRunAccumulator
             var heat = withHeat ? FrameCode.WireHeat(code) : (byte)0;
             if (owners is null)
             {
-                builder.Append(end - start, pageClass, heat);
+                sink.Append(end - start, pageClass, heat);
                 continue;
             }
             var at = start;
@@ -142,16 +150,15 @@ public sealed class ClassRunAccumulator
                 ownerCursor = owners.SeekFrom(ownerCursor, at);
                 if (ownerCursor >= owners.Count || owners.PfnAt(ownerCursor) >= end)
                 {
-                    builder.Append(end - at, pageClass, heat);
+                    sink.Append(end - at, pageClass, heat);
                     break;
                 }
                 var ownedPfn = owners.PfnAt(ownerCursor);
-                builder.Append(ownedPfn - at, pageClass, heat);
-                builder.Append(1, pageClass, heat, (uint)owners.OwnerAt(ownerCursor) + 1);
+                sink.Append(ownedPfn - at, pageClass, heat);
+                sink.Append(1, pageClass, heat, (uint)owners.OwnerAt(ownerCursor) + 1);
                 at = ownedPfn + 1;
             }
         }
-        return builder.Build(epoch, pageSize, owners?.ToFrameOwners());
     }
 
     // Counts are added once per run segment rather than per frame.

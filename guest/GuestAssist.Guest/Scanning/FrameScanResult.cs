@@ -78,4 +78,13 @@ public sealed class FrameScanResult
 
     public PageClassMap ToMap(bool withHeat = true, OwnerIndex? owners = null) =>
         Runs.ToMap(Epoch, PageSize, withHeat, owners);
+
+    /// <summary>Encodes the map straight into wire chunks (no map object in between); the encoder is reused across scans.</summary>
+    public List<MemoryMapChunk> ToChunks(MemoryMapChunkEncoder encoder, int maxChunkBytes, bool withHeat = true, OwnerIndex? owners = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        encoder.Reset(Epoch, PageSize, TotalFrames, withHeat, owners is not null, owners?.ToFrameOwners(), maxChunkBytes);
+        Runs.WriteRuns(encoder, withHeat, owners);
+        return encoder.Finish();
+    }
 }

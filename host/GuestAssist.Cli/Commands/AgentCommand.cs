@@ -5,10 +5,6 @@ namespace GuestAssist.Cli.Commands;
 /// <summary>`guestassist agent ...`: talk to a guest agent.</summary>
 internal static class AgentCommand
 {
-    public const int ExitOk = 0;
-    public const int ExitFailed = 1;
-    public const int ExitUsage = 2;
-
     public static Command Create()
     {
         var command = new Command("agent", "Query a GuestAssist guest agent.");

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using GuestAssist.Cli.Commands.Json;
 using GuestAssist.Host.Agent;
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Protocol.MapFiles;
@@ -21,7 +21,7 @@ internal static class AgentMapCommand
     {
         var connect = AgentCommand.ConnectOption();
         var output = new Option<string?>("--out") { Description = "Write the map as length-delimited MemoryMapChunk messages to FILE." };
-        var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON (snake_case)." };
         var heat = new Option<bool>("--heat") { Description = "Ask for per-run heat." };
         var owners = new Option<bool>("--owners") { Description = "Ask for per-run owning processes." };
         var command = new Command("map", "Fetch the agent's page-class map and print frames per class.");
@@ -40,14 +40,13 @@ internal static class AgentMapCommand
                 }
                 if (parseResult.GetValue(json))
                 {
-                    using var stdout = Console.OpenStandardOutput();
-                    WriteJson(stdout, fetched);
+                    WriteJson(Console.Out, fetched);
                 }
                 else
                 {
-                    Render(AnsiConsole.Console, client.Peer, fetched);
+                    Render(TerminalConsole.ForStandardOutput(), client.Peer, fetched);
                 }
-                return AgentCommand.ExitOk;
+                return ExitCodes.Ok;
             }, cancellationToken));
         return command;
     }
@@ -81,33 +80,24 @@ internal static class AgentMapCommand
         console.Write(table);
     }
 
-    internal static void WriteJson(Stream stream, AgentMemoryMap fetched)
+    internal static void WriteJson(Stream stream, AgentMemoryMap fetched) =>
+        JsonOutput.Write(stream, ToJson(fetched), CliJsonContext.Default.MapSummaryJson);
+
+    internal static void WriteJson(TextWriter output, AgentMemoryMap fetched) =>
+        JsonOutput.Write(output, ToJson(fetched), CliJsonContext.Default.MapSummaryJson);
+
+    internal static MapSummaryJson ToJson(AgentMemoryMap fetched)
     {
         var map = fetched.Map;
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        writer.WriteStartObject();
-        writer.WriteNumber("epoch", map.Epoch.Sequence);
-        writer.WriteNumber("guest_monotonic_ns", map.Epoch.GuestMonotonicNs);
-        writer.WriteNumber("page_size", map.PageSize);
-        writer.WriteNumber("total_frames", map.TotalFrames);
-        writer.WriteNumber("runs", map.RunCount);
-        writer.WriteNumber("chunks", fetched.ChunkCount);
-        writer.WriteNumber("encoded_bytes", fetched.EncodedBytes);
-        writer.WriteString("heat_method", HeatName(fetched.HeatMethod));
-        writer.WriteNumber("owners", map.Owners.Count);
-        writer.WriteStartObject("classes");
+        var classes = new Dictionary<string, ClassFramesJson>(StringComparer.Ordinal);
         foreach (var pageClass in Classes)
         {
             var frames = map.CountOf(pageClass);
-            writer.WriteStartObject(Name(pageClass));
-            writer.WriteNumber("frames", frames);
-            writer.WriteNumber("mib", Math.Round(AgentStatusCommand.Mib(frames, map.PageSize), 3));
-            writer.WriteEndObject();
+            classes[Name(pageClass)] = new ClassFramesJson(frames, Math.Round(AgentStatusCommand.Mib(frames, map.PageSize), 3));
         }
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        writer.Flush();
-        stream.WriteByte((byte)'\n');
+        return new MapSummaryJson(
+            map.Epoch.Sequence, map.Epoch.GuestMonotonicNs, map.PageSize, map.TotalFrames, map.RunCount, fetched.ChunkCount,
+            fetched.EncodedBytes, HeatName(fetched.HeatMethod), map.Owners.Count, classes);
     }
 
     internal static string Name(PageClass pageClass) => pageClass.ToString().ToLowerInvariant();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using GuestAssist.Cli.Commands.Json;
 using GuestAssist.Host.Agent;
 using GuestAssist.Protocol.V1;
 using Spectre.Console;
@@ -12,17 +13,44 @@ internal static class AgentStatusCommand
     public static Command Create()
     {
         var connect = AgentCommand.ConnectOption();
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON (snake_case)." };
         var command = new Command("status", "Handshake with an agent and show its status, capabilities and degradations.");
         command.Options.Add(connect);
+        command.Options.Add(json);
         command.SetAction((parseResult, cancellationToken) =>
             AgentCommandRunner.RunAsync(parseResult.GetValue(connect)!, Console.Error, async client =>
             {
                 var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-                Render(AnsiConsole.Console, client, status);
-                return AgentCommand.ExitOk;
+                if (parseResult.GetValue(json))
+                {
+                    JsonOutput.Write(Console.Out, ToJson(client.Peer, client.Session.Version, client.Session.Capabilities, status), CliJsonContext.Default.AgentStatusJson);
+                }
+                else
+                {
+                    Render(TerminalConsole.ForStandardOutput(), client, status);
+                }
+                return ExitCodes.Ok;
             }, cancellationToken));
         return command;
     }
+
+    internal static AgentStatusJson ToJson(string peer, uint protocolVersion, IEnumerable<string> negotiated, AgentStatus status) => new(
+        peer,
+        status.Software,
+        protocolVersion,
+        status.UptimeNs,
+        status.GuestMonotonicNs,
+        status.PageSize,
+        status.RamFrames,
+        [.. status.Capabilities],
+        [.. negotiated],
+        status.ActiveEvictionSession,
+        status.ThrottledProcesses,
+        Throttled(status.Throttle),
+        [.. status.Degraded]);
+
+    internal static IReadOnlyList<ThrottledProcessJson> Throttled(ThrottleStatus? status) =>
+        [.. (status?.Processes ?? []).Select(p => new ThrottledProcessJson(p.Pid, p.Command, p.Duty, p.DirtyBytesPerSecond, p.Method.ToString()))];
 
     internal static void Render(IAnsiConsole console, AgentClient client, AgentStatus status)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using GuestAssist.Cli.Commands.Json;
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.DirtyLog.Files;
 using GuestAssist.Host.Layout;
@@ -30,13 +31,16 @@ public static class PageServerCommand
         var preset = new Option<string>("--layout") { Description = "firecracker (regions split at the 3 GiB MMIO gap) or flat", DefaultValueFactory = _ => "firecracker" };
         var regions = new Option<string?>("--regions") { Description = "Firecracker region sizes as the VMM maps them, e.g. 64MiB,32MiB (region 0 at GPA 0, region 1 at 4 GiB); default: from the file size" };
         var pageSize = new Option<string>("--page-size") { Description = "guest page size: 4KiB, or 2MiB for a hugetlbfs guest (Firecracker huge_pages \"2M\"); must match the destination's", DefaultValueFactory = _ => "4KiB" };
-        var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel");
-        foreach (var option in new Option[] { memoryFile, map, dirtyLog, listen, secretFile, noSecret, tlsCertificate, tlsKey, linkRate, preset, regions, pageSize })
+        var json = new Option<bool>("--json") { Description = "when stopped, print what was sent as JSON (snake_case); the other lines go to stderr" };
+        var command = new Command("page-server", "serve a VM memory file to a post-copy destination over an urgent and a background channel; prints what it sent when stopped");
+        foreach (var option in new Option[] { memoryFile, map, dirtyLog, listen, secretFile, noSecret, tlsCertificate, tlsKey, linkRate, preset, regions, pageSize, json })
         {
             command.Options.Add(option);
         }
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // With --json, stdout carries only the statistics document.
+            var progress = parse.GetValue(json) ? Console.Error : Console.Out;
             try
             {
                 var file = parse.GetValue(memoryFile)!;
@@ -53,12 +57,12 @@ public static class PageServerCommand
                 if (secret is null && !parse.GetValue(noSecret))
                 {
                     Console.Error.WriteLine($"page-server: no secret: give --secret-file FILE or ${TransferSecret.EnvironmentVariable} (or --no-secret for a trusted test setup)");
-                    return 2;
+                    return ExitCodes.Usage;
                 }
                 if ((parse.GetValue(tlsCertificate) is null) != (parse.GetValue(tlsKey) is null))
                 {
                     Console.Error.WriteLine("page-server: --tls-cert and --tls-key go together");
-                    return 2;
+                    return ExitCodes.Usage;
                 }
                 var tls = parse.GetValue(tlsCertificate) is { } certificate ? TransferTls.ServerFromPemFiles(certificate.FullName, parse.GetValue(tlsKey)!.FullName) : null;
                 Func<ulong[]?, ITransferSchedule> factory = received => new AddressOrderSchedule(layout, received);
@@ -74,35 +78,60 @@ public static class PageServerCommand
                     }
                     catch (ClassMapMismatchException e)
                     {
+                        // A map of another guest: one line, nothing served.
                         Console.Error.WriteLine($"page-server: --map {mapFile.Name}: {e.Message}");
-                        return 2;
+                        return ExitCodes.Usage;
                     }
                     factory = new PlannerSchedule(planner).Factory();
-                    Console.WriteLine(SkippingLine(planner.SkippingState, log is not null, contents.RequestedAtMonotonicNs is not null));
+                    progress.WriteLine(SkippingLine(planner.SkippingState, log is not null, contents.RequestedAtMonotonicNs is not null));
                 }
                 else if (parse.GetValue(dirtyLog) is not null)
                 {
-                    Console.WriteLine($"page-server: {SkippingStates.AddressOrder} (no --map): the dirty log is not used");
+                    progress.WriteLine($"page-server: {SkippingStates.AddressOrder} (no --map): the dirty log is not used");
                 }
                 using var source = new MappedFilePageSource(file.FullName, layout);
                 using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, Tls = tls, BatchPages = (int)Math.Max(1, BatchBytes / page) });
                 server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
                 server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
-                Console.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}, {(tls is null ? "plain" : "TLS")}");
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                return 0;
+                progress.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}, {(tls is null ? "plain" : "TLS")}");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // SIGINT/SIGTERM is how a page server stops: say what it sent.
+                }
+                ReportSent(server.Counters.Snapshot(), parse.GetValue(json));
+                return ExitCodes.Ok;
             }
             catch (OperationCanceledException)
             {
-                return 0;
+                return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is MapFileException or FormatException or IOException or LayoutException or ArgumentException or System.Net.Sockets.SocketException)
+            catch (System.Net.Sockets.SocketException e)
+            {
+                Console.Error.WriteLine($"page-server: cannot listen on {parse.GetValue(listen)}: {e.Message}");
+                return ExitCodes.Unavailable;
+            }
+            catch (Exception e) when (e is MapFileException or FormatException or IOException or LayoutException or ArgumentException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"page-server: {e.Message}");
-                return 2;
+                return ExitCodes.Usage;
             }
         });
         return command;
+    }
+
+    private static void ReportSent(PageServerStatistics stats, bool json)
+    {
+        if (json)
+        {
+            JsonOutput.Write(Console.Out, PageServerStatsJson.From(stats), CliJsonContext.Default.PageServerStatsJson);
+            return;
+        }
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"page-server: sent {stats.PagesSent} pages and {stats.ZeroPages} zero pages, skipped {stats.SkippedFrames} frames, {stats.TotalBytes >> 20} MiB ({stats.UrgentBytes >> 20} MiB urgent, {stats.UrgentRequests} requests) over {stats.Connections} connections"));
     }
 
     /// <summary>What the plan does with free frames and why, in one line (invariant 1: a log that does not cover the map is refused).</summary>

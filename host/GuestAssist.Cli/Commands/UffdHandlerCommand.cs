@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GuestAssist.Cli.Commands.Json;
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Firecracker;
 
@@ -11,18 +12,6 @@ namespace GuestAssist.Cli.Commands;
 /// </summary>
 internal static class UffdHandlerCommand
 {
-    /// <summary>Exit code: the handshake was refused (malformed, misaligned, no uffd, timed out); the VMM was killed.</summary>
-    internal const int ExitHandshakeRefused = 1;
-
-    /// <summary>Exit code: usage error (options, missing memory file).</summary>
-    internal const int ExitUsage = 2;
-
-    /// <summary>Exit code: the memory file or page server cannot serve the VMM's layout (absent, other geometry); the VMM was killed.</summary>
-    internal const int ExitPageSourceUnavailable = 3;
-
-    /// <summary>Exit code: serving failed after the handshake (e.g. the page server stayed down past the outage deadline); the VMM was killed.</summary>
-    internal const int ExitServingFailed = 4;
-
     /// <summary>
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
     /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
@@ -38,6 +27,7 @@ internal static class UffdHandlerCommand
         var timeout = new Option<int>("--handshake-timeout") { Description = "Seconds to wait for the VMM's handshake", DefaultValueFactory = _ => 10 };
         var secretFile = TransferSecretOptions.FileOption();
         var tlsRoots = new Option<FileInfo?>("--tls-ca") { Description = "Speak TLS to the page server and trust its certificate only if it chains to a root in this PEM file" };
+        var json = new Option<bool>("--json") { Description = "Print the summary (VMM, fault statistics) as JSON (snake_case) when the VMM is done" };
         var command = new Command("uffd-handler", "Firecracker UFFD page-fault handler: serve a restored VM's memory on demand");
         command.Options.Add(socket);
         command.Options.Add(memoryFile);
@@ -45,6 +35,7 @@ internal static class UffdHandlerCommand
         command.Options.Add(timeout);
         command.Options.Add(secretFile);
         command.Options.Add(tlsRoots);
+        command.Options.Add(json);
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(socket)!,
             parseResult.GetValue(memoryFile),
@@ -52,16 +43,17 @@ internal static class UffdHandlerCommand
             TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
             cancellationToken,
             parseResult.GetValue(secretFile),
-            parseResult.GetValue(tlsRoots)));
+            parseResult.GetValue(tlsRoots),
+            parseResult.GetValue(json)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null, FileInfo? tlsRoots = null)
+    internal static async Task<int> RunAsync(string socketPath, FileInfo? memoryFile, string? source, TimeSpan handshakeTimeout, CancellationToken cancellationToken, FileInfo? secretFile = null, FileInfo? tlsRoots = null, bool json = false)
     {
         if ((memoryFile is null) == (source is null))
         {
             await Console.Error.WriteLineAsync("uffd-handler: give exactly one of --memory-file FILE or --source ADDR").ConfigureAwait(false);
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         PageSourceFactory factory;
         ulong? fileBytes = null;
@@ -70,7 +62,7 @@ internal static class UffdHandlerCommand
             if (!memoryFile.Exists)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: memory file {memoryFile.FullName} does not exist").ConfigureAwait(false);
-                return ExitUsage;
+                return ExitCodes.Usage;
             }
             fileBytes = (ulong)memoryFile.Length;
             factory = server => MemoryFilePageSource.OpenFor(server, memoryFile.FullName);
@@ -89,41 +81,60 @@ internal static class UffdHandlerCommand
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
-                return ExitUsage;
+                return ExitCodes.Usage;
             }
             factory = server => remote(server, source!, options);
         }
         else
         {
             await Console.Error.WriteLineAsync("uffd-handler: --source is not available in this build (the remote page source comes with the post-copy engine); use --memory-file").ConfigureAwait(false);
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
 
-        using var handler = new FirecrackerUffdHandler(socketPath) { HandshakeTimeout = handshakeTimeout };
-        Console.WriteLine($"uffd-handler: listening on {socketPath}");
+        FirecrackerUffdHandler listening;
+        try
+        {
+            listening = new FirecrackerUffdHandler(socketPath) { HandshakeTimeout = handshakeTimeout };
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            // A missing directory, a path in use, no permission: the VMM cannot reach us; say where and why.
+            await Console.Error.WriteLineAsync($"uffd-handler: cannot listen on {socketPath}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Unavailable;
+        }
+        using var handler = listening;
+        // With --json, stdout carries only the document: progress goes to stderr.
+        var progress = json ? Console.Error : Console.Out;
+        await progress.WriteLineAsync($"uffd-handler: listening on {socketPath}").ConfigureAwait(false);
         try
         {
             var summary = await handler.ServeOneAsync(fileBytes, factory, cancellationToken).ConfigureAwait(false);
             var stats = summary.Statistics;
+            if (json)
+            {
+                JsonOutput.Write(Console.Out, new UffdHandlerSummaryJson(summary.VmmProcessId, summary.Regions, summary.MemoryBytes, stats.Faults, stats.PagesInstalled,
+                    stats.PagesZeroed, stats.RemoveEvents, stats.AlreadyPresent, summary.Blocktime.ToString()!), CliJsonContext.Default.UffdHandlerSummaryJson);
+                return ExitCodes.Ok;
+            }
             Console.WriteLine($"uffd-handler: VMM pid {summary.VmmProcessId} done ({summary.Regions} regions, {summary.MemoryBytes >> 20} MiB)");
             Console.WriteLine($"faults {stats.Faults}, pages installed {stats.PagesInstalled}, zero pages {stats.PagesZeroed}, remove events {stats.RemoveEvents}, already present {stats.AlreadyPresent}");
             Console.WriteLine($"blocktime: {summary.Blocktime}");
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (FirecrackerHandshakeException e)
         {
             await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
-            return e.Failure == HandshakeFailure.PageSourceUnavailable ? ExitPageSourceUnavailable : ExitHandshakeRefused;
+            return e.Failure == HandshakeFailure.PageSourceUnavailable ? ExitCodes.Unavailable : ExitCodes.Refused;
         }
         catch (OperationCanceledException)
         {
-            return 130;
+            return ExitCodes.Cancelled;
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or GuestAssist.Host.Layout.LayoutException or GuestAssist.Host.Transfer.TransferProtocolException)
         {
             // The fault server failed while serving; the VMM was killed rather than left hung.
             await Console.Error.WriteLineAsync($"uffd-handler: serving the VMM failed, VMM killed: {e.Message}").ConfigureAwait(false);
-            return ExitServingFailed;
+            return ExitCodes.Failed;
         }
     }
 }

@@ -152,4 +152,34 @@ public sealed class AgentConfigurationLoaderTests : IDisposable
         Assert.Same(VsockPeerPolicy.AnyPeer, options.Transport.VsockPeers);
         Assert.Equal(settings.Listen, options.Listen);
     }
+
+    [Theory]
+    [InlineData("log_level = debug\n", "Debug")]
+    [InlineData("log_level = WARN\n", "Warning")]
+    [InlineData("", "Information")]
+    public void Log_level_is_a_key_like_any_other(string conf, string expected)
+    {
+        var settings = AgentConfigurationLoader.Load(_layers.Conf(conf).Sources());
+
+        Assert.Equal(expected, settings.LogLevel.ToString());
+    }
+
+    [Fact]
+    public void Log_level_from_the_kernel_command_line_beats_the_file_and_a_bad_one_names_its_place()
+    {
+        var settings = AgentConfigurationLoader.Load(_layers.Conf("log_level = error\n").Cmdline("quiet guestassist.log_level=trace\n").Sources());
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Trace, settings.LogLevel);
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationLoader.Load(_layers.Conf("log_level = chatty\n").Cmdline("").Sources()));
+        Assert.Contains("line 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("chatty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Variables_other_parts_read_are_not_warned_about()
+    {
+        var settings = AgentConfigurationLoader.Load(_layers.Sources(("GUESTASSIST_DAMON", "off"), ("GUESTASSIST_NOSUCH", "1")));
+
+        Assert.Equal("environment GUESTASSIST_NOSUCH: unknown key \"NOSUCH\" (known: " + string.Join(", ", AgentSettingKeys.All) + "); ignored", Assert.Single(settings.Warnings));
+    }
 }

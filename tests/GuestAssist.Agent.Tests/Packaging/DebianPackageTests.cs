@@ -72,8 +72,8 @@ public sealed class DebianPackageTests : IDisposable
         var defaults = new AgentSettings();
         Assert.Equal(string.Join(',', defaults.Listen), string.Join(',', loaded.Listen));
         Assert.Equal(
-            (defaults.HeatWindow, defaults.Heat, defaults.ChunkBytes, defaults.MaxQueuedScans, defaults.MaxConnections, defaults.IdleTimeout, defaults.ProcRoot, defaults.SysRoot),
-            (loaded.HeatWindow, loaded.Heat, loaded.ChunkBytes, loaded.MaxQueuedScans, loaded.MaxConnections, loaded.IdleTimeout, loaded.ProcRoot, loaded.SysRoot));
+            (defaults.HeatWindow, defaults.Heat, defaults.ChunkBytes, defaults.MaxQueuedScans, defaults.MaxConnections, defaults.IdleTimeout, defaults.ProcRoot, defaults.SysRoot, defaults.LogLevel),
+            (loaded.HeatWindow, loaded.Heat, loaded.ChunkBytes, loaded.MaxQueuedScans, loaded.MaxConnections, loaded.IdleTimeout, loaded.ProcRoot, loaded.SysRoot, loaded.LogLevel));
         Assert.Equal(defaults.VsockPeerCids, loaded.VsockPeerCids);
     }
 

@@ -24,10 +24,10 @@ public sealed class LiveScanCommandTests
         var kernel = root.GetProperty("kernel");
         var flags = root.GetProperty("flags");
         // Compare with the kernel's figures from just before and just after the scan (the JSON holds the latter).
-        AssertWithin(flags.GetProperty("buddy").GetDouble(), before.NrFreePages, kernel.GetProperty("nrFreePages").GetDouble(), 0.02);
-        Assert.True(root.GetProperty("classes").GetProperty("free").GetDouble() >= Math.Min(before.NrFreePages, kernel.GetProperty("nrFreePages").GetDouble()) * 0.98);
-        AssertWithin(flags.GetProperty("lruActive").GetDouble(), before.Active, kernel.GetProperty("active").GetDouble(), 0.05);
-        AssertWithin(flags.GetProperty("lruInactive").GetDouble(), before.Inactive, kernel.GetProperty("inactive").GetDouble(), 0.05);
+        AssertWithin(flags.GetProperty("buddy").GetDouble(), before.NrFreePages, kernel.GetProperty("nr_free_pages").GetDouble(), 0.02);
+        Assert.True(root.GetProperty("classes").GetProperty("free").GetDouble() >= Math.Min(before.NrFreePages, kernel.GetProperty("nr_free_pages").GetDouble()) * 0.98);
+        AssertWithin(flags.GetProperty("lru_active").GetDouble(), before.Active, kernel.GetProperty("active").GetDouble(), 0.05);
+        AssertWithin(flags.GetProperty("lru_inactive").GetDouble(), before.Inactive, kernel.GetProperty("inactive").GetDouble(), 0.05);
         var heat = root.GetProperty("method").GetProperty("heat").GetString();
         Assert.Equal(File.Exists("/sys/kernel/mm/page_idle/bitmap") ? "idle-tracking" : "lru-flags", heat);
     }

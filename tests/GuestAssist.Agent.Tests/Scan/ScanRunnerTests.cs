@@ -37,9 +37,9 @@ public sealed class ScanRunnerTests : IDisposable
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
-        Assert.Equal(4096, root.GetProperty("pageSize").GetInt32());
+        Assert.Equal(4096, root.GetProperty("page_size").GetInt32());
         Assert.Equal(4096, root.GetProperty("frames").GetInt64());
-        Assert.Equal(3071 + 512, root.GetProperty("ramFrames").GetInt64());
+        Assert.Equal(3071 + 512, root.GetProperty("ram_frames").GetInt64());
         var classes = root.GetProperty("classes");
         var names = classes.EnumerateObject().Select(p => p.Name).ToArray();
         Assert.Equal(["kernel", "hot", "active", "inactive", "cache", "unproven", "free", "unbacked"], names);
@@ -49,16 +49,67 @@ public sealed class ScanRunnerTests : IDisposable
         Assert.Equal(100, classes.GetProperty("cache").GetInt64());
         // 512 BUDDY frames plus a blank block that MemFree − nr_free_pages (512) accounts for exactly.
         Assert.Equal(1024, classes.GetProperty("free").GetInt64());
-        Assert.True(root.GetProperty("lazyInit").GetProperty("provenFree").GetBoolean());
+        Assert.True(root.GetProperty("lazy_init").GetProperty("proven_free").GetBoolean());
         Assert.Equal(1 + 512 + 0, classes.GetProperty("unbacked").GetInt64());
-        Assert.Equal(512, root.GetProperty("kernel").GetProperty("nrFreePages").GetInt64());
-        Assert.Equal(512, root.GetProperty("kernel").GetProperty("buddyInfoFree").GetInt64());
+        Assert.Equal(512, root.GetProperty("kernel").GetProperty("nr_free_pages").GetInt64());
+        Assert.Equal(512, root.GetProperty("kernel").GetProperty("buddy_info_free").GetInt64());
         Assert.Equal(100, root.GetProperty("kernel").GetProperty("active").GetInt64());
         Assert.Equal("lru-flags", root.GetProperty("method").GetProperty("heat").GetString());
         var timings = root.GetProperty("timings");
-        Assert.True(timings.GetProperty("totalSeconds").GetDouble() >= timings.GetProperty("readSeconds").GetDouble());
-        Assert.True(timings.TryGetProperty("classifySeconds", out _));
+        Assert.True(timings.GetProperty("total_seconds").GetDouble() >= timings.GetProperty("read_seconds").GetDouble());
+        Assert.True(timings.TryGetProperty("classify_seconds", out _));
         Assert.Contains("degraded: not root", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_json_property_is_snake_case()
+    {
+        var (exit, stdout, _, _) = await RunAsync(new ScanOptions { Json = true, ByProcess = true });
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(stdout);
+        var names = PropertyNames(json.RootElement).ToList();
+        Assert.Contains("heat_agent_cpu_seconds", names);
+        Assert.Contains("ram_frames", names);
+        Assert.All(names, name => Assert.Matches("^[a-z][a-z0-9_]*$", name));
+    }
+
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, "1")]
+    public async Task Redirected_output_or_NO_COLOR_gets_no_escape_sequence(bool redirected, string? noColor)
+    {
+        var text = new StringWriter();
+        var console = Agent.Commands.TerminalConsole.Create(text, redirected, noColor);
+        var options = new ScanOptions { ByProcess = true, ProcRoot = _fixture.ProcRoot, SysRoot = _fixture.SysRoot };
+
+        var exit = await ScanRunner.RunAsync(options, Stream.Null, console, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("kernel", text.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', text.ToString());
+    }
+
+    internal static IEnumerable<string> PropertyNames(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                yield return property.Name;
+                foreach (var name in PropertyNames(property.Value))
+                {
+                    yield return name;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var name in element.EnumerateArray().SelectMany(PropertyNames))
+            {
+                yield return name;
+            }
+        }
     }
 
     [Fact]
@@ -93,7 +144,7 @@ public sealed class ScanRunnerTests : IDisposable
 
         var (exit, stdout, _, stderr) = await RunAsync(new ScanOptions { Json = true });
 
-        Assert.Equal(ScanRunner.ExitUnavailable, exit);
+        Assert.Equal(ExitCodes.Unavailable, exit);
         Assert.Empty(stdout);
         Assert.Contains("kpageflags is missing", stderr, StringComparison.Ordinal);
     }
@@ -106,7 +157,7 @@ public sealed class ScanRunnerTests : IDisposable
 
         if (!CodecAvailable())
         {
-            Assert.Equal(ScanRunner.ExitFailed, exit);
+            Assert.Equal(ExitCodes.Failed, exit);
             Assert.Contains("codec is not in this build", stderr, StringComparison.Ordinal);
             return;
         }

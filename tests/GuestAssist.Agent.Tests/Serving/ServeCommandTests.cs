@@ -23,7 +23,7 @@ public sealed class ServeCommandTests : IDisposable
 
         var exit = await Invoke(CancellationToken.None, "serve", "--config", PathOf("none.conf"), "--kernel-cmdline", PathOf("cmdline"));
 
-        Assert.Equal(ServeCommand.ExitConfiguration, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
     }
 
     [Theory]

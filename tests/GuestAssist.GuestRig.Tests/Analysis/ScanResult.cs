@@ -25,17 +25,17 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         {
             map = GuestAssist.Protocol.MapFiles.MapFile.Read(File("map", "bin")).Map;
             using var json = JsonDocument.Parse(System.IO.File.ReadAllBytes(File("scan", "json")));
-            if (json.RootElement.TryGetProperty("timings", out var timings) && timings.TryGetProperty("totalSeconds", out var total))
+            if (json.RootElement.TryGetProperty("timings", out var timings) && timings.TryGetProperty("total_seconds", out var total))
             {
                 mapSeconds = total.GetDouble();
             }
             if (json.RootElement.TryGetProperty("method", out var heat)
-                && heat.TryGetProperty("heatAgentCpuSeconds", out var cpu) && heat.TryGetProperty("heatWindowSeconds", out var window))
+                && heat.TryGetProperty("heat_agent_cpu_seconds", out var cpu) && heat.TryGetProperty("heat_window_seconds", out var window))
             {
                 heatCpu = cpu.GetDouble();
                 heatWindow = window.GetDouble();
             }
-            if (json.RootElement.TryGetProperty("method", out var heatMethod) && heatMethod.TryGetProperty("writesByProcess", out var writes))
+            if (json.RootElement.TryGetProperty("method", out var heatMethod) && heatMethod.TryGetProperty("writes_by_process", out var writes))
             {
                 written = writes.EnumerateArray().ToDictionary(w => w.GetProperty("pid").GetInt32(), w => w.GetProperty("pages").GetInt64());
             }

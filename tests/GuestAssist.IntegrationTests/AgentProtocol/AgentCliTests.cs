@@ -23,7 +23,7 @@ public sealed class AgentCliTests : IDisposable
 
         var exit = await Invoke("agent", "map", "--connect", agent.Address.ToString(), "--heat", "--owners", "--out", file);
 
-        Assert.Equal(AgentCommand.ExitOk, exit);
+        Assert.Equal(GuestAssist.Cli.ExitCodes.Ok, exit);
         var contents = GuestAssist.Protocol.MapFiles.MapFile.Read(file);
         var readBack = contents.Map;
         Assert.NotNull(contents.RequestedAtMonotonicNs);
@@ -49,9 +49,9 @@ public sealed class AgentCliTests : IDisposable
     {
         await using var agent = await RunningAgent.StartOnUnixAsync(_directory, new FixtureMapSource(runs: 10));
 
-        Assert.Equal(AgentCommand.ExitOk, await Invoke("agent", "status", "--connect", agent.Address.ToString()));
-        Assert.Equal(AgentCommand.ExitUsage, await Invoke("agent", "status", "--connect", "carrier-pigeon:1"));
-        Assert.Equal(AgentCommand.ExitFailed, await Invoke("agent", "status", "--connect", $"unix:{_directory.PathOf("nobody.sock")}"));
+        Assert.Equal(GuestAssist.Cli.ExitCodes.Ok, await Invoke("agent", "status", "--connect", agent.Address.ToString()));
+        Assert.Equal(GuestAssist.Cli.ExitCodes.Usage, await Invoke("agent", "status", "--connect", "carrier-pigeon:1"));
+        Assert.Equal(GuestAssist.Cli.ExitCodes.Unavailable, await Invoke("agent", "status", "--connect", $"unix:{_directory.PathOf("nobody.sock")}"));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using GuestAssist.Agent.Serving;
 using GuestAssist.Guest.ProcFs;
 using GuestAssist.IntegrationTests.AgentProtocol.Support;
 using GuestAssist.Protocol.Handshake;
+using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.IntegrationTests.AgentProtocol;
@@ -30,10 +31,11 @@ public sealed class LiveScanTests : IDisposable
         Assert.DoesNotContain(status.Capabilities, c => c == Capabilities.DirtyAttributionV1);
         Assert.Equal(CgroupThrottling.Offered, status.Capabilities.Contains(Capabilities.ThrottleCgroup));
         var scanned = source.Last!;
+        var sent = PageClassMapCodec.FromChunks(scanned.Chunks);
         var map = fetched.Map;
-        Assert.Equal(scanned.Map.Runs.ToArray(), map.Runs.ToArray());
-        Assert.Equal(scanned.Map.RunHeat, map.RunHeat);
-        Assert.Equal(scanned.Map.RunOwner, map.RunOwner);
+        Assert.Equal(sent.Runs.ToArray(), map.Runs.ToArray());
+        Assert.Equal(sent.RunHeat, map.RunHeat);
+        Assert.Equal(sent.RunOwner, map.RunOwner);
         Assert.Equal(scanned.HeatMethod, fetched.HeatMethod);
         Assert.Contains(map.Owners, o => o.Pid == Environment.ProcessId);
         var classes = new[] { PageClass.Kernel, PageClass.Hot, PageClass.Active, PageClass.Inactive, PageClass.Cache, PageClass.Unproven, PageClass.Free, PageClass.Unbacked };

@@ -41,6 +41,6 @@ internal sealed class VmShapedMapSource(ulong totalFrames) : IMemoryMapSource
         builder.Append(high / 2, PageClass.Inactive);
         builder.Append(high / 2, PageClass.Free);
         var map = builder.Build(new MapEpoch { Sequence = ++_sequence, GuestMonotonicNs = 1_000 }, 4096);
-        return ValueTask.FromResult(new ScannedMap(map, HeatMethod.None));
+        return ValueTask.FromResult(ScannedMap.FromMap(map, HeatMethod.None, request.MaxChunkBytes));
     }
 }

@@ -53,7 +53,7 @@ public sealed class UffdHandlerCommandTests : IDisposable
         await File.WriteAllBytesAsync(memory, new byte[(8 + 4) << 20]);
         var run = UffdHandlerCommand.RunAsync(socket, null, $"unix:{Path.Combine(_directory, "nobody.sock")}", TimeSpan.FromSeconds(20), default);
         using var vmm = new StandInVmm("firecracker", socket, memory, "ok", "8", "4");
-        Assert.Equal(UffdHandlerCommand.ExitPageSourceUnavailable, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(GuestAssist.Cli.ExitCodes.Unavailable, await run.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(128 + 9, await vmm.ExitCodeAsync(TimeSpan.FromSeconds(60)));
     }
 

@@ -73,7 +73,7 @@ public sealed class FixtureMapSource : IMemoryMapSource
             var map = Build(++_sequence, request.IncludeHeat, request.IncludeOwners);
             LastMap = map;
             Interlocked.Increment(ref _scans);
-            return new ScannedMap(map, request.IncludeHeat ? HeatMethod.LruFlags : HeatMethod.None);
+            return ScannedMap.FromMap(map, request.IncludeHeat ? HeatMethod.LruFlags : HeatMethod.None, request.MaxChunkBytes);
         }
         finally
         {
