@@ -39,6 +39,10 @@ public sealed class DamonMonitor : IHeatMonitor
     private readonly ulong[] _covered;
     private readonly ulong[] _pagemap = new ulong[PagemapWords];
     private readonly List<VirtualTarget> _targets = [];
+    private readonly List<string> _stateFiles = [];
+    private long[] _answeredAt = [];
+    private int[] _order = [];
+    private readonly List<List<(string Start, string End)>> _regionFiles = [];
     private int _kdamonds;
     private bool _running;
     private TimeSpan _aggregation;
@@ -118,6 +122,7 @@ public sealed class DamonMonitor : IHeatMonitor
         Array.Clear(_physicalHot);
         Array.Clear(_covered);
         _regionsRead = 0;
+        _answeredAt = []; // new kdamonds: the first round asks them in the order they start
         try
         {
             if (SysfsFile.ReadNumber(Path.Combine(_paths.DamonAdmin, "kdamonds", "nr_kdamonds")) != 0 || ForeignKdamond(_paths) is not null)
@@ -281,25 +286,45 @@ public sealed class DamonMonitor : IHeatMonitor
     /// </summary>
     private async Task ReadAggregationAsync()
     {
-        for (var k = 0; k < _kdamonds; k++)
+        // Each kdamond's boundaries drift by its own sampling work, so after the first round they are asked in the
+        // order they last answered: the order of their next boundaries.
+        if (_answeredAt.Length != _kdamonds)
         {
+            _answeredAt = new long[_kdamonds];
+            _order = [.. Enumerable.Range(0, _kdamonds)];
+        }
+        else
+        {
+            var keys = new long[_kdamonds];
+            for (var i = 0; i < _kdamonds; i++)
+            {
+                keys[i] = _answeredAt[_order[i]];
+            }
+            Array.Sort(keys, _order);
+        }
+        for (var position = 0; position < _kdamonds; position++)
+        {
+            var k = _order[position];
             var asked = Stopwatch.GetTimestamp();
-            var state = Path.Combine(Kdamond(k), "state");
+            var state = StateFile(k);
             await Task.Run(() => SysfsFile.Write(state, "update_schemes_tried_regions")).ConfigureAwait(false);
-            if (k > 0 && Stopwatch.GetElapsedTime(asked) is var waited && waited > _longestWait)
+            _answeredAt[k] = Stopwatch.GetTimestamp();
+            if (position > 0 && Stopwatch.GetElapsedTime(asked) is var waited && waited > _longestWait)
             {
                 _longestWait = waited;
             }
-            var tried = Path.Combine(Context(k), "schemes", "0", "tried_regions");
-            foreach (var region in Directory.EnumerateDirectories(tried))
+            // The regions are numbered 0..n-1; the first missing one ends the list. Their paths are built once and
+            // kept: this loop runs every aggregation, and what it allocates the agent writes (invariant 5).
+            for (var i = 0; ; i++)
             {
-                if (!int.TryParse(Path.GetFileName(region), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                var (startFile, endFile) = RegionFiles(k, i);
+                if (!SysfsFile.TryReadNumber(startFile, out var startAddress))
                 {
-                    continue;
+                    break;
                 }
                 _regionsRead++;
-                var start = SysfsFile.ReadNumber(Path.Combine(region, "start")) >> PageShift;
-                var end = (SysfsFile.ReadNumber(Path.Combine(region, "end")) + 4095) >> PageShift;
+                var start = startAddress >> PageShift;
+                var end = (SysfsFile.ReadNumber(endFile) + 4095) >> PageShift;
                 if (k == 0)
                 {
                     SetRange(_physicalHot, start, end);
@@ -310,6 +335,30 @@ public sealed class DamonMonitor : IHeatMonitor
                 }
             }
         }
+    }
+
+    private string StateFile(int kdamond)
+    {
+        while (_stateFiles.Count <= kdamond)
+        {
+            _stateFiles.Add(Path.Combine(Kdamond(_stateFiles.Count), "state"));
+        }
+        return _stateFiles[kdamond];
+    }
+
+    private (string Start, string End) RegionFiles(int kdamond, int index)
+    {
+        while (_regionFiles.Count <= kdamond)
+        {
+            _regionFiles.Add([]);
+        }
+        var files = _regionFiles[kdamond];
+        while (files.Count <= index)
+        {
+            var region = Path.Combine(Context(kdamond), "schemes", "0", "tried_regions", files.Count.ToString(CultureInfo.InvariantCulture));
+            files.Add((Path.Combine(region, "start"), Path.Combine(region, "end")));
+        }
+        return files[index];
     }
 
     /// <summary>now = (paddr hot, except frames a vaddr target maps) | frames of the targets' hot pages; returns the paddr-only count.</summary>

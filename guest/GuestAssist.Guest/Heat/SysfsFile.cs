@@ -27,6 +27,19 @@ internal static class SysfsFile
         Write(path, text[..length]);
     }
 
+    /// <summary>False when the file is not there (or not readable): no exception, nothing allocated.</summary>
+    public static bool TryReadNumber(string path, out ulong value)
+    {
+        Span<byte> text = stackalloc byte[64];
+        value = 0;
+        if (!KernelFile.TryRead(path, text, out var length, out _))
+        {
+            return false;
+        }
+        var trimmed = text[..length].TrimEnd("\n "u8);
+        return Utf8Parser.TryParse(trimmed, out value, out var used) && used == trimmed.Length;
+    }
+
     public static ulong ReadNumber(string path)
     {
         Span<byte> text = stackalloc byte[64];

@@ -12,22 +12,50 @@ public static class KernelFile
 {
     /// <summary>Reads up to <paramref name="buffer"/>'s length from offset 0; returns the byte count.</summary>
     /// <exception cref="LinuxException">The file cannot be opened or read (errno and path in the message).</exception>
-    public static unsafe int Read(string path, Span<byte> buffer)
+    public static int Read(string path, Span<byte> buffer)
     {
-        var fd = Open(path, Libc.O_RDONLY);
+        if (!TryRead(path, buffer, out var length, out var errno, out var call))
+        {
+            throw new LinuxException(errno, call, path);
+        }
+        return length;
+    }
+
+    /// <summary>
+    /// Like <see cref="Read"/> without an exception: false with the errno when the file cannot be opened or read
+    /// (a missing entry is an expected answer when walking numbered sysfs directories, and an exception allocates).
+    /// </summary>
+    public static unsafe bool TryRead(string path, Span<byte> buffer, out int length, out Errno errno) =>
+        TryRead(path, buffer, out length, out errno, out _);
+
+    private static unsafe bool TryRead(string path, Span<byte> buffer, out int length, out Errno errno, out string call)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        length = 0;
+        call = "open";
+        var fd = Retry.OnEintr(() => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
+        if (fd < 0)
+        {
+            errno = LinuxException.LastErrno();
+            return false;
+        }
         try
         {
             // SAFETY: the span is pinned for the call and pread writes at most buffer.Length bytes into it.
             fixed (byte* bytes = buffer)
             {
                 var pointer = bytes;
-                var length = (nuint)buffer.Length;
-                var read = Retry.OnEintr(() => Libc.Pread(fd, pointer, length, 0));
+                var capacity = (nuint)buffer.Length;
+                var read = Retry.OnEintr(() => Libc.Pread(fd, pointer, capacity, 0));
                 if (read < 0)
                 {
-                    LinuxException.ThrowLast("pread", path);
+                    errno = LinuxException.LastErrno();
+                    call = "pread";
+                    return false;
                 }
-                return (int)read;
+                length = (int)read;
+                errno = Errno.None;
+                return true;
             }
         }
         finally

@@ -51,6 +51,18 @@ public sealed class KernelFileTests
     }
 
     [Fact]
+    public void TryRead_answers_a_missing_file_with_its_errno_and_no_exception()
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        Assert.False(KernelFile.TryRead($"/proc/{int.MaxValue}/statm", buffer, out var length, out var errno));
+        Assert.Equal(0, length);
+        Assert.Equal(Errno.ENOENT, errno);
+        Assert.True(KernelFile.TryRead("/proc/self/stat", buffer, out length, out errno));
+        Assert.Equal(8, length);
+        Assert.Equal(Errno.None, errno);
+    }
+
+    [Fact]
     public void A_refused_write_is_a_typed_error()
     {
         // /proc/self/stat has no write handler: open refuses (or, for root, the write does).
