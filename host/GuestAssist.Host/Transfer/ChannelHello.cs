@@ -10,7 +10,7 @@ namespace GuestAssist.Host.Transfer;
 /// destination's received bitmap (frame i = bit i%64 of word i/64) when resuming. The source reads the bitmap
 /// only after the proof verified and the frame count matched its own memory.
 /// </summary>
-public sealed record ChannelHello(Guid SessionId, ChannelKind Kind, uint PageSize, ulong TotalFrames, ulong[]? ReceivedBitmap)
+internal sealed record ChannelHello(Guid SessionId, ChannelKind Kind, uint PageSize, ulong TotalFrames, ulong[]? ReceivedBitmap)
 {
     public const int FixedSize = 44;
 

@@ -6,7 +6,7 @@ namespace GuestAssist.Host.Transfer;
 /// Source → destination answer to a hello (40 bytes): magic u32 @0, version u16 @4, status u8 @6, reserved u8 @7,
 /// then the source's MAC (zeros when the source has no secret) over both nonces and the status.
 /// </summary>
-public static class HelloReply
+internal static class HelloReply
 {
     public const int Size = 8 + ChannelAuthentication.MacBytes;
 

@@ -6,7 +6,7 @@ namespace GuestAssist.Host.Transfer;
 /// First bytes on every channel, source → destination (40 bytes, little-endian): magic u32 @0, version u16 @4,
 /// flags u16 @6 (1 = the source requires a secret), nonce 32 bytes @8.
 /// </summary>
-public sealed record SourceChallenge(bool SecretRequired, byte[] Nonce)
+internal sealed record SourceChallenge(bool SecretRequired, byte[] Nonce)
 {
     public const int Size = 8 + ChannelAuthentication.NonceBytes;
 

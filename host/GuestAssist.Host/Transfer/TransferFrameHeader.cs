@@ -7,7 +7,7 @@ namespace GuestAssist.Host.Transfer;
 /// kind u8 @0, flags u8 @1, reserved u16 @2 (zero), count u32 @4, gfn u64 @8.
 /// A Pages frame is followed by count × page size bytes of raw page data; other kinds carry nothing.
 /// </summary>
-public readonly record struct TransferFrameHeader(TransferFrameKind Kind, byte Flags, uint Count, ulong Gfn)
+internal readonly record struct TransferFrameHeader(TransferFrameKind Kind, byte Flags, uint Count, ulong Gfn)
 {
     public const int Size = 16;
 

@@ -1,7 +1,7 @@
 namespace GuestAssist.Host.Transfer;
 
 /// <summary>The kind of a page-transfer frame (first byte of its 16-byte header).</summary>
-public enum TransferFrameKind : byte
+internal enum TransferFrameKind : byte
 {
     /// <summary>Destination → source: send frame Gfn now. Count is 1.</summary>
     UrgentRequest = 1,

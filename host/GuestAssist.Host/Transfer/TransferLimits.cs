@@ -1,7 +1,7 @@
 namespace GuestAssist.Host.Transfer;
 
 /// <summary>Hard bounds a peer's frames are checked against before anything is allocated.</summary>
-public static class TransferLimits
+internal static class TransferLimits
 {
     public const uint ProtocolMagic = 0x54504147; // "GAPT"
 

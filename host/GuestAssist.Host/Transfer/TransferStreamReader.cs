@@ -5,7 +5,7 @@ namespace GuestAssist.Host.Transfer;
 /// nothing else may read the stream: each receive asks for up to <see cref="ReadAheadBytes"/>, so a header and a
 /// small payload (an urgent page) arrive in one system call and one wake-up.
 /// </summary>
-public sealed class TransferStreamReader
+internal sealed class TransferStreamReader
 {
     /// <summary>Most bytes taken from the stream beyond the frame being read.</summary>
     public const int ReadAheadBytes = 64 * 1024;

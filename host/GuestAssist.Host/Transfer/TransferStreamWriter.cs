@@ -4,7 +4,7 @@ namespace GuestAssist.Host.Transfer;
 /// Writes page-transfer frames to a connected stream; safe to call from several threads. A frame up to
 /// <see cref="CoalesceBytes"/> goes out in one write, so the reader wakes once for header and pages.
 /// </summary>
-public sealed class TransferStreamWriter
+internal sealed class TransferStreamWriter
 {
     /// <summary>Largest frame (header + pages) copied into one buffer and written with one call.</summary>
     public const int CoalesceBytes = 64 * 1024;

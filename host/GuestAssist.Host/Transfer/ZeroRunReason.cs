@@ -1,7 +1,7 @@
 namespace GuestAssist.Host.Transfer;
 
 /// <summary>Why a run of frames is announced as zero (the flags byte of a ZeroRun frame).</summary>
-public enum ZeroRunReason : byte
+internal enum ZeroRunReason : byte
 {
     /// <summary>The source read the pages and found them all zero.</summary>
     ZeroContent = 0,

@@ -26,12 +26,13 @@ public sealed class HostilePeerTests : IDisposable
     public void Dispose() => _server?.Dispose();
 
     [Theory]
-    [InlineData(TransferFrameKind.Pages, 1u)]
-    [InlineData(TransferFrameKind.Pages, 256u)]
-    [InlineData(TransferFrameKind.ZeroRun, 1u)]
-    [InlineData(TransferFrameKind.EndOfStream, 0u)]
-    public void Any_frame_but_an_urgent_request_on_the_urgent_channel_ends_only_that_connection(TransferFrameKind kind, uint count)
+    [InlineData((byte)TransferFrameKind.Pages, 1u)]
+    [InlineData((byte)TransferFrameKind.Pages, 256u)]
+    [InlineData((byte)TransferFrameKind.ZeroRun, 1u)]
+    [InlineData((byte)TransferFrameKind.EndOfStream, 0u)]
+    public void Any_frame_but_an_urgent_request_on_the_urgent_channel_ends_only_that_connection(byte frameKind, uint count)
     {
+        var kind = (TransferFrameKind)frameKind;
         var endPoint = Start(new PageServerOptions { Secret = Secret });
         using (var peer = RawPeer.Connect(endPoint))
         {
