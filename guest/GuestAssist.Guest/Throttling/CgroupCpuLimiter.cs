@@ -1,4 +1,3 @@
-using System.Globalization;
 using GuestAssist.Guest.ProcFs;
 using GuestAssist.Guest.Throttling.Cgroups;
 using GuestAssist.Linux.KernelFiles;
@@ -186,19 +185,7 @@ public sealed class CgroupCpuLimiter : IThrottleActuator
     }
 
     /// <summary>utime + stime of the whole process, in clock ticks; null when it is gone.</summary>
-    private long? CpuTicks(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText(_paths.ProcessFile(pid, "stat"));
-            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return null;
-        }
-    }
+    private long? CpuTicks(int pid) => ProcessIdentity.TryRead(_paths, pid, out _, out var stat) ? stat.CpuTicks : null;
 
     private static byte[] Ascii(FormattableString text) => System.Text.Encoding.ASCII.GetBytes(FormattableString.Invariant(text));
 }

@@ -34,16 +34,18 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTicks)
             return false;
         }
         var fields = text[(close + 2)..].Split(' ');
-        // fields[0] is state (field 3); ppid field 4, flags field 9, starttime field 22.
+        // fields[0] is state (field 3); ppid field 4, flags field 9, utime/stime fields 14/15, starttime field 22.
         if (fields.Length < 20
             || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
             || !ulong.TryParse(fields[6], NumberStyles.None, CultureInfo.InvariantCulture, out var flags)
+            || !long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out var user)
+            || !long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out var system)
             || !ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
         {
             return false;
         }
         identity = new ProcessIdentity(pid, start);
-        stat = new ProcessStat(text[(open + 1)..close], fields[0].Length > 0 ? fields[0][0] : '?', parent, (flags & KernelThreadFlag) != 0);
+        stat = new ProcessStat(text[(open + 1)..close], fields[0].Length > 0 ? fields[0][0] : '?', parent, (flags & KernelThreadFlag) != 0, user + system);
         return true;
     }
 

@@ -6,21 +6,14 @@ namespace GuestAssist.Guest.Tests.Support;
 /// <summary>A fact that needs root and /proc/kpageflags; skipped with the reason otherwise.</summary>
 public sealed class RootFactAttribute : FactAttribute
 {
-    public RootFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            Skip = "needs Linux";
-        }
-        else if (CapabilityProbe.EffectiveUid(ProcFsPaths.Live) != 0)
-        {
-            Skip = "needs root (kpageflags, kpagecount and pagemap PFNs need CAP_SYS_ADMIN)";
-        }
-        else if (!File.Exists(ProcFsPaths.Live.KPageFlags) || !File.Exists(ProcFsPaths.Live.KPageCount))
-        {
-            Skip = "needs CONFIG_PROC_PAGE_MONITOR (/proc/kpageflags, /proc/kpagecount)";
-        }
-    }
+    public RootFactAttribute() => Skip = SkipReason();
+
+    /// <summary>Why a root test cannot run here; null when it can (shared with <see cref="RootTheoryAttribute"/>).</summary>
+    internal static string? SkipReason() =>
+        !OperatingSystem.IsLinux() ? "needs Linux"
+        : CapabilityProbe.EffectiveUid(ProcFsPaths.Live) != 0 ? "needs root (kpageflags, kpagecount and pagemap PFNs need CAP_SYS_ADMIN)"
+        : !File.Exists(ProcFsPaths.Live.KPageFlags) || !File.Exists(ProcFsPaths.Live.KPageCount) ? "needs CONFIG_PROC_PAGE_MONITOR (/proc/kpageflags, /proc/kpagecount)"
+        : null;
 
     /// <summary>Also skip when perl (used for child processes) is missing.</summary>
     public bool NeedsPerl

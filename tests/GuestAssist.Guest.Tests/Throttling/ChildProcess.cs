@@ -25,15 +25,7 @@ internal sealed class ChildProcess : IDisposable
     public bool IsStopped => State is 'T' or 't';
 
     /// <summary>utime + stime in clock ticks.</summary>
-    public long CpuTicks
-    {
-        get
-        {
-            var text = File.ReadAllText($"/proc/{Pid}/stat");
-            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-        }
-    }
+    public long CpuTicks => ProcessIdentity.TryRead(ProcFsPaths.Live, Pid, out _, out var stat) ? stat.CpuTicks : throw new InvalidOperationException($"child {Pid} is gone");
 
     public ProcessIdentity Identity => ProcessIdentity.TryRead(ProcFsPaths.Live, Pid, out var identity, out _) ? identity : throw new InvalidOperationException($"child {Pid} is gone");
 
