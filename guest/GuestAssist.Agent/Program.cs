@@ -1,5 +1,10 @@
 using System.CommandLine;
 using GuestAssist.Agent.Commands;
+using GuestAssist.Linux.Processes;
+
+// Invariant 5: the agent must not dirty much guest memory itself. With THP, khugepaged would collapse its heap
+// (2 MiB copied into new frames: the rig saw 512 pages "written" in one watch where the agent wrote ~80).
+TransparentHugePages.DisableForThisProcess();
 
 var root = new RootCommand($"guestassist-agent: GuestAssist guest agent (memory enlightenment for fast VM eviction). {CommandLine.ExitCodesHelp}");
 root.Subcommands.Add(ScanCommand.Create());
