@@ -50,9 +50,13 @@ public sealed class HeatCostTests(GuestRigFixture rig, ITestOutputHelper output)
                 continue;
             }
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"{kernel} {scan.Method.Name}: agent CPU {scan.HeatAgentCpuSeconds:0.000} s over {scan.HeatWindowSeconds:0.0} s = {scan.HeatCpuShare * 100:0.00}% of a vCPU; wrote {writes.Pages} pages of {writes.ResidentPages} resident in {writes.Seconds} s = {writes.MiBPerMinute:0.00} MiB/min");
+                $"{kernel} {scan.Method.Name}: agent CPU {scan.HeatAgentCpuSeconds:0.000} s over {scan.HeatWindowSeconds:0.0} s = {scan.HeatCpuShare * 100:0.00}% of a vCPU; wrote {writes.Pages} pages of {writes.ResidentPages} resident in {writes.Seconds} s = {writes.MiBPerMinute:0.00} MiB/min; THP-backed {writes.AnonHugeKiB} KiB");
             output.WriteLine(line);
             judged++;
+            if (writes.AnonHugeKiB > 0)
+            {
+                failures.Add($"{line} (want no THP in the agent: one small write in a huge page dirties 2 MiB)");
+            }
             if (scan.HeatCpuShare > MaxCpuShare || writes.MiBPerMinute > MaxWrittenMiBPerMinute)
             {
                 failures.Add($"{line} (want ≤ {MaxCpuShare * 100}% and ≤ {MaxWrittenMiBPerMinute} MiB/min)");

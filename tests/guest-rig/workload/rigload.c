@@ -13,7 +13,8 @@
 //   heat-read <hotMiB> <coldMiB> <tag>   anon memory: hot pages tag, cold pages tag+1; reads hot forever
 //   heat-write <hotMiB> <coldMiB> <tag>  same, rewrites the hot pages' bodies forever
 //   writes-of <pid> <seconds>         not a workload: clears <pid>'s soft-dirty bits, waits, and prints
-//                                     `WRITES <pages> <seconds> <resident>`, the pages it wrote meanwhile
+//                                     `WRITES <pages> <seconds> <resident> <anonHugeKiB>`, the pages it
+//                                     wrote meanwhile and its THP-backed memory (a THP is soft-dirty whole)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -229,6 +230,20 @@ static uint64_t count_soft_dirty(int pid, uint64_t *resident) {
     return dirty;
 }
 
+// AnonHugePages of <pid> in KiB (smaps_rollup), or -1 when the kernel does not say.
+static long long anon_huge_kib(int pid) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
+    FILE *rollup = fopen(path, "r");
+    if (!rollup) return -1;
+    long long kib = -1;
+    while (fgets(line, sizeof line, rollup)) {
+        if (sscanf(line, "AnonHugePages: %lld kB", &kib) == 1) break;
+    }
+    fclose(rollup);
+    return kib;
+}
+
 static void run_writes_of(uint32_t pid, uint32_t seconds) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%u/clear_refs", pid);
@@ -238,7 +253,7 @@ static void run_writes_of(uint32_t pid, uint32_t seconds) {
     sleep(seconds);
     uint64_t resident;
     uint64_t dirty = count_soft_dirty((int)pid, &resident);
-    printf("WRITES %llu %u %llu\n", (unsigned long long)dirty, seconds, (unsigned long long)resident);
+    printf("WRITES %llu %u %llu %lld\n", (unsigned long long)dirty, seconds, (unsigned long long)resident, anon_huge_kib((int)pid));
     exit(0);
 }
 
