@@ -62,7 +62,7 @@ extract_vmlinux() {
 fetch_kernel() {
   local name="$1" package="$2"
   local dir="$cache/kernel-$name"
-  if [ -f "$dir/vmlinux" ] && [ -f "$dir/version" ]; then
+  if [ -f "$dir/vmlinux" ] && [ -f "$dir/version" ] && [ -f "$dir/modules/virtio_blk.ko" ]; then
     return 0
   fi
   log "fetching $package"
@@ -84,10 +84,11 @@ fetch_kernel() {
   extract_vmlinux "$vmlinuz" "$dir/vmlinux" || fail "no ELF vmlinux inside $vmlinuz"
   basename "$vmlinuz" | sed 's/^vmlinuz-//' > "$dir/version"
   cp "$dir"/root/boot/config-* "$dir/config" 2>/dev/null || true
-  # virtio modules (6.1 has virtio_pci and virtio_console as modules), decompressed for busybox insmod.
+  # virtio modules (6.1 has virtio_pci and virtio_console as modules, both have virtio_blk as one),
+  # decompressed for busybox insmod.
   mkdir -p "$dir/modules"
   local m f
-  for m in virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci virtio_console; do
+  for m in virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci virtio_console virtio_blk; do
     f=$(find "$dir/root/lib/modules" -name "$m.ko*" | head -1 || true)
     [ -n "$f" ] || continue
     case "$f" in
@@ -101,7 +102,7 @@ fetch_kernel() {
 }
 
 fetch_kernel 6.1 linux-image-amd64
-if [ ! -f "$cache/kernel-6.12/vmlinux" ]; then
+if [ ! -f "$cache/kernel-6.12/vmlinux" ] || [ ! -f "$cache/kernel-6.12/modules/virtio_blk.ko" ]; then
   cloud=$(apt-cache search --names-only '^linux-image-6\.12\..*-cloud-amd64-unsigned$' 2>/dev/null | awk '{print $1}' | sort -V | tail -1)
   [ -n "$cloud" ] || fail "no linux-image-6.12.*-cloud-amd64-unsigned in apt's lists (bookworm-backports)"
   fetch_kernel 6.12 "$cloud"

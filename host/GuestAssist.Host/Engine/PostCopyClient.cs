@@ -208,9 +208,18 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                         $"page server {TransferEndPoint.Format(_server)} unreachable for {down.Elapsed.TotalSeconds:F0} s on the {kind} channel "
                         + $"({attempt + 1} attempts, deadline {deadline.TotalSeconds:F0} s): {e.Message}", e);
                 }
-                var wait = recovery.Backoff(attempt);
-                Interlocked.Increment(ref _outageAttempts);
-                OutageReported?.Invoke(new OutageAttempt(kind, attempt + 1, down.Elapsed, wait, e.Message));
+                // Before the first connection the page server may simply not listen yet (the destination VMM was
+                // started ahead of the switchover, as it should be): poll it closely, so the first fault is not
+                // left waiting for a long backoff, and say so once rather than on every attempt.
+                var wait = _started ? recovery.Backoff(attempt) : TimeSpan.FromTicks(Math.Min(recovery.Backoff(attempt).Ticks, _options.FirstConnectPoll.Ticks));
+                if (_started)
+                {
+                    Interlocked.Increment(ref _outageAttempts);
+                }
+                if (_started || attempt == 0)
+                {
+                    OutageReported?.Invoke(new OutageAttempt(kind, attempt + 1, down.Elapsed, wait, e.Message));
+                }
                 _stop.Token.WaitHandle.WaitOne(wait);
             }
         }

@@ -16,6 +16,12 @@ public sealed class PostCopyClientOptions
     /// <summary>How long the first connection of each channel may take (the outage deadline applies after).</summary>
     public TimeSpan ConnectDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest wait between attempts of the first connection: the page server starts listening at the switchover,
+    /// and every millisecond the destination waits after that is blackout.
+    /// </summary>
+    public TimeSpan FirstConnectPoll { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Cuts to inject, in order of AfterPages.</summary>
     public IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
 }

@@ -142,6 +142,11 @@ public sealed class Eviction : IAsyncDisposable
             };
             server.Listen(_options.Listen);
             Report($"page server on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {_options.Link}, waiting for the destination");
+            if (_options.StartDestination is { } startDestination)
+            {
+                await Bounded(startDestination, _options.StepTimeout, "starting the destination", cancellationToken).ConfigureAwait(false);
+                Report("destination started");
+            }
             destinationConnected = await TransferAsync(server, planner, layout, () => destinationConnected = true, cancellationToken).ConfigureAwait(false);
 
             Enter(EvictionPhase.SourceFree);

@@ -53,6 +53,14 @@ public sealed record EvictionOptions
     /// </summary>
     public Func<CancellationToken, Task<AgentMemoryMap>>? RequestMap { get; init; }
 
+    /// <summary>
+    /// Called once the page server listens, after the pause: whatever makes the destination VM start taking pages, e.g.
+    /// QEMU's migration of the device state alone (x-ignore-shared) into a destination QEMU whose RAM is served by
+    /// `uffd-handler --source`. Its faults are served while it runs. Null: the destination starts on its own
+    /// (Firecracker: the snapshot is loaded with a Uffd mem_backend).
+    /// </summary>
+    public Func<CancellationToken, Task>? StartDestination { get; init; }
+
     /// <summary>The planner's order (default), or address order for comparison (the map then only labels what is sent).</summary>
     public EvictionOrder Order { get; init; } = EvictionOrder.Planner;
 

@@ -40,6 +40,13 @@ public sealed class TransferPlanner : ITransferPlan
     /// </summary>
     public const ulong MaxMapOverhangBytes = 128UL << 20;
 
+    /// <summary>
+    /// How far a guest's map may stop short of its layout, as a fraction of the layout (1/64): the guest's max_pfn ends
+    /// below the VMM's top of RAM where firmware reserves that tail in e820 (QEMU pc keeps its ACPI tables in the last
+    /// 35 frames of a 1 GiB guest). Frames past the map are sent as <see cref="PageClass.Unspecified"/>, never skipped.
+    /// </summary>
+    public const ulong MaxMapShortfallDivisor = 64;
+
     private const int ClassSlots = (int)PageClass.Unproven + 1;
     private const ulong NoOwnerRank = 0xFFFF;
 
@@ -75,7 +82,7 @@ public sealed class TransferPlanner : ITransferPlan
     private bool _skippingEnabled;
     private ulong[]? _cleanCandidatesPerClass;
 
-    /// <param name="map">The guest's class map: at least <see cref="GuestMemoryLayout.TotalFrames"/> frames, at most up to the next <see cref="MaxMapOverhangBytes"/> boundary, in the layout's page size.</param>
+    /// <param name="map">The guest's class map: at least <see cref="GuestMemoryLayout.TotalFrames"/> less 1/<see cref="MaxMapShortfallDivisor"/> of them, at most up to the next <see cref="MaxMapOverhangBytes"/> boundary, in the layout's page size.</param>
     /// <param name="layout">Which frames exist; frames outside its regions are never emitted.</param>
     /// <param name="mapRequestedAt">Host Stopwatch ticks at which the map was requested from the guest.</param>
     /// <param name="dirtyLog">Writes since before the map request; without one nothing is skipped.</param>
@@ -99,10 +106,11 @@ public sealed class TransferPlanner : ITransferPlan
             throw new ClassMapMismatchException($"the class map uses {map.PageSize}-byte pages, the layout {layout.PageSize}-byte pages", map.TotalFrames, layout.TotalFrames);
         }
         var maxMapFrames = (layout.TotalFrames + (MaxMapOverhangBytes / layout.PageSize) - 1) / (MaxMapOverhangBytes / layout.PageSize) * (MaxMapOverhangBytes / layout.PageSize);
-        if (map.TotalFrames < layout.TotalFrames || map.TotalFrames > maxMapFrames)
+        var minMapFrames = layout.TotalFrames - layout.TotalFrames / MaxMapShortfallDivisor;
+        if (map.TotalFrames < minMapFrames || map.TotalFrames > maxMapFrames)
         {
             throw new ClassMapMismatchException(
-                $"the class map covers {map.TotalFrames} frames, the layout {layout.TotalFrames}: a map of this guest covers {layout.TotalFrames} to {maxMapFrames} frames",
+                $"the class map covers {map.TotalFrames} frames, the layout {layout.TotalFrames}: a map of this guest covers {minMapFrames} to {maxMapFrames} frames",
                 map.TotalFrames,
                 layout.TotalFrames);
         }

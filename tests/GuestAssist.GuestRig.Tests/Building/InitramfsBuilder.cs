@@ -15,12 +15,13 @@ public static partial class InitramfsBuilder
 {
     public const string BusyboxPath = "/bin/busybox";
 
-    /// <summary>6.1 needs them in this order; 6.12 has them built in.</summary>
-    public static readonly string[] ModuleOrder = ["virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio", "virtio_pci", "virtio_console"];
+    /// <summary>6.1 needs them in this order; 6.12 has all but virtio_blk built in.</summary>
+    public static readonly string[] ModuleOrder = ["virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio", "virtio_pci", "virtio_console", "virtio_blk"];
 
     public const string PortName = "rig";
 
-    public static async Task<string> BuildAsync(string workDirectory, string kernelDirectory, string agentPackage, string rigloadBinary, string scenarioScript)
+    /// <summary>Packs the image; <paramref name="extraPrograms"/> are more static programs for /bin under their own names (the migration benchmark's migload).</summary>
+    public static async Task<string> BuildAsync(string workDirectory, string kernelDirectory, string agentPackage, string rigloadBinary, string scenarioScript, IReadOnlyList<string>? extraPrograms = null)
     {
         var root = Path.Combine(workDirectory, "rootfs");
         foreach (var dir in new[] { "bin", "sbin", "proc", "sys", "dev", "run", "tmp", "out", "lib/modules", "lib64", "etc" })
@@ -40,6 +41,10 @@ public static partial class InitramfsBuilder
         await CommandRunner.RunCheckedAsync("dpkg-deb", ["-x", agentPackage, root], TimeSpan.FromMinutes(1));
         await CopySharedLibrariesAsync(Path.Combine(root, AgentPackager.InstalledBinary.TrimStart('/')), root);
         File.Copy(rigloadBinary, Path.Combine(root, "bin", "rigload"));
+        foreach (var program in extraPrograms ?? [])
+        {
+            File.Copy(program, Path.Combine(root, "bin", Path.GetFileName(program)));
+        }
         var modules = Path.Combine(kernelDirectory, "modules");
         foreach (var module in ModuleOrder)
         {

@@ -112,8 +112,8 @@ public class TransferPlannerTests
 
     [Theory]
     [InlineData(20UL, 30UL, "the class map covers 20 frames, the layout 30: a map of this guest covers 30 to 32768 frames")]
-    [InlineData(6_553_600UL, 16_384UL, "the class map covers 6553600 frames, the layout 16384: a map of this guest covers 16384 to 32768 frames")]
-    [InlineData(65_537UL, 32_769UL, "the class map covers 65537 frames, the layout 32769: a map of this guest covers 32769 to 65536 frames")]
+    [InlineData(6_553_600UL, 16_384UL, "the class map covers 6553600 frames, the layout 16384: a map of this guest covers 16128 to 32768 frames")]
+    [InlineData(65_537UL, 32_769UL, "the class map covers 65537 frames, the layout 32769: a map of this guest covers 32257 to 65536 frames")]
     public void A_map_that_does_not_fit_the_layout_is_refused_naming_both_sizes(ulong mapFrames, ulong layoutFrames, string message)
     {
         var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, mapFrames, PageClass.Cache)]);
@@ -124,6 +124,24 @@ public class TransferPlannerTests
         Assert.Equal(mapFrames, error.MapFrames);
         Assert.Equal(layoutFrames, error.LayoutFrames);
         Assert.Equal(LayoutErrorKind.ClassMapMismatch, error.Kind);
+    }
+
+    [Fact]
+    public void A_map_short_of_the_layout_by_a_firmware_tail_is_accepted_and_the_tail_is_sent_never_skipped()
+    {
+        // A 1 GiB QEMU pc guest: max_pfn stops 35 frames short of the top of RAM (e820 reserves them for ACPI tables).
+        const ulong layoutFrames = 262_144, mapFrames = 262_109;
+        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, mapFrames, PageClass.Free)]);
+        var log = new DirtyBitmap(layoutFrames, trackingStartedAt: 5);
+        log.Seal(20);
+
+        var planner = new TransferPlanner(map, Flat(layoutFrames), mapRequestedAt: 10, log);
+        var statistics = planner.GetStatistics();
+
+        Assert.True(statistics.SkippingEnabled);
+        Assert.Equal(mapFrames, statistics.ToSkip(PageClass.Free));
+        Assert.Equal(layoutFrames - mapFrames, statistics.ToSend(PageClass.Unspecified));
+        Assert.Equal(Range((int)mapFrames, (int)(layoutFrames - mapFrames)), DrainBackground(planner));
     }
 
     [Fact]

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using GuestAssist.Host.DirtyLog;
+using GuestAssist.Host.EvictionSession;
+using GuestAssist.Host.Firecracker;
+using GuestAssist.Host.Layout;
+using GuestAssist.Host.Source;
+using GuestAssist.Host.Transfer;
+using GuestAssist.Host.Vmm;
+using GuestAssist.Linux.Transports;
+using GuestAssist.Protocol.V1;
+
+namespace GuestAssist.GuestRig.Tests.Migration;
+
+/// <summary>
+/// GuestAssist's eviction of a stock QEMU: both QEMUs keep guest RAM in shared files and migrate only device state
+/// (x-ignore-shared). The source QEMU's preload handed a WP_ASYNC uffd to the host at boot (the dirty log); the
+/// destination QEMU starts ahead, its preload hands its RAM to `guestassist uffd-handler --source` in the
+/// destination's namespace, and the Eviction session does the rest: agent, dirty log, map, pause, page server,
+/// then the device state, then the destination runs and faults in what the background stream has not sent yet.
+/// </summary>
+public static class GuestAssistMigration
+{
+    public static async Task<(MigrationFacts Facts, MigrationQemu Destination, Process Handler)> MigrateAsync(
+        MigrationContext context, MigrationMethod method, MigrationQemu source, FirecrackerHandshake tracking, TimeSpan timeout, Action<string> log)
+    {
+        var secret = TransferSecret.Generate();
+        var secretFile = Path.Combine(context.WorkDirectory, "transfer.secret");
+        secret.WriteTo(secretFile);
+        var handlerSocket = Path.Combine(context.WorkDirectory, "handler.sock");
+        File.Delete(handlerSocket);
+        var handler = StartHandler(context, handlerSocket, secretFile);
+        var destinationOptions = context.DestinationOptions() with
+        {
+            Environment = new Dictionary<string, string>
+            {
+                ["LD_PRELOAD"] = context.Inputs.PreloadLibrary,
+                ["GUESTASSIST_UFFD_MODE"] = "missing",
+                ["GUESTASSIST_UFFD_SOCKET"] = handlerSocket,
+            },
+        };
+        destinationOptions = destinationOptions with
+        {
+            Environment = new Dictionary<string, string>(destinationOptions.Environment) { ["GUESTASSIST_UFFD_RAM"] = destinationOptions.RamFile },
+        };
+        var destination = await MigrationQemu.StartAsync(destinationOptions);
+        var ignoreShared = new { capabilities = new[] { new { capability = "x-ignore-shared", state = true } } };
+        await source.Qmp!.ExecuteAsync("migrate-set-capabilities", ignoreShared);
+        await destination.Qmp!.ExecuteAsync("migrate-set-capabilities", ignoreShared);
+        await destination.Qmp.ExecuteAsync("migrate-incoming", new { uri = context.IncomingUri });
+
+        var layout = GuestMemoryLayout.QemuPc((ulong)source.Options.MemoryMiB << 20);
+        var ramFile = source.Options.RamFile;
+        var vmm = new DelegateVmm(
+            $"qemu {source.Options.QmpSocket}",
+            _ => Task.FromResult(layout),
+            async t => await source.Qmp.ExecuteAsync("stop", cancellationToken: t),
+            (l, _) => Task.FromResult<IPageSource>(new MappedFilePageSource(ramFile, l)),
+            async t => await source.Qmp.ExecuteAsync("cont", cancellationToken: t));
+        long? sourceFree = null;
+        await using var eviction = new Eviction(new EvictionOptions
+        {
+            Vmm = vmm,
+            Listen = new IPEndPoint(IPAddress.Parse(context.Link.SourceAddress), MigrationContext.PageServerPort),
+            Agent = TransportAddress.Parse("unix:" + source.Options.AgentSocket),
+            Link = new LinkRate(context.Link.BitsPerSecond / 8.0),
+            Secret = secret,
+            StartDirtyLog = l => UffdWriteTracker.ForProcess(tracking.Peer.ProcessId, tracking.Uffd, l.WithHostAddresses([.. tracking.Mappings.Select(m => m.BaseHostVirtAddr)])),
+            Order = method == MigrationMethod.GuestAssistAddressOrder ? EvictionOrder.AddressOrder : EvictionOrder.Planner,
+            StartDestination = async t =>
+            {
+                await source.Qmp.ExecuteAsync("migrate", new { uri = context.IncomingUri }, t);
+                while (true)
+                {
+                    var status = (await source.Qmp.ExecuteAsync("query-migrate", cancellationToken: t))?["status"]?.GetValue<string>();
+                    if (status == "completed")
+                    {
+                        break;
+                    }
+                    if (status is "failed" or "cancelled")
+                    {
+                        throw new InvalidOperationException($"QEMU's device-state migration {status}");
+                    }
+                    await Task.Delay(2, t);
+                }
+                if ((await destination.Qmp.ExecuteAsync("query-status", cancellationToken: t))?["status"]?.GetValue<string>() != "running")
+                {
+                    await destination.Qmp.ExecuteAsync("cont", cancellationToken: t);
+                }
+            },
+            StepTimeout = TimeSpan.FromSeconds(20),
+            TransferTimeout = timeout,
+        });
+        using var progress = eviction.Progress.Subscribe(p =>
+        {
+            if (p.Message is { } message)
+            {
+                log($"{p.Elapsed.TotalSeconds,7:0.000} {p.Phase}: {message}");
+            }
+            if (p.Phase == EvictionPhase.SourceFree && sourceFree is null)
+            {
+                sourceFree = Stopwatch.GetTimestamp();
+            }
+        });
+        var result = await eviction.RunAsync();
+        if (result.Outcome != EvictionOutcome.Completed)
+        {
+            throw new InvalidOperationException($"{method.Name()}: eviction {result.Outcome}: {result.Error}");
+        }
+        var transfer = result.Transfer;
+        var classes = new Dictionary<string, long>();
+        if (transfer is not null)
+        {
+            for (var i = 0; i < transfer.BytesByPageClass.Count; i++)
+            {
+                if (transfer.BytesByPageClass[i] > 0)
+                {
+                    classes[((PageClass)i).ToString()] = transfer.BytesByPageClass[i];
+                }
+            }
+        }
+        var stopped = source.Qmp.EventTimes("STOP");
+        var resumed = destination.Qmp.EventTimes("RESUME");
+        return (new MigrationFacts
+        {
+            SourceStopped = stopped.Count > 0 ? stopped[^1] : null,
+            DestinationResumed = resumed.Count > 0 ? resumed[^1] : null,
+            SourceFree = sourceFree,
+            BytesSent = transfer?.TotalBytes ?? 0,
+            BytesByClass = classes,
+            Faults = transfer?.UrgentRequests,
+            Notes = $"plan: {result.Plan}; agent {result.Agent}; {transfer?.ZeroPages:N0} zero, {transfer?.SkippedFrames:N0} skipped",
+        }, destination, handler);
+    }
+
+    private static Process StartHandler(MigrationContext context, string handlerSocket, string secretFile)
+    {
+        // Its summary (--json) goes to handler.json, its progress to handler.log, both in the run's directory.
+        var start = new ProcessStartInfo("ip")
+        {
+            ArgumentList =
+            {
+                "netns", "exec", context.Link.Namespace, "sh", "-c", "exec \"$0\" \"$@\" > handler.json 2> handler.log",
+                context.Inputs.Cli, "uffd-handler",
+                "--socket", handlerSocket,
+                "--source", $"{context.Link.SourceAddress}:{MigrationContext.PageServerPort}",
+                "--secret-file", secretFile, "--handshake-timeout", "60", "--json",
+            },
+            WorkingDirectory = context.WorkDirectory,
+            UseShellExecute = false,
+        };
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start guestassist uffd-handler");
+    }
+}

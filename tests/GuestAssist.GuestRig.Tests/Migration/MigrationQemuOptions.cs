@@ -1,0 +1,31 @@
+namespace GuestAssist.GuestRig.Tests.Migration;
+
+/// <summary>
+/// One QEMU of a migration: the same machine on both sides (pc, TCG, one vCPU, RAM in a shared file, the agent's
+/// virtio-serial port, the read-only disk), as source or as destination waiting for `migrate-incoming`.
+/// </summary>
+public sealed record MigrationQemuOptions(
+    string Name,
+    string QemuDirectory,
+    string Vmlinux,
+    string Initramfs,
+    int MemoryMiB,
+    string RamFile,
+    string Disk,
+    string WorkDirectory)
+{
+    public bool Incoming { get; init; }
+
+    /// <summary>Runs QEMU inside this network namespace (the destination side of the shaped link).</summary>
+    public string? NetworkNamespace { get; init; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public string KernelArguments { get; init; } = "console=ttyS0 quiet panic=-1 mitigations=off";
+
+    public string QmpSocket => Path.Combine(WorkDirectory, Name + "-qmp.sock");
+
+    public string AgentSocket => Path.Combine(WorkDirectory, Name + "-agent.sock");
+
+    public string Binary => Path.Combine(QemuDirectory, "root", "usr", "bin", "qemu-system-x86_64");
+}

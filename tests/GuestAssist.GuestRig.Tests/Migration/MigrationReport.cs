@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using GuestAssist.GuestRig.Tests.Support;
+
+namespace GuestAssist.GuestRig.Tests.Migration;
+
+/// <summary>The benchmark's outputs: results.csv, a table, issue #13's ratios (medians over runs), and one PNG plot per workload.</summary>
+public static class MigrationReport
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static string Csv(IEnumerable<MigrationRecord> records)
+    {
+        var csv = new StringBuilder("workload,method,run,baseline_ops,switchover_s,blackout_ms,recovery_s,recovery_to_steady_s,deficit_s,throughput_during_eviction,source_free_s,mb_sent,faults,blocktime_s,integrity_errors,verified_pages,notes\n");
+        foreach (var r in records)
+        {
+            csv.Append(Invariant, $"{r.Workload},{r.Method.Name()},{r.Run},{r.BaselineOpsPerSecond:0},{r.SwitchoverSeconds:0.000},{r.BlackoutMilliseconds:0.0},{r.RecoverySeconds:0.000},{r.RecoveryToSteadySeconds:0.000},{r.DeficitSeconds:0.000},{r.ThroughputDuringEviction:0.000},{r.SourceFreeSeconds:0.000},{r.MegabytesSent:0.0},{r.Faults},{r.BlocktimeSeconds:0.000},{r.IntegrityErrors},{r.VerifiedPages},\"{r.Notes.Replace('"', '\'')}\"\n");
+        }
+        return csv.ToString();
+    }
+
+    public static string Table(IEnumerable<MigrationRecord> records)
+    {
+        var table = new StringBuilder();
+        table.Append(Invariant, $"{"workload",-8} {"method",-26} {"run",3} {"base op/s",10} {"switch s",8} {"blackout ms",11} {"recover s",9} {"deficit s",9} {"during",6} {"src free s",10} {"MB sent",8} {"faults",7} {"errors",6}\n");
+        foreach (var r in records)
+        {
+            table.Append(Invariant, $"{r.Workload,-8} {r.Method.Name(),-26} {r.Run,3} {r.BaselineOpsPerSecond,10:0} {r.SwitchoverSeconds,8:0.00} {r.BlackoutMilliseconds,11:0.0} {r.RecoverySeconds,9:0.00} {r.DeficitSeconds,9:0.00} {r.ThroughputDuringEviction,6:0.00} {r.SourceFreeSeconds,10:0.00} {r.MegabytesSent,8:0.0} {r.Faults,7} {r.IntegrityErrors,6}\n");
+        }
+        return table.ToString();
+    }
+
+    /// <summary>Issue #13's targets as ratios of medians, for whichever methods ran.</summary>
+    public static IReadOnlyList<string> Ratios(IReadOnlyList<MigrationRecord> records)
+    {
+        var lines = new List<string>();
+        double Median(string workload, MigrationMethod method, Func<MigrationRecord, double> metric)
+        {
+            var values = records.Where(r => r.Workload == workload && r.Method == method).Select(metric).Where(v => !double.IsNaN(v)).Order().ToList();
+            return values.Count == 0 ? double.NaN : values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+        }
+        void Ratio(string workload, string what, MigrationMethod a, MigrationMethod b, Func<MigrationRecord, double> metric, string target)
+        {
+            var x = Median(workload, a, metric);
+            var y = Median(workload, b, metric);
+            if (!double.IsNaN(x) && !double.IsNaN(y))
+            {
+                lines.Add(string.Create(Invariant, $"{workload}: {what} {a.Name()} / {b.Name()} = {x:0.00} / {y:0.00} = {x / y:0.00}× (target {target})"));
+            }
+        }
+        Ratio("a-kv", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopy, r => r.DeficitSeconds, "≤ 0.5×");
+        Ratio("a-kv", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopyPreempt, r => r.DeficitSeconds, "≤ 0.5×");
+        Ratio("a-kv", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.GuestAssistAddressOrder, r => r.DeficitSeconds, "≤ 0.5×");
+        Ratio("b-rogue", "source free", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPrecopyAutoConverge, r => r.SourceFreeSeconds, "≤ 0.2×");
+        var during = Median("b-rogue", MigrationMethod.GuestAssistEnlightened, r => r.ThroughputDuringEviction);
+        if (!double.IsNaN(during))
+        {
+            lines.Add(string.Create(Invariant, $"b-rogue: service throughput during the eviction, ga-enlightened = {during:0.00}× its baseline (target ≥ 0.9×)"));
+        }
+        Ratio("c-large", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopy, r => r.DeficitSeconds, "≤ 1.1×");
+        var failures = records.Count(r => !r.IntegrityOk);
+        lines.Add($"integrity: {records.Count - failures} of {records.Count} runs verified every word (target: all)");
+        return lines;
+    }
+
+    /// <summary>Writes throughput-WORKLOAD.dat/.gp and renders throughput-WORKLOAD.png with gnuplot: run 1 of each method.</summary>
+    public static async Task<string?> PlotAsync(IReadOnlyList<MigrationRecord> records, string workload, string directory, double windowSeconds)
+    {
+        var firstRuns = records.Where(r => r.Workload == workload).GroupBy(r => r.Method).Select(g => g.OrderBy(r => r.Run).First()).ToList();
+        if (firstRuns.Count == 0)
+        {
+            return null;
+        }
+        var script = new StringBuilder();
+        var png = Path.Combine(directory, $"throughput-{workload}.png");
+        script.Append(Invariant, $"""
+            set terminal pngcairo size 1200,600 font ",10"
+            set output '{png}'
+            set title "{workload}: service throughput while the VM is evicted (t = 0: eviction starts; 1.0 = the source's baseline)"
+            set xlabel "seconds since the eviction began"
+            set ylabel "throughput / baseline"
+            set xrange [-{MigrationRun.BaselineSeconds}:{windowSeconds}]
+            set yrange [0:1.3]
+            set key bottom right
+            set grid
+
+            """);
+        var plots = new List<string>();
+        foreach (var record in firstRuns)
+        {
+            var data = Path.Combine(directory, $"throughput-{workload}-{record.Method.Name()}.dat");
+            await File.WriteAllLinesAsync(data, record.Trace.Samples.Select(s => string.Create(Invariant, $"{s.Seconds:0.000} {s.OperationsPerSecond / record.BaselineOpsPerSecond:0.0000}")));
+            plots.Add($"'{data}' using 1:2 with lines lw 2 title '{record.Method.Name()}'");
+        }
+        script.Append("plot ").Append(string.Join(", \\\n     ", plots)).Append('\n');
+        var scriptPath = Path.Combine(directory, $"throughput-{workload}.gp");
+        await File.WriteAllTextAsync(scriptPath, script.ToString());
+        var result = await CommandRunner.RunAsync("gnuplot", [scriptPath], TimeSpan.FromMinutes(1));
+        if (result.ExitCode != 0)
+        {
+            // pngcairo is in gnuplot-nox; fall back to the plain png terminal if this gnuplot lacks cairo.
+            await File.WriteAllTextAsync(scriptPath, script.ToString().Replace("pngcairo size 1200,600 font \",10\"", "png size 1200,600", StringComparison.Ordinal));
+            result = await CommandRunner.RunAsync("gnuplot", [scriptPath], TimeSpan.FromMinutes(1));
+        }
+        return result.ExitCode == 0 ? png : null;
+    }
+}

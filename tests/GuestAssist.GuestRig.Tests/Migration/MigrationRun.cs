@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using GuestAssist.Host.Firecracker;
+
+namespace GuestAssist.GuestRig.Tests.Migration;
+
+/// <summary>
+/// One (workload, method) run: boot the source, wait for the service to run steadily, evict at t = 0, watch the
+/// service for the window on whichever QEMU runs it, have it check every word it holds, tear everything down.
+/// </summary>
+public static class MigrationRun
+{
+    public const double WarmupSeconds = 3;
+
+    public const double BaselineSeconds = 5;
+
+    public static async Task<MigrationRecord> RunAsync(MigrationInputs inputs, MigrationWorkload workload, MigrationMethod method, int run, ShapedLink link, string outputDirectory, double windowSeconds, Action<string> log)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"{workload.Name}-{method.Name()}-{run}");
+        var work = Path.Combine(outputDirectory, name);
+        Directory.CreateDirectory(work);
+        var unique = $"ga-mig-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var sourceRam = $"/dev/shm/{unique}-src";
+        var destinationRam = $"/dev/shm/{unique}-dst";
+        var baseOptions = new MigrationQemuOptions("source", inputs.QemuDirectory, inputs.Vmlinux, inputs.Initramfs[workload.Name], workload.MemoryMiB, sourceRam, inputs.Disk, work);
+        var destinationOptions = baseOptions with { Name = "destination", RamFile = destinationRam, Incoming = true, NetworkNamespace = link.Namespace };
+        var context = new MigrationContext(inputs, workload, link, work, () => destinationOptions);
+        var trackerSocket = Path.Combine(work, "tracker.sock");
+        var lines = new List<string>();
+        void Log(string line)
+        {
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+            log($"{name}: {line}");
+        }
+
+        MigrationQemu? source = null, destination = null;
+        Process? handler = null;
+        FirecrackerHandshake? tracking = null;
+        Socket? trackerListener = null;
+        try
+        {
+            Task<FirecrackerHandshake>? handshake = null;
+            if (method.IsGuestAssist())
+            {
+                File.Delete(trackerSocket);
+                trackerListener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                trackerListener.Bind(new UnixDomainSocketEndPoint(trackerSocket));
+                trackerListener.Listen(1);
+                var listener = trackerListener;
+                handshake = Task.Run(async () =>
+                {
+                    var connection = await listener.AcceptAsync();
+                    return FirecrackerHandshake.Receive(connection, (ulong)workload.MemoryMiB << 20, TimeSpan.FromSeconds(30));
+                });
+                baseOptions = baseOptions with
+                {
+                    Environment = new Dictionary<string, string>
+                    {
+                        ["LD_PRELOAD"] = inputs.PreloadLibrary,
+                        ["GUESTASSIST_UFFD_MODE"] = "wp-async",
+                        ["GUESTASSIST_UFFD_SOCKET"] = trackerSocket,
+                        ["GUESTASSIST_UFFD_RAM"] = sourceRam,
+                    },
+                };
+            }
+            source = await MigrationQemu.StartAsync(baseOptions);
+            if (handshake is not null)
+            {
+                tracking = await handshake.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            var ready = await source.Console.WaitForAsync("READY kv", "the service ready", TimeSpan.FromMinutes(10));
+            Log($"service ready: {ready.Text}");
+            await Task.Delay(TimeSpan.FromSeconds(WarmupSeconds + BaselineSeconds));
+
+            var evictionStart = Stopwatch.GetTimestamp();
+            var window = TimeSpan.FromSeconds(windowSeconds);
+            MigrationFacts facts;
+            if (method.IsGuestAssist())
+            {
+                (facts, destination, handler) = await GuestAssistMigration.MigrateAsync(context, method, source, tracking!, TimeSpan.FromMinutes(5), Log);
+            }
+            else
+            {
+                (facts, destination) = await QemuMigration.MigrateAsync(context, method, source, TimeSpan.FromMinutes(5));
+            }
+            var left = window - Stopwatch.GetElapsedTime(evictionStart);
+            if (left > TimeSpan.Zero)
+            {
+                await Task.Delay(left);
+            }
+            var before = destination.Console.Count;
+            await destination.SendLineAsync("v");
+            var verify = await destination.Console.WaitForAsync("VERIFY", "the service's check of every word", TimeSpan.FromMinutes(3), before);
+            var verdict = verify.Text.Split(' ');
+            var trace = ThroughputTrace.From(evictionStart, source.Console.Lines.Concat(destination.Console.Lines));
+            if (handler is not null)
+            {
+                await destination.DisposeAsync();
+                destination = null;
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await handler.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                facts = facts with { Notes = facts.Notes + "; handler: " + HandlerSummary(work) };
+            }
+            return Measure(workload, method, run, evictionStart, facts, trace, windowSeconds,
+                long.Parse(verdict[1], CultureInfo.InvariantCulture), long.Parse(verdict[2], CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            File.WriteAllLines(Path.Combine(work, "session.log"), lines);
+            var origin = Stopwatch.GetTimestamp();
+            if (source is not null)
+            {
+                File.WriteAllText(Path.Combine(work, "source-console.log"), source.Console.Format(origin));
+                await source.DisposeAsync();
+            }
+            if (destination is not null)
+            {
+                File.WriteAllText(Path.Combine(work, "destination-console.log"), destination.Console.Format(origin));
+                await destination.DisposeAsync();
+            }
+            if (handler is not null)
+            {
+                if (!handler.HasExited)
+                {
+                    handler.Kill(entireProcessTree: true);
+                }
+                handler.Dispose();
+            }
+            tracking?.Dispose();
+            trackerListener?.Dispose();
+            File.Delete(sourceRam);
+            File.Delete(destinationRam);
+        }
+    }
+
+    private static string HandlerSummary(string work)
+    {
+        var json = Path.Combine(work, "handler.json");
+        return File.Exists(json) && new FileInfo(json).Length > 0 ? File.ReadAllText(json).ReplaceLineEndings(" ").Trim() : "no summary (see handler.log)";
+    }
+
+    private static MigrationRecord Measure(MigrationWorkload workload, MigrationMethod method, int run, long evictionStart, MigrationFacts facts, ThroughputTrace trace, double windowSeconds, long verifyErrors, long verifiedPages)
+    {
+        double At(long? timestamp) => timestamp is { } t ? (double)(t - evictionStart) / Stopwatch.Frequency : double.NaN;
+        var baseline = trace.MedianRate(-BaselineSeconds, 0);
+        var switchover = At(facts.SourceStopped);
+        var resumed = At(facts.DestinationResumed);
+        var steady = trace.MedianRate(windowSeconds - 5, windowSeconds);
+        var sourceFree = At(facts.SourceFree);
+        var during = trace.MedianRate(0, double.IsNaN(sourceFree) ? windowSeconds : Math.Min(sourceFree, windowSeconds));
+        return new MigrationRecord(
+            workload.Name, method, run, baseline, switchover, (resumed - switchover) * 1000,
+            trace.RecoveredAt(switchover, 0.9 * baseline) - switchover,
+            trace.RecoveredAt(switchover, 0.9 * steady) - switchover,
+            trace.Deficit(baseline, 0, windowSeconds),
+            during / baseline,
+            sourceFree,
+            facts.BytesSent / 1e6,
+            facts.Faults,
+            facts.BlocktimeSeconds,
+            trace.Errors + verifyErrors,
+            verifiedPages,
+            facts.Notes + (facts.BytesByClass.Count > 0 ? "; MB by class: " + string.Join(", ", facts.BytesByClass.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value / 1e6:0.0}"))) : ""),
+            trace);
+    }
+}

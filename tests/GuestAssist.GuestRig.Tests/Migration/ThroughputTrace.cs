@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace GuestAssist.GuestRig.Tests.Migration;
+
+/// <summary>
+/// The service's throughput over one run, from migload's `TPUT ms operations errors` lines (running totals) as the
+/// host received them: the source's console until the switchover, the destination's after. Rates use the host's
+/// arrival times, so a stalled guest shows as a long interval of few operations.
+/// </summary>
+public sealed class ThroughputTrace
+{
+    private ThroughputTrace(IReadOnlyList<ThroughputSample> samples, long errors)
+    {
+        Samples = samples;
+        Errors = errors;
+    }
+
+    public IReadOnlyList<ThroughputSample> Samples { get; }
+
+    /// <summary>Wrong records the service found while it ran.</summary>
+    public long Errors { get; }
+
+    public static ThroughputTrace From(long evictionStart, IEnumerable<TimedLine> lines)
+    {
+        var samples = new List<ThroughputSample>();
+        (double Seconds, long Operations)? previous = null;
+        long errors = 0;
+        foreach (var line in lines.OrderBy(l => l.Timestamp))
+        {
+            var fields = line.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length != 4 || fields[0] != "TPUT"
+                || !long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var operations)
+                || !long.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var wrong))
+            {
+                continue;
+            }
+            errors = Math.Max(errors, wrong);
+            var seconds = (double)(line.Timestamp - evictionStart) / Stopwatch.Frequency;
+            if (previous is { } p && operations >= p.Operations && seconds > p.Seconds)
+            {
+                var interval = seconds - p.Seconds;
+                samples.Add(new ThroughputSample(seconds, (operations - p.Operations) / interval, interval));
+            }
+            previous = (seconds, operations);
+        }
+        return new ThroughputTrace(samples, errors);
+    }
+
+    /// <summary>Median rate of samples inside [from, to).</summary>
+    public double MedianRate(double from, double to)
+    {
+        var rates = Samples.Where(s => s.Seconds >= from && s.Seconds < to).Select(s => s.OperationsPerSecond).Order().ToList();
+        return rates.Count == 0 ? double.NaN : rates[rates.Count / 2];
+    }
+
+    /// <summary>
+    /// First time after <paramref name="after"/> from which the rate averaged over a 1 s window stays at or above
+    /// <paramref name="rate"/> for that window: when the service has recovered.
+    /// </summary>
+    public double RecoveredAt(double after, double rate)
+    {
+        var later = Samples.Where(s => s.Seconds > after).ToList();
+        for (var i = 0; i < later.Count; i++)
+        {
+            var start = later[i].Seconds - later[i].IntervalSeconds;
+            double operations = 0, span = 0;
+            for (var j = i; j < later.Count && span < 1.0; j++)
+            {
+                operations += later[j].OperationsPerSecond * later[j].IntervalSeconds;
+                span = later[j].Seconds - start;
+            }
+            if (span >= 1.0 && operations / span >= rate)
+            {
+                return Math.Max(after, start);
+            }
+        }
+        return double.NaN;
+    }
+
+    /// <summary>Work lost against <paramref name="baseline"/> over [from, to], in seconds of baseline work.</summary>
+    public double Deficit(double baseline, double from, double to)
+    {
+        double lost = 0, covered = from;
+        foreach (var sample in Samples)
+        {
+            var start = Math.Max(from, sample.Seconds - sample.IntervalSeconds);
+            var end = Math.Min(to, sample.Seconds);
+            if (end <= start)
+            {
+                continue;
+            }
+            if (start > covered)
+            {
+                lost += start - covered; // no line at all: the guest did nothing the host saw
+            }
+            lost += (end - start) * Math.Max(0, 1 - sample.OperationsPerSecond / baseline);
+            covered = Math.Max(covered, end);
+        }
+        if (to > covered)
+        {
+            lost += to - covered;
+        }
+        return lost;
+    }
+}
