@@ -196,6 +196,17 @@ Task("Bench")
         Filter = "Category=GuestRigBench",
         Loggers = { "console;verbosity=detailed" },
     });
+    Banner("Migration (#13): a Debian 6.12 guest under QEMU 10 TCG evicted over a shaped 1 Gbit/s link by GuestAssist and by QEMU's own post-copy and pre-copy");
+    // Short by default (workload a, one run of each method, ~7 min); --migration-runs=3 --migration-workloads=a-kv,b-rogue,c-large for the full one.
+    System.Environment.SetEnvironmentVariable("GUESTASSIST_MIGRATION_BENCH", "1");
+    System.Environment.SetEnvironmentVariable("GUESTASSIST_MIGRATION_RUNS", Argument("migration-runs", "1"));
+    System.Environment.SetEnvironmentVariable("GUESTASSIST_MIGRATION_WORKLOADS", Argument("migration-workloads", "a-kv"));
+    DotNetTest("./tests/GuestAssist.GuestRig.Tests/GuestAssist.GuestRig.Tests.csproj", new DotNetTestSettings
+    {
+        Configuration = "Release",
+        Filter = "Category=MigrationBench",
+        Loggers = { "console;verbosity=detailed" },
+    });
     Banner("Micro-benchmarks (BenchmarkDotNet, short job): frame codec, class-map codec, planner, classifier");
     DotNetRun("./tests/GuestAssist.Benchmarks/GuestAssist.Benchmarks.csproj",
         new ProcessArgumentBuilder().Append("--filter").Append("*").Append("--job").Append("short").Append("--inProcess").Append("--artifacts").AppendQuoted(artifacts.Combine("bench").FullPath),

@@ -14,7 +14,7 @@ namespace GuestAssist.GuestRig.Tests;
 [Trait("Category", "MigrationBench")]
 public sealed class MigrationBench(ITestOutputHelper output)
 {
-    [Fact]
+    [MigrationBenchFact]
     public async Task Evict_a_real_guest_with_every_method()
     {
         var runs = int.Parse(Environment.GetEnvironmentVariable("GUESTASSIST_MIGRATION_RUNS") ?? "1", CultureInfo.InvariantCulture);

@@ -63,7 +63,9 @@ public static class GuestAssistMigration
             Vmm = vmm,
             Listen = new IPEndPoint(IPAddress.Parse(context.Link.SourceAddress), MigrationContext.PageServerPort),
             Agent = TransportAddress.Parse("unix:" + source.Options.AgentSocket),
-            Link = new LinkRate(context.Link.BitsPerSecond / 8.0),
+            // The token bucket counts page bytes; the wire also carries TCP/IP and Ethernet headers (1448 of 1538 bytes
+            // per full frame are payload), so the rate the operator gives is the payload rate the link carries.
+            Link = new LinkRate(context.Link.BitsPerSecond / 8.0 * ShapedLink.PayloadShare),
             Secret = secret,
             StartDirtyLog = l => UffdWriteTracker.ForProcess(tracking.Peer.ProcessId, tracking.Uffd, l.WithHostAddresses([.. tracking.Mappings.Select(m => m.BaseHostVirtAddr)])),
             Order = method == MigrationMethod.GuestAssistAddressOrder ? EvictionOrder.AddressOrder : EvictionOrder.Planner,

@@ -19,6 +19,9 @@ public sealed class ShapedLink : IAsyncDisposable
         BitsPerSecond = bitsPerSecond;
     }
 
+    /// <summary>Share of the shaped rate left for TCP payload: 1448 bytes of each 1538 on the wire (MTU 1500, timestamps on).</summary>
+    public const double PayloadShare = 1448.0 / 1538.0;
+
     public string Namespace { get; }
 
     public long BitsPerSecond { get; }

@@ -16,6 +16,9 @@ public sealed class ThroughputTrace
         Errors = errors;
     }
 
+    /// <summary>migload prints every 100 ms; a sample is never shorter than most of that.</summary>
+    public const double MinimumInterval = 0.08;
+
     public IReadOnlyList<ThroughputSample> Samples { get; }
 
     /// <summary>Wrong records the service found while it ran.</summary>
@@ -37,12 +40,19 @@ public sealed class ThroughputTrace
             }
             errors = Math.Max(errors, wrong);
             var seconds = (double)(line.Timestamp - evictionStart) / Stopwatch.Frequency;
-            if (previous is { } p && operations >= p.Operations && seconds > p.Seconds)
+            if (previous is not { } p)
+            {
+                previous = (seconds, operations);
+                continue;
+            }
+            // Lines held up behind a stall arrive in a burst: a sample spans at least MinimumInterval of host time,
+            // so a burst adds to its neighbour's interval instead of showing as a spike.
+            if (operations >= p.Operations && seconds - p.Seconds >= MinimumInterval)
             {
                 var interval = seconds - p.Seconds;
                 samples.Add(new ThroughputSample(seconds, (operations - p.Operations) / interval, interval));
+                previous = (seconds, operations);
             }
-            previous = (seconds, operations);
         }
         return new ThroughputTrace(samples, errors);
     }
