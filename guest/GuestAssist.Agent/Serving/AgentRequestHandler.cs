@@ -180,6 +180,8 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             throw new ArgumentException("window_ns must be positive");
         }
         var runs = PageClassMapCodec.DecodeRuns(dirty.EncodedRuns.Span, dirty.FirstGfn, PageClassMapCodec.MaxTotalFrames);
+        // Known as soon as it arrives, even while a map scan holds the gate: the host's log drives throttling, not soft-dirty.
+        runtime.Throttling.NoteHostRates();
         // The scan gate keeps owner rebuilds and their readers from racing map scans over the same reused buffers.
         var attribution = await runtime.Scans.RunAsync(
             async token =>

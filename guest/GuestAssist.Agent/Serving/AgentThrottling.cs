@@ -9,7 +9,9 @@ namespace GuestAssist.Agent.Serving;
 
 /// <summary>
 /// The agent's throttling for the eviction session in progress: the policy the host set, the dirty rates that
-/// drive it (soft-dirty windows where the kernel has them; DirtyFrames from the host's dirty log otherwise), the
+/// drive it (DirtyFrames from the host's dirty log when the host sends them — exact per 4 KiB frame, and what the
+/// migration must carry; soft-dirty windows only when none come, since soft-dirty marks a huge page dirty whole and
+/// its sampling write-protects the writers every window), the
 /// duty cycler, the journal and the sentinel. Whatever ends the session — EndEviction, ReleaseThrottle, the host
 /// disconnecting, heartbeat loss, agent shutdown — calls <see cref="ReleaseAll"/>; an agent that dies anyway is
 /// covered by the sentinel, and one that restarts replays the journal first.
@@ -23,6 +25,7 @@ public sealed class AgentThrottling : IDisposable
     private Throttler? _throttler;
     private ThrottleSentinel? _sentinel;
     private CancellationTokenSource? _sampling;
+    private volatile bool _hostRates;
     private ulong _sessionId;
     private ThrottleMethod _method;
     private readonly IReadOnlyList<string>? _sentinelCommand;
@@ -54,6 +57,9 @@ public sealed class AgentThrottling : IDisposable
     }
 
     public string JournalPath { get; }
+
+    /// <summary>How long a new policy waits for the host's DirtyFrames before measuring with soft-dirty itself.</summary>
+    public static readonly TimeSpan HostRatesGrace = TimeSpan.FromSeconds(2.5);
 
     /// <summary>Soft-dirty is there, so the agent measures dirty rates itself; otherwise it needs DirtyFrames.</summary>
     public bool SoftDirty { get; }
@@ -112,20 +118,41 @@ public sealed class AgentThrottling : IDisposable
             }
             _sessionId = sessionId;
             _throttler.Apply(policy);
-            if (SoftDirty && _sampling is null)
+            if (SoftDirty && _sampling is null && !_hostRates)
             {
                 _sampling = new CancellationTokenSource();
                 _ = SampleAsync(_throttler, _sampling.Token);
             }
         }
         _logger.LogInformation("throttle policy for session {Session}: budget {Budget} B/s, period {Period} ms, rates from {Source}, held by {Actuator}",
-            sessionId, request.DirtyBudgetBytesPerSecond, period.TotalMilliseconds, SoftDirty ? "soft-dirty" : "the host's DirtyFrames", _throttler.ActuatorName);
+            sessionId, request.DirtyBudgetBytesPerSecond, period.TotalMilliseconds,
+            _hostRates || !SoftDirty ? "the host's DirtyFrames" : $"the host's DirtyFrames, or soft-dirty if none come within {HostRatesGrace.TotalSeconds} s", _throttler.ActuatorName);
         return Status();
+    }
+
+    /// <summary>The host sends its dirty log (DirtyFrames): rates come from it, and soft-dirty sampling stops or never starts.</summary>
+    public void NoteHostRates()
+    {
+        lock (_lock)
+        {
+            if (_hostRates)
+            {
+                return;
+            }
+            _hostRates = true;
+            if (_sampling is not null)
+            {
+                _sampling.Cancel();
+                _sampling = null;
+                _logger.LogInformation("dirty rates from the host's DirtyFrames from now on: soft-dirty sampling stopped");
+            }
+        }
     }
 
     /// <summary>Rates measured outside (the host's dirty log, attributed to processes).</summary>
     public void Observe(IReadOnlyList<DirtyRateSample> samples)
     {
+        NoteHostRates();
         Throttler? throttler;
         lock (_lock)
         {
@@ -155,6 +182,7 @@ public sealed class AgentThrottling : IDisposable
             throttler = _throttler;
             _sampling?.Cancel();
             _sampling = null;
+            _hostRates = false; // the next session's host may send none
         }
         var released = throttler?.ReleaseAll() ?? 0;
         if (released > 0)
@@ -193,6 +221,19 @@ public sealed class AgentThrottling : IDisposable
 
     private async Task SampleAsync(Throttler throttler, CancellationToken cancellationToken)
     {
+        try
+        {
+            await Task.Delay(HostRatesGrace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (_hostRates)
+        {
+            return;
+        }
+        _logger.LogInformation("no DirtyFrames from the host within {Grace} s: measuring dirty rates with soft-dirty", HostRatesGrace.TotalSeconds);
         var ranges = Guest.ProcFs.IoMemParser.ReadSystemRam(_paths.IoMem, 4096);
         using var monitor = new SoftDirtyMonitor(_paths, ranges.Count == 0 ? 0 : ranges[^1].End);
         while (!cancellationToken.IsCancellationRequested)

@@ -35,8 +35,12 @@ public static class KPageFlag
     public const ulong Private = 1UL << 35;
     public const ulong SoftDirty = 1UL << 40;
 
-    /// <summary>Frames with no usable memory behind them: never sent.</summary>
-    public const ulong UnbackedMask = NoPage | HwPoison | Offline;
+    /// <summary>
+    /// Frames the guest gave up (OFFLINE: ballooned out or unplugged) or lost (HWPOISON): nothing in them is read again,
+    /// so they are never sent. NOPAGE is not among them: a frame the kernel keeps no page for (past max_pfn, a memory
+    /// hole) may still hold what firmware put there, and the VMM backs it: it is sent.
+    /// </summary>
+    public const ulong UnbackedMask = HwPoison | Offline;
 
     /// <summary>An LRU page with any of these is process memory or unsafe to drop: not clean cache.</summary>
     public const ulong NotCleanCacheMask = Anon | Mmap | Dirty | SwapBacked | Unevictable | Writeback;

@@ -101,12 +101,15 @@ public sealed class FrameScanner : IDisposable
         var tally = default(FrameTally);
         long readTicks = 0;
         ulong ramFrames = 0;
-        var unbackedCode = FrameCode.Of(PageClass.Unbacked);
+        // Between "System RAM" ranges lie firmware's areas (the EBDA, option ROM and BIOS shadows, ACPI tables): the
+        // VMM backs them and they are not empty (QEMU reads its vapic ROM there when it loads device state), so they
+        // are sent with the kernel's frames, never called unbacked.
+        var firmwareCode = FrameCode.Of(PageClass.Kernel);
         var blankCode = FrameCode.BlankBlock;
         var uninitialisedBefore = _freeFigures.UninitialisedFree(result.PageSize);
         foreach (var range in _ranges)
         {
-            runs.Append(range.Start - runs.NextGfn, unbackedCode);
+            runs.Append(range.Start - runs.NextGfn, firmwareCode);
             ramFrames += range.Length;
             var chunkStart = range.Start;
             while (chunkStart < range.End)

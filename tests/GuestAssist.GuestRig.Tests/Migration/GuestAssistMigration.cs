@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.EvictionSession;
@@ -44,6 +45,7 @@ public static class GuestAssistMigration
             Environment = new Dictionary<string, string>(destinationOptions.Environment) { ["GUESTASSIST_UFFD_RAM"] = destinationOptions.RamFile },
         };
         var destination = await MigrationQemu.StartAsync(destinationOptions);
+        context.Destination = destination;
         var ignoreShared = new { capabilities = new[] { new { capability = "x-ignore-shared", state = true } } };
         await source.Qmp!.ExecuteAsync("migrate-set-capabilities", ignoreShared);
         await destination.Qmp!.ExecuteAsync("migrate-set-capabilities", ignoreShared);
@@ -98,6 +100,10 @@ public static class GuestAssistMigration
             if (p.Message is { } message)
             {
                 log($"{p.Elapsed.TotalSeconds,7:0.000} {p.Phase}: {message}");
+            }
+            else
+            {
+                log(string.Create(CultureInfo.InvariantCulture, $"{p.Elapsed.TotalSeconds,7:0.000} {p.Phase}: sent {p.BytesSent / 1e6:0.0} MB, {p.PagesPerSecond:0} pages/s, dirty {p.DirtyBytesPerSecond / 1e6:0.0} MB/s, {p.ThrottledProcesses} throttled, {p.FaultsServed} faults"));
             }
             if (p.Phase == EvictionPhase.SourceFree && sourceFree is null)
             {

@@ -99,8 +99,10 @@ public static class MigrationRun
             var trace = ThroughputTrace.From(evictionStart, source.Console.Lines.Concat(destination.Console.Lines));
             if (handler is not null)
             {
+                File.WriteAllText(Path.Combine(work, "destination-console.log"), destination.Console.Format(Stopwatch.GetTimestamp()));
                 await destination.DisposeAsync();
                 destination = null;
+                context.Destination = null;
                 using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 await handler.WaitForExitAsync(wait.Token).ConfigureAwait(false);
                 facts = facts with { Notes = facts.Notes + "; handler: " + HandlerSummary(work) };
@@ -117,6 +119,7 @@ public static class MigrationRun
                 File.WriteAllText(Path.Combine(work, "source-console.log"), source.Console.Format(origin));
                 await source.DisposeAsync();
             }
+            destination ??= context.Destination;
             if (destination is not null)
             {
                 File.WriteAllText(Path.Combine(work, "destination-console.log"), destination.Console.Format(origin));

@@ -33,7 +33,7 @@ public sealed record MigrationWorkload(string Name, string Description, int Memo
             export PATH=/bin
             cd /
             {{(CacheMiB > 0 ? $"dd if=/dev/vda of=/dev/null bs=1M count={CacheMiB} 2>/dev/null; echo \"MIG-CACHE $(cat /proc/uptime)\"" : "")}}
-            {{AgentPackager.InstalledBinary}} serve --listen serial:/dev/virtio-ports/{{AgentPort}} --heat-window-ms 2000 > /tmp/agent.log 2>&1 &
+            {{AgentPackager.InstalledBinary}} serve --listen serial:/dev/virtio-ports/{{AgentPort}} --heat-window-ms 2000 > /dev/console 2>&1 &
             {{(RogueMiB > 0 ? $"/bin/migload rogue {RogueMiB} > /tmp/rogue.out 2>&1 &" : "")}}
             stty -echo 2>/dev/null
             exec /bin/migload kv {{WorkingSetMiB}} {{IdleMiB}} {{ThetaPercent}} {{WritePercent}} 7

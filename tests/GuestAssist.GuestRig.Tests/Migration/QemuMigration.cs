@@ -9,6 +9,7 @@ public static class QemuMigration
     public static async Task<(MigrationFacts Facts, MigrationQemu Destination)> MigrateAsync(MigrationContext context, MigrationMethod method, MigrationQemu source, TimeSpan timeout)
     {
         var destination = await MigrationQemu.StartAsync(context.DestinationOptions());
+        context.Destination = destination;
         var postcopy = method is MigrationMethod.QemuPostcopy or MigrationMethod.QemuPostcopyPreempt;
         var capabilities = new List<object>();
         if (postcopy)
