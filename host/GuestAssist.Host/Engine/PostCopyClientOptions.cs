@@ -16,6 +16,11 @@ public sealed class PostCopyClientOptions
     /// <summary>How long the first connection of each channel may take (the outage deadline applies after).</summary>
     public TimeSpan ConnectDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Installed frames are confirmed to the source once this many gathered, or after <see cref="ConfirmInterval"/>.</summary>
+    public int ConfirmEveryFrames { get; init; } = 1024;
+
+    public TimeSpan ConfirmInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Cuts to inject, in order of AfterPages.</summary>
     public IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
 }

@@ -641,6 +641,8 @@ public sealed class Eviction : IAsyncDisposable
                 BytesSentByClass = transfer?.BytesByPageClass ?? progress.BytesSentByClass,
                 FaultsServed = transfer?.UrgentRequests ?? 0,
                 SkippedFrames = transfer?.SkippedFrames ?? 0,
+                UrgentWait = transfer?.UrgentWait ?? default,
+                ReleasedBytes = transfer?.ReleasedBytes ?? 0,
                 ThrottledProcesses = _throttled,
                 DirtyBytesPerSecond = _dirtyRate,
                 Agent = _agentState,
