@@ -41,6 +41,7 @@ public sealed class PageServer : IDisposable
     private readonly AtomicBitmap _sent;
     private readonly AtomicBitmap _released;
     private readonly ManualResetEventSlim _switchedOver = new();
+    private readonly ManualResetEventSlim _pushDone = new();
     private readonly ulong[] _pushFrames;
     private volatile IPageSource _source;
     private volatile Func<ulong[]?, ITransferSchedule>? _scheduleFactory;
@@ -123,6 +124,12 @@ public sealed class PageServer : IDisposable
         _switchedOver.Set();
     }
 
+    /// <summary>Set when a hybrid push sent its whole set to a destination (before switchover); the session may pause the VM then.</summary>
+    public WaitHandle PushDone => _pushDone.WaitHandle;
+
+    /// <summary>Frames in the hybrid push set (0 for a post-copy server).</summary>
+    public int PushFrames => _pushFrames.Length;
+
     /// <summary>True once the VM stopped: always for a post-copy server, after <see cref="Switchover"/> for a hybrid one.</summary>
     public bool IsSwitchedOver => _switchedOver.IsSet;
 
@@ -186,6 +193,7 @@ public sealed class PageServer : IDisposable
         _backgroundDone.Dispose();
         _destinationFinished.Dispose();
         _switchedOver.Dispose();
+        _pushDone.Dispose();
         _stop.Dispose();
     }
 
@@ -456,6 +464,10 @@ public sealed class PageServer : IDisposable
                 SetRange(pushed, first, count);
                 Counters.AddPushedBeforeSwitchover(count);
             }
+        }
+        if (i == _pushFrames.Length)
+        {
+            _pushDone.Set();
         }
         WaitForSwitchover(connection);
         var written = _writtenSincePush!;
