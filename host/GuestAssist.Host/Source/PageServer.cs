@@ -404,7 +404,7 @@ public sealed class PageServer : IDisposable
         var buffer = new byte[_options.BatchPages * (int)_layout.PageSize];
         var gfns = new ulong[Math.Max(4096, _options.BatchPages)];
         confirmations.Start();
-        var pushed = _switchedOver.IsSet ? null : PushBeforeSwitchover(writer, receivedBitmap, connection, buffer, gfns);
+        var pushed = _switchedOver.IsSet ? null : PushBeforeSwitchover(writer, receivedBitmap, connection, () => confirmations.IsAlive, buffer, gfns);
         writer.WriteSwitchover();
         var schedule = _scheduleFactory!(ResumePoint(receivedBitmap, pushed));
         _schedule = schedule;
@@ -443,7 +443,7 @@ public sealed class PageServer : IDisposable
     /// stopped) the pushed frames the guest wrote since the push began, again. Returns the pushed frames as bitmap words;
     /// they count as sent only now that each holds its switchover content.
     /// </summary>
-    private ulong[] PushBeforeSwitchover(TransferStreamWriter writer, ulong[]? receivedBitmap, Socket connection, byte[] buffer, ulong[] gfns)
+    private ulong[] PushBeforeSwitchover(TransferStreamWriter writer, ulong[]? receivedBitmap, Socket connection, Func<bool> peerStillThere, byte[] buffer, ulong[] gfns)
     {
         var pushed = new ulong[ChannelHello.BitmapWords(_layout.TotalFrames)];
         var i = 0;
@@ -469,7 +469,7 @@ public sealed class PageServer : IDisposable
         {
             _pushDone.Set();
         }
-        WaitForSwitchover(connection);
+        WaitForSwitchover(connection, peerStillThere);
         var written = _writtenSincePush!;
         var n2 = 0;
         for (ulong gfn = 0; gfn < _layout.TotalFrames; gfn++)
@@ -498,16 +498,16 @@ public sealed class PageServer : IDisposable
         return pushed;
     }
 
-    /// <summary>Blocks until switchover; throws when this connection was replaced or the server stops meanwhile.</summary>
-    private void WaitForSwitchover(Socket connection)
+    /// <summary>Blocks until switchover; throws when this connection was replaced or closed, or the server stops, meanwhile.</summary>
+    private void WaitForSwitchover(Socket connection, Func<bool>? peerStillThere = null)
     {
         while (!_switchedOver.Wait(TimeSpan.FromMilliseconds(100), _stop.Token))
         {
             lock (_gate)
             {
-                if (Array.IndexOf(_channels, connection) < 0)
+                if (Array.IndexOf(_channels, connection) < 0 || peerStillThere?.Invoke() == false)
                 {
-                    throw new IOException("the connection was replaced while it waited for switchover");
+                    throw new IOException("the connection was replaced or closed while it waited for switchover");
                 }
             }
         }
