@@ -19,6 +19,18 @@ internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
     /// <summary>Frames added since the start (each installed frame once).</summary>
     public long Added => Interlocked.Read(ref _added);
 
+    /// <summary>True while some installed frames wait to be confirmed.</summary>
+    public bool HasPending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count > 0;
+            }
+        }
+    }
+
     public void Add(ulong first, ulong count)
     {
         lock (_gate)

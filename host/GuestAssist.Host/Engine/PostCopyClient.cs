@@ -312,7 +312,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         }
         if (kind == ChannelKind.Background && IsComplete)
         {
-            ConfirmEverything();
+            channel = ConfirmEverything(channel, payload);
         }
         if (kind == ChannelKind.Background && IsComplete && !_backgroundEnded)
         {
@@ -330,7 +330,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 return; // stopped: the client is being disposed
             }
-            ConfirmEverything();
+            channel = ConfirmEverything(channel, payload);
         }
         if (kind == ChannelKind.Urgent || IsComplete)
         {
@@ -523,9 +523,11 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     /// <summary>
     /// Every frame is here: waits (bounded) for the last installs still running on the other channel, then confirms all,
-    /// so the source sees every page confirmed before this side closes.
+    /// so the source sees every page confirmed before this side closes. When the background channel was cut with
+    /// confirmations unsent, one new connection delivers them (the source waits for them to free its copy); if that
+    /// fails too, nothing is lost: the source only keeps its copy longer. Returns the channel to close.
     /// </summary>
-    private void ConfirmEverything()
+    private ChannelConnection ConfirmEverything(ChannelConnection channel, byte[] payload)
     {
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         while (_confirmations.Added < ExpectedFrames && Stopwatch.GetTimestamp() < deadline)
@@ -533,6 +535,25 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             Thread.Sleep(1);
         }
         SendConfirmations(force: true);
+        if (!_confirmations.HasPending || _stop.IsCancellationRequested)
+        {
+            return channel;
+        }
+        try
+        {
+            var fresh = Connect(ChannelKind.Background); // one attempt: a complete client does not retry
+            Interlocked.Increment(ref _backgroundReconnects);
+            _background = fresh;
+            SendConfirmations(force: true);
+            channel.Cut();
+            DrainToEndOfStream(fresh, payload);
+            _backgroundEnded = true;
+            return fresh;
+        }
+        catch (Exception e) when (e is IOException or SocketException or TransferProtocolException or OperationCanceledException)
+        {
+            return channel;
+        }
     }
 
     /// <summary>Claims each frame of the run and installs the claimed sub-runs; frames claimed before count as duplicates.</summary>

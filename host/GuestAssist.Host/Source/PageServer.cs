@@ -149,8 +149,9 @@ public sealed class PageServer : IDisposable
     public WaitHandle BackgroundDone => _backgroundDone.WaitHandle;
 
     /// <summary>
-    /// Set when the destination closed the background channel in order after its end of stream: it holds every page (it closes only
-    /// once complete), so the source may free its copy. A destination that only lost the connection reconnects instead.
+    /// Set when the destination confirmed every frame installed: it holds every page, so the source may free what is left of
+    /// its copy. Confirmations lost with a cut channel come again over the next one (a complete destination reconnects once
+    /// to deliver them), so a cut is never taken for the end.
     /// </summary>
     public WaitHandle DestinationFinished => _destinationFinished.WaitHandle;
 
@@ -369,7 +370,10 @@ public sealed class PageServer : IDisposable
             Counters.AddUrgentRequest();
             // Before switchover the guest still runs here: a page read now could change after it was sent.
             WaitForSwitchover(connection);
-            _sent.TrySet(gfn);
+            if (_released.IsSet(gfn))
+            {
+                continue; // confirmed installed (it came on the background channel meanwhile): the destination has it
+            }
             if (!_layout.IsBacked(gfn))
             {
                 writer.WriteZeroRun(gfn, 1, ZeroRunReason.Skipped);
@@ -379,6 +383,7 @@ public sealed class PageServer : IDisposable
             // Take the frame from the background order and re-centre pre-paging on it before answering, so the
             // stream does not send it again and its neighbours follow on the background channel.
             _schedule?.OnDemandFault(gfn);
+            _sent.TrySet(gfn);
             _source.Read(gfn, 1, page);
             if (ZeroPage.IsZero(page))
             {
@@ -399,8 +404,7 @@ public sealed class PageServer : IDisposable
     private void ServeBackground(Stream stream, ulong[]? receivedBitmap, Socket connection)
     {
         var writer = new TransferStreamWriter(stream, _layout.PageSize);
-        var closedInOrder = false;
-        var confirmations = new Thread(() => closedInOrder = ReadConfirmations(stream, connection)) { IsBackground = true, Name = "page-server confirmations" };
+        var confirmations = new Thread(() => ReadConfirmations(stream, connection)) { IsBackground = true, Name = "page-server confirmations" };
         var buffer = new byte[_options.BatchPages * (int)_layout.PageSize];
         var gfns = new ulong[Math.Max(4096, _options.BatchPages)];
         confirmations.Start();
@@ -429,13 +433,9 @@ public sealed class PageServer : IDisposable
         }
         writer.WriteEndOfStream();
         _backgroundDone.Set();
-        // Stay until the destination closes, so a reconnect is the only way to ask for more; its confirmations come meanwhile.
+        // Stay until the destination closes, so a reconnect is the only way to ask for more; its confirmations come meanwhile
+        // and end with every frame confirmed (DestinationFinished). A close without them is a cut: it reconnects.
         confirmations.Join();
-        if (closedInOrder)
-        {
-            // An orderly close after the end of stream (a cut connection is an exception, and the destination reconnects).
-            _destinationFinished.Set();
-        }
     }
 
     /// <summary>
@@ -531,9 +531,9 @@ public sealed class PageServer : IDisposable
     /// <summary>
     /// Reads the destination's confirmations off the background channel until it closes: each confirmed run is checked
     /// against what was sent (all or nothing) and then released. Anything else, or a confirmation of an unsent frame,
-    /// ends the connection. True when the destination closed the channel in order, false when it was cut or misbehaved.
+    /// ends the connection.
     /// </summary>
-    private bool ReadConfirmations(Stream stream, Socket connection)
+    private void ReadConfirmations(Stream stream, Socket connection)
     {
         var reader = new TransferStreamReader(stream, _layout.PageSize, _layout.TotalFrames);
         try
@@ -546,7 +546,6 @@ public sealed class PageServer : IDisposable
                 }
                 Confirm(header.Gfn, header.Count);
             }
-            return true;
         }
         catch (Exception e)
         {
@@ -555,7 +554,6 @@ public sealed class PageServer : IDisposable
                 ConnectionFailed?.Invoke(ChannelKind.Background, e);
             }
             connection.Dispose(); // the push stops at its next write; the destination reconnects
-            return false;
         }
     }
 
@@ -588,6 +586,10 @@ public sealed class PageServer : IDisposable
                 Release(gfnAt, runEnd);
             }
             gfnAt = runEnd;
+        }
+        if (AllConfirmed)
+        {
+            _destinationFinished.Set();
         }
     }
 
