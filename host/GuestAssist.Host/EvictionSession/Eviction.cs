@@ -456,26 +456,28 @@ public sealed class Eviction : IAsyncDisposable
     private async Task<(PageServer? Server, IPageSource? LiveMemory)> PushBeforeSwitchoverAsync(GuestMemoryLayout layout, AgentMemoryMap? map, IDirtyLog? liveLog, PageServerOptions serverOptions, CancellationToken cancellationToken)
     {
         const string fallback = ": everything moves after switchover";
-        if (map is null)
-        {
-            Report("pre-switchover push: not done: no class map names the hot set" + fallback);
-            return (null, null);
-        }
-        if (liveLog is not UffdWriteTracker tracker)
-        {
-            Report("pre-switchover push: not done: no live write tracker to tell which pushed pages the guest writes again" + fallback);
-            return (null, null);
-        }
         var live = await Bounded(t => _options.Vmm.OpenLiveMemoryAsync(layout, t), _options.StepTimeout, $"{_options.Vmm.Description}: live memory", cancellationToken).ConfigureAwait(false);
         if (live is null)
         {
             Report($"pre-switchover push: not done: {_options.Vmm.Description} gives its memory only once paused (the destination takes pages after the snapshot loads)" + fallback);
             return (null, null);
         }
+        var missing = map is null
+            ? "no class map names the hot set"
+            : liveLog is not UffdWriteTracker
+                ? "no live write tracker to tell which pushed pages the guest writes again"
+                : null;
+        if (missing is not null)
+        {
+            live.Dispose();
+            Report($"pre-switchover push: not done: {missing}" + fallback);
+            return (null, null);
+        }
+        var tracker = (UffdWriteTracker)liveLog!;
         var frames = new List<ulong>();
         foreach (var pageClass in (ReadOnlySpan<PageClass>)[PageClass.Kernel, PageClass.Hot])
         {
-            foreach (var run in map.Map.Runs)
+            foreach (var run in map!.Map.Runs)
             {
                 if (run.Class == pageClass)
                 {

@@ -106,6 +106,24 @@ public sealed class EvictionTests : IDisposable
     }
 
     [RootFact]
+    public async Task Hybrid_on_firecracker_runs_as_post_copy_saying_why_and_still_releases_the_snapshot()
+    {
+        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Mode = EvictionMode.Hybrid });
+        var listening = _rig.Listening(eviction);
+
+        var run = eviction.RunAsync();
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        var (handler, output) = await _rig.RunDestinationAsync(run);
+        var result = await run;
+
+        AssertEveryPageVerified(output, handler);
+        Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
+        Assert.Contains(result.Notes, n => n.StartsWith("pre-switchover push: not done: firecracker ", StringComparison.Ordinal) && n.EndsWith("gives its memory only once paused (the destination takes pages after the snapshot loads): everything moves after switchover", StringComparison.Ordinal));
+        Assert.Equal(0, result.Transfer!.PushedBeforeSwitchover);
+        Assert.Equal((long)_rig.Layout.MemoryBytes, result.Transfer.ReleasedBytes);
+    }
+
+    [RootFact]
     public async Task A_snapshot_the_api_refuses_fails_the_eviction_naming_it_and_the_vm_runs_again_on_the_source()
     {
         _rig.Api.Refuse("/snapshot/create", "Create snapshot error: Cannot write memory file: No space left on device (os error 28)");
