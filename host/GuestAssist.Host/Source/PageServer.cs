@@ -470,24 +470,7 @@ public sealed class PageServer : IDisposable
             _pushDone.Set();
         }
         WaitForSwitchover(connection, peerStillThere);
-        var written = _writtenSincePush!;
-        var n2 = 0;
-        for (ulong gfn = 0; gfn < _layout.TotalFrames; gfn++)
-        {
-            if (IsSet(pushed, gfn) && written(gfn))
-            {
-                gfns[n2++] = gfn;
-            }
-            if (n2 == _options.BatchPages || (n2 > 0 && gfn == _layout.TotalFrames - 1))
-            {
-                foreach (var (first, count) in Runs(gfns.AsSpan(0, n2)))
-                {
-                    SendRun(writer, first, count, buffer, markSent: false);
-                    Counters.AddResentAtSwitchover(count);
-                }
-                n2 = 0;
-            }
-        }
+        ResendWrittenSincePush(writer, pushed, buffer, gfns);
         for (ulong gfn = 0; gfn < _layout.TotalFrames; gfn++)
         {
             if (IsSet(pushed, gfn))
@@ -496,6 +479,29 @@ public sealed class PageServer : IDisposable
             }
         }
         return pushed;
+    }
+
+    /// <summary>The VM stopped: every pushed frame the guest wrote since the push began goes again, from the paused memory.</summary>
+    private void ResendWrittenSincePush(TransferStreamWriter writer, ulong[] pushed, byte[] buffer, ulong[] gfns)
+    {
+        var written = _writtenSincePush!;
+        var batch = 0;
+        for (ulong gfn = 0; gfn < _layout.TotalFrames; gfn++)
+        {
+            if (IsSet(pushed, gfn) && written(gfn))
+            {
+                gfns[batch++] = gfn;
+            }
+            if (batch == _options.BatchPages || (batch > 0 && gfn == _layout.TotalFrames - 1))
+            {
+                foreach (var (first, count) in Runs(gfns.AsSpan(0, batch)))
+                {
+                    SendRun(writer, first, count, buffer, markSent: false);
+                    Counters.AddResentAtSwitchover(count);
+                }
+                batch = 0;
+            }
+        }
     }
 
     /// <summary>Blocks until switchover; throws when this connection was replaced or closed, or the server stops, meanwhile.</summary>
