@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GuestAssist.Cli.Demo;
 using GuestAssist.Host.Engine;
+using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Simulation.VirtualMachine;
@@ -30,6 +31,8 @@ public static class MigrateDemoCommand
                 r.AddError("--max-pivots must be 0..64");
             }
         });
+        var mode = new Option<string>("--mode") { Description = "post-copy (everything after switchover) or hybrid (the hot set pushed while the VM runs, what it writes since sent again at switchover)", DefaultValueFactory = _ => "post-copy" };
+        mode.AcceptOnlyFromAmong("post-copy", "hybrid");
         var seed = new Option<int>("--seed") { Description = "scenario seed", DefaultValueFactory = _ => 42 };
         var role = new Option<string?>("--role") { Hidden = true };
         var listen = new Option<string?>("--listen") { Hidden = true };
@@ -37,7 +40,7 @@ public static class MigrateDemoCommand
         var sourcePid = new Option<int>("--source-pid") { Hidden = true };
         var sourceFd = new Option<int>("--source-fd") { Hidden = true };
         var command = new Command("migrate-demo", "post-copy migration of a demo VM between two processes, every page checksum-verified");
-        foreach (var option in new Option[] { size, link, policy, workload, maxPivots, cutAfter, seed, role, listen, connect, sourcePid, sourceFd })
+        foreach (var option in new Option[] { size, link, policy, workload, maxPivots, cutAfter, mode, seed, role, listen, connect, sourcePid, sourceFd })
         {
             command.Options.Add(option);
         }
@@ -48,10 +51,11 @@ public static class MigrateDemoCommand
                 var scenarioSize = ByteSize.Parse(parse.GetValue(size)!);
                 var rate = LinkRate.Parse(parse.GetValue(link)!);
                 var kind = DemoOrchestrator.ParseWorkload(parse.GetValue(workload)!);
+                var evictionMode = parse.GetValue(mode) == "hybrid" ? EvictionMode.Hybrid : EvictionMode.PostCopy;
                 switch (parse.GetValue(role))
                 {
                     case "source":
-                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed), kind), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(maxPivots), parse.GetValue(listen)!, rate, Console.In, Console.Out);
+                        return DemoSourceRole.Run(new DemoScenario(scenarioSize, parse.GetValue(seed), kind), DemoOrchestrator.Parse(parse.GetValue(policy)!), parse.GetValue(maxPivots), parse.GetValue(listen)!, rate, evictionMode, Console.In, Console.Out);
                     case "destination":
                         var n = parse.GetValue(cutAfter);
                         ConnectionCut[] cuts = n is { } after ? [new(ChannelKind.Background, after), new(ChannelKind.Urgent, after)] : [];
@@ -68,9 +72,9 @@ public static class MigrateDemoCommand
                     "all" => [DemoPolicy.AddressOrder, DemoPolicy.Enlightened, DemoPolicy.EnlightenedWithoutPrepaging, DemoPolicy.EnlightenedForwardPrepaging],
                     var one => [DemoOrchestrator.Parse(one!)],
                 };
-                Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}, workload {DemoOrchestrator.Name(kind)}");
+                Console.WriteLine($"migrate-demo: {scenarioSize >> 20} MiB guest, link {rate}, seed {parse.GetValue(seed)}, workload {DemoOrchestrator.Name(kind)}, {parse.GetValue(mode)}");
                 var orchestrator = DemoOrchestrator.ForThisProcess();
-                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter), kind, parse.GetValue(maxPivots))).ToList();
+                var runs = policies.Select(p => orchestrator.Run(p, scenarioSize, parse.GetValue(link)!, parse.GetValue(seed), parse.GetValue(cutAfter), kind, parse.GetValue(maxPivots), evictionMode)).ToList();
                 DemoReport.Print(runs, Console.Out);
                 return runs.All(r => r.Verified) ? 0 : 1;
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using GuestAssist.Host.EvictionSession;
 using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Demo;
@@ -31,11 +32,11 @@ public sealed class DemoOrchestrator(string executable, IReadOnlyList<string> pr
         return new DemoOrchestrator(dotnet, [Path.Combine(AppContext.BaseDirectory, "guestassist.dll")]);
     }
 
-    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter, DemoWorkload workload = DemoWorkload.Scattered, int? maxPivots = null)
+    public DemoRun Run(DemoPolicy policy, ulong size, string link, int seed, long? cutAfter, DemoWorkload workload = DemoWorkload.Scattered, int? maxPivots = null, EvictionMode mode = EvictionMode.PostCopy)
     {
         var socket = Path.Combine(Path.GetTempPath(), $"guestassist-demo-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         var common = new[] { "migrate-demo", "--size", size.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture), "--workload", Name(workload) };
-        List<string> sourceArgs = [.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket];
+        List<string> sourceArgs = [.. common, "--role", "source", "--policy", Name(policy), "--link", link, "--listen", "unix:" + socket, "--mode", mode == EvictionMode.Hybrid ? "hybrid" : "post-copy"];
         if (maxPivots is { } pivots)
         {
             sourceArgs.AddRange(["--max-pivots", pivots.ToString(CultureInfo.InvariantCulture)]);

@@ -21,8 +21,12 @@ public static class DemoReport
             output.WriteLine($"  dirty log: {s.Text("dirty_log")}");
             output.WriteLine("  bytes sent per class: " + string.Join(", ", Classes.Select(c => $"{c.Name} {MiB(s.Long($"class{(int)c.Class}_bytes"))}")));
             output.WriteLine($"  urgent {MiB(s.Long("urgent_bytes"))}, background {MiB(s.Long("background_bytes"))}, zero pages {s.Long("zero_pages")}, skipped frames {s.Long("skipped_frames")} (zero-filled locally)");
-            output.WriteLine($"  demand faults {d.Long("faults")}, urgent requests {d.Long("urgent_requests")}, blocktime p50 {d.Double("blocktime_p50_us"):0} µs, p99 {d.Double("blocktime_p99_us"):0} µs");
-            output.WriteLine($"  working set served after {d.Double("hot_served_ms"):0} ms ({d.Double("working_set_install_rate"):0} pages/s installed meanwhile), transfer complete after {d.Double("completion_ms"):0} ms");
+            if (s.Text("mode") == "hybrid")
+            {
+                output.WriteLine($"  hybrid: {s.Long("pushed_before_switchover")} frames pushed while the VM ran, {s.Long("resent_at_switchover")} written since and sent again at switchover (destination waited {d.Double("switchover_wait_ms"):0} ms for it)");
+            }
+            output.WriteLine($"  demand faults {d.Long("faults")}, urgent requests {d.Long("urgent_requests")}, blocktime p50 {d.Double("blocktime_p50_us"):0} µs, p99 {d.Double("blocktime_p99_us"):0} µs (at the source p50 {s.Double("urgent_wait_p50_us"):0} µs, p99 {s.Double("urgent_wait_p99_us"):0} µs)");
+            output.WriteLine($"  working set served {d.Double("hot_served_ms"):0} ms after switchover ({d.Double("working_set_install_rate"):0} pages/s installed meanwhile), transfer complete after {d.Double("completion_ms"):0} ms");
             output.WriteLine($"  reconnects {d.Long("reconnects")} (cuts {d.Long("cuts")}), duplicate deliveries {d.Long("duplicates")}, double installs {d.Long("double_installs")}");
             var first = d.Long("mismatches") > 0 ? $" (first: {d.Text("first_mismatch")})" : "";
             output.WriteLine($"  verified: {d.Long("verified_ok")} pages ok, {d.Long("mismatches")} mismatches{first}");

@@ -6,6 +6,7 @@ using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
 using GuestAssist.Protocol.V1;
+using EvictionMode = GuestAssist.Host.EvictionSession.EvictionMode;
 using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.Cli.Demo;
@@ -24,7 +25,7 @@ public static class DemoSourceRole
 
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-    public static int Run(DemoScenario scenario, DemoPolicy policy, int? maxPivots, string listen, LinkRate link, TextReader input, TextWriter output)
+    public static int Run(DemoScenario scenario, DemoPolicy policy, int? maxPivots, string listen, LinkRate link, EvictionMode mode, TextReader input, TextWriter output)
     {
         using var vm = new DemoSourceVm(scenario);
         DemoDirtyLog? dirtyLog = null;
@@ -40,12 +41,17 @@ public static class DemoSourceRole
                 return Task.CompletedTask;
             },
             (layout, _) => Task.FromResult<IPageSource>(new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", layout)),
-            _ => Task.CompletedTask);
+            _ => Task.CompletedTask,
+            // The memfd is shared: the hybrid push reads it while the workload still runs.
+            (layout, _) => Task.FromResult<IPageSource?>(new MappedFilePageSource($"/proc/self/fd/{vm.File.Fd}", layout)));
         var options = new EvictionOptions
         {
             Vmm = vmm,
             Listen = TransferEndPoint.Parse(listen),
             Link = link,
+            Mode = mode,
+            // The destination compares every page with this memfd after the transfer: keep it whole.
+            ReleaseSource = false,
             Secret = Commands.TransferSecretOptions.Resolve(null),
             // The dirty log starts before the map is requested and is sealed at switchover, so it covers report → switchover.
             StartDirtyLog = _ =>
@@ -80,6 +86,12 @@ public static class DemoSourceRole
         result.Set("urgent_requests", stats.UrgentRequests);
         result.Set("batches", stats.Batches);
         result.Set("connections", stats.Connections);
+        result.Set("pushed_before_switchover", stats.PushedBeforeSwitchover);
+        result.Set("resent_at_switchover", stats.ResentAtSwitchover);
+        result.Set("confirmed_frames", stats.ConfirmedFrames);
+        result.Set("urgent_wait_p50_us", stats.UrgentWait.P50.TotalMicroseconds);
+        result.Set("urgent_wait_p99_us", stats.UrgentWait.P99.TotalMicroseconds);
+        result["mode"] = mode == EvictionMode.Hybrid ? "hybrid" : "post-copy";
         for (var c = 0; c < PageServerCounters.ClassSlots; c++)
         {
             result.Set($"class{c}_bytes", stats.BytesByPageClass[c]);

@@ -36,15 +36,16 @@ internal static class EvictCommand
         var secretFile = TransferSecretOptions.FileOption();
         var noSecret = new Option<bool>("--no-secret") { Description = "serve without authentication: trusted test setups only" };
         var link = new Option<string>("--link") { Description = "link to the destination (e.g. 10gbit); limits both channels and sets the agent's dirty budget; default unlimited", DefaultValueFactory = _ => "unlimited" };
-        var mode = new Option<string>("--mode") { Description = "post-copy, or hybrid (tells the agent; the pre-switchover push is not implemented yet, so pages still move after switchover)", DefaultValueFactory = _ => "post-copy" };
+        var mode = new Option<string>("--mode") { Description = "post-copy, or hybrid (tells the agent; a Firecracker VM gives its memory only as the snapshot made at the pause, so its pages still move after switchover)", DefaultValueFactory = _ => "post-copy" };
         mode.AcceptOnlyFromAmong("post-copy", "hybrid");
         var regions = new Option<string?>("--regions") { Description = "region sizes as the VMM maps them, e.g. 64MiB,32MiB; default: from GET /machine-config" };
         var map = new Option<string?>("--map") { Description = "a class map file (guestassist agent map --out) used when no agent gives one; skipping needs its request time and a covering --dirty-log" };
         var dirtyLog = new Option<string?>("--dirty-log") { Description = "a dirty log the VMM writes at the pause (GADIRTY1 bitmap or Firecracker diff snapshot + FILE.json); without one free frames are sent" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for the destination and the whole transfer", DefaultValueFactory = _ => 1800 };
+        var keepSource = new Option<bool>("--keep-source") { Description = "keep the memory file whole; by default each page is punched out of it once the destination confirms it installed" };
         var json = new Option<bool>("--json") { Description = "JSON lines: every report, then the result with each phase's time" };
         var command = new Command("evict", "evict a Firecracker VM: agent, dirty log, switchover, post-copy to `uffd-handler --source`, source freed.\n" + ExitCodesHelp);
-        foreach (var option in new Option[] { apiSocket, memoryFile, snapshotFile, agent, listen, secretFile, noSecret, link, mode, regions, map, dirtyLog, timeout, json })
+        foreach (var option in new Option[] { apiSocket, memoryFile, snapshotFile, agent, listen, secretFile, noSecret, link, mode, regions, map, dirtyLog, timeout, keepSource, json })
         {
             command.Options.Add(option);
         }
@@ -71,6 +72,7 @@ internal static class EvictCommand
                     Secret = secret,
                     Link = LinkRate.Parse(parse.GetValue(link)!),
                     Mode = parse.GetValue(mode) == "hybrid" ? EvictionMode.Hybrid : EvictionMode.PostCopy,
+                    ReleaseSource = !parse.GetValue(keepSource),
                     DirtyLogFile = parse.GetValue(dirtyLog),
                     RequestMap = parse.GetValue(map) is { } mapFile ? MapFromFile(MapFile.Read(mapFile)) : null,
                     TransferTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),

@@ -27,6 +27,12 @@ internal sealed record EvictJsonLine
 
     public long SkippedFrames { get; init; }
 
+    /// <summary>Urgent requests' wait at the page server (request read → page written); absent before the first fault.</summary>
+    public EvictJsonLatency? UrgentWait { get; init; }
+
+    /// <summary>Bytes of the source's copy released (punched out) as the destination confirmed their pages.</summary>
+    public long ReleasedBytes { get; init; }
+
     public string? Agent { get; init; }
 
     public string? Outage { get; init; }

@@ -61,6 +61,8 @@ internal sealed class EvictOutput(TextWriter stdout, bool json, bool terminal)
                 BytesSent = result.Transfer?.TotalBytes ?? 0,
                 FaultsServed = result.Transfer?.UrgentRequests ?? 0,
                 SkippedFrames = result.Transfer?.SkippedFrames ?? 0,
+                UrgentWait = result.Transfer is { } transfer ? EvictJsonLatency.From(transfer.UrgentWait) : null,
+                ReleasedBytes = result.Transfer?.ReleasedBytes ?? 0,
                 PhaseTimesS = result.PhaseTimes.ToDictionary(p => Eviction.Name(p.Phase), p => Math.Round(p.Duration.TotalSeconds, 4)),
             };
             WriteJson(line);
@@ -69,6 +71,10 @@ internal sealed class EvictOutput(TextWriter stdout, bool json, bool terminal)
         var times = string.Join(", ", result.PhaseTimes.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Eviction.Name(p.Phase)} {p.Duration.TotalMilliseconds:F0} ms")));
         stdout.WriteLine($"evict: {result.Outcome.ToString().ToLowerInvariant()}{(result.Error is null ? "" : $": {result.Error}")} (exit {exitCode})");
         stdout.WriteLine($"phases: {times}");
+        if (result.Transfer is { } sent)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"faults at the source: {sent.UrgentWait}; source released {sent.ReleasedBytes / 1e6:F1} MB"));
+        }
         stdout.Flush();
     }
 
@@ -90,6 +96,8 @@ internal sealed class EvictOutput(TextWriter stdout, bool json, bool terminal)
                 ThrottledProcesses = progress.ThrottledProcesses,
                 FaultsServed = progress.FaultsServed,
                 SkippedFrames = progress.SkippedFrames,
+                UrgentWait = EvictJsonLatency.From(progress.UrgentWait),
+                ReleasedBytes = progress.ReleasedBytes,
                 Agent = progress.Agent.ToString().ToLowerInvariant(),
                 Outage = progress.Outage,
                 ConnectionDrops = progress.ConnectionDrops,
@@ -130,7 +138,7 @@ internal sealed class EvictOutput(TextWriter stdout, bool json, bool terminal)
         lock (_gate)
         {
             var log = new Rows(_lines.TakeLast(14).Select(l => new Text(l)));
-            var figures = new Table().AddColumns("phase", "sent MB", "pages/s", "faults", "skipped", "throttled", "agent", "outage");
+            var figures = new Table().AddColumns("phase", "sent MB", "pages/s", "faults", "fault wait p99", "skipped", "released MB", "throttled", "agent", "outage");
             if (_latest is { } p)
             {
                 figures.AddRow(
@@ -138,7 +146,9 @@ internal sealed class EvictOutput(TextWriter stdout, bool json, bool terminal)
                     (p.BytesSent / 1e6).ToString("F1", CultureInfo.InvariantCulture),
                     p.PagesPerSecond.ToString("F0", CultureInfo.InvariantCulture),
                     p.FaultsServed.ToString(CultureInfo.InvariantCulture),
+                    p.UrgentWait.Count == 0 ? "-" : p.UrgentWait.P99.TotalMicroseconds.ToString("F0", CultureInfo.InvariantCulture) + " µs",
                     p.SkippedFrames.ToString(CultureInfo.InvariantCulture),
+                    (p.ReleasedBytes / 1e6).ToString("F1", CultureInfo.InvariantCulture),
                     p.ThrottledProcesses.ToString(CultureInfo.InvariantCulture),
                     p.Agent.ToString().ToLowerInvariant(),
                     Markup.Escape(p.Outage ?? "none"));

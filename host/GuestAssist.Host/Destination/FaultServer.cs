@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GuestAssist.Host.Layout;
+using GuestAssist.Host.Measuring;
 using GuestAssist.Linux.Errors;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Userfaultfd;

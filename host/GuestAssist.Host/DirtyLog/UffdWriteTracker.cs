@@ -24,6 +24,7 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
     private readonly PageRegion[] _regions = new PageRegion[RegionBatch];
     private readonly Lock _collectLock = new();
     private long? _sealedAt;
+    private volatile AtomicBitmap? _writtenSinceMark;
 
     private UffdWriteTracker(Userfaultfd uffd, PagemapScanner scanner, GuestMemoryLayout layout)
     {
@@ -69,6 +70,26 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
     }
 
     public bool IsDirty(ulong gfn) => _dirty.IsSet(gfn);
+
+    /// <summary>
+    /// Collects, then starts a second record of writes from now on (<see cref="WrittenSinceMark"/>), next to the log since
+    /// the start: what a hybrid push needs to know which pages it read changed before switchover. One mark per tracker.
+    /// </summary>
+    public void Mark()
+    {
+        lock (_collectLock)
+        {
+            if (_writtenSinceMark is not null)
+            {
+                throw new InvalidOperationException("the write tracker was marked already");
+            }
+            CollectInto(null);
+            _writtenSinceMark = new AtomicBitmap(_layout.TotalFrames);
+        }
+    }
+
+    /// <summary>True if the frame was written after <see cref="Mark"/> (as of the last collect); false before any mark.</summary>
+    public bool WrittenSinceMark(ulong gfn) => _writtenSinceMark?.IsSet(gfn) ?? false;
 
     public void Collect() => CollectInto(null);
 
@@ -154,6 +175,7 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
         var first = (region.GuestPhysicalAddress + (start - region.HostAddress)) >> _layout.PageShift;
         var count = (end - start + _layout.PageSize - 1) >> _layout.PageShift;
         _dirty.SetRange(first, count);
+        _writtenSinceMark?.SetRange(first, count);
         return (first, count);
     }
 }

@@ -18,6 +18,14 @@ namespace GuestAssist.Host.Engine;
 /// through <see cref="OutageReported"/>, a deadline after which the transfer fails with its reason) and greeted with
 /// the received bitmap, so the source resumes with exactly what is missing; urgent requests still unanswered are
 /// sent again. Each channel proves <see cref="PostCopyClientOptions.Secret"/> and checks the source's proof.
+/// <para>
+/// Installed frames are confirmed to the source on the background channel (Installed frames, every
+/// <see cref="PostCopyClientOptions.ConfirmEveryFrames"/> frames or <see cref="PostCopyClientOptions.ConfirmInterval"/>, and
+/// all of them before this side closes), so the source can release its copy page by page. Pages that come on the
+/// background channel before the source's Switchover mark were pushed while the VM still ran (hybrid): they are staged
+/// here, the latest copy of a frame winning, and installed only at the mark; <see cref="SwitchedOver"/> tells the VM it
+/// may run. A background reconnect before the mark drops the staged pages (the source pushes again).
+/// </para>
 /// </summary>
 public sealed class PostCopyClient : IPageRequester, IDisposable
 {
@@ -34,6 +42,9 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private readonly Lock _urgentGate = new();
     private readonly Lock _cutGate = new();
     private readonly ConnectionCut[] _cuts;
+    private readonly ManualResetEventSlim _switchedOver = new();
+    private readonly Dictionary<ulong, byte[]?> _staged = [];
+    private readonly InstalledConfirmations _confirmations;
     private int _nextCut;
     private volatile ChannelConnection? _urgent;
     private volatile ChannelConnection? _background;
@@ -68,6 +79,21 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         _cuts = [.. _options.Cuts.OrderBy(c => c.AfterPages)];
         Received = new AtomicBitmap(layout.TotalFrames);
         ExpectedFrames = (long)(layout.MemoryBytes / layout.PageSize);
+        _confirmations = new InstalledConfirmations(_options.ConfirmEveryFrames, _options.ConfirmInterval);
+    }
+
+    /// <summary>Set once the source marked switchover: the VM stopped there and every page staged before it is installed; the VM may run here.</summary>
+    public WaitHandle SwitchedOver => _switchedOver.WaitHandle;
+
+    /// <summary>Waits for the source's switchover mark; false on timeout. Throws the transfer's failure.</summary>
+    public bool WaitForSwitchover(TimeSpan timeout)
+    {
+        WaitHandle.WaitAny([_switchedOver.WaitHandle, _completed.WaitHandle], timeout);
+        if (Failure is not null)
+        {
+            throw new IOException("post-copy transfer failed: " + Failure.Message, Failure);
+        }
+        return _switchedOver.IsSet;
     }
 
     /// <summary>Frames installed (or being installed) at the destination.</summary>
@@ -145,6 +171,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         _urgentThread?.Join(TimeSpan.FromSeconds(5));
         _backgroundThread?.Join(TimeSpan.FromSeconds(5));
         _completed.Dispose();
+        _switchedOver.Dispose();
         _stop.Dispose();
     }
 
@@ -248,6 +275,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                 while (channel.Reader.TryReadFrame(out var header, payload))
                 {
                     Handle(kind, header, payload);
+                    SendConfirmations(force: false);
                     if (kind == ChannelKind.Background && header.Kind == TransferFrameKind.EndOfStream)
                     {
                         _backgroundEnded = true;
@@ -291,6 +319,10 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             _completed.Set();
         }
+        if (kind == ChannelKind.Background && IsComplete)
+        {
+            channel = ConfirmEverything(channel, payload);
+        }
         if (kind == ChannelKind.Background && IsComplete && !_backgroundEnded)
         {
             DrainToEndOfStream(channel, payload);
@@ -307,6 +339,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 return; // stopped: the client is being disposed
             }
+            channel = ConfirmEverything(channel, payload);
         }
         if (kind == ChannelKind.Urgent || IsComplete)
         {
@@ -356,6 +389,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         else
         {
             Interlocked.Increment(ref _backgroundReconnects);
+            _staged.Clear(); // the new connection's source pushes again from the received bitmap, which has none of them
             _background = channel;
         }
         return channel;
@@ -367,18 +401,168 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             case TransferFrameKind.Pages:
                 Interlocked.Add(ref _receivedBytes, TransferFrameHeader.Size + (header.Count * _layout.PageSize));
-                InstallClaimed(header.Gfn, (int)header.Count, payload, kind);
+                if (IsStaging(kind, header))
+                {
+                    Stage(header.Gfn, (int)header.Count, payload);
+                }
+                else
+                {
+                    InstallClaimed(header.Gfn, (int)header.Count, payload, kind);
+                }
                 break;
             case TransferFrameKind.ZeroRun:
                 Interlocked.Add(ref _receivedBytes, TransferFrameHeader.Size);
-                InstallClaimed(header.Gfn, (int)header.Count, null, kind, (ZeroRunReason)header.Flags);
+                if (IsStaging(kind, header))
+                {
+                    Stage(header.Gfn, (int)header.Count, null);
+                }
+                else
+                {
+                    InstallClaimed(header.Gfn, (int)header.Count, null, kind, (ZeroRunReason)header.Flags);
+                }
                 break;
-            case TransferFrameKind.EndOfStream:
+            case TransferFrameKind.Switchover when kind == ChannelKind.Background:
+                InstallStaged();
+                _switchedOver.Set();
+                break;
+            case TransferFrameKind.EndOfStream when _switchedOver.IsSet:
                 break;
             default:
                 throw new TransferProtocolException($"the page server sent a {header.Kind} frame on the {kind} channel");
         }
         InjectCuts(header.Count);
+    }
+
+    /// <summary>Before the switchover mark the background stream carries the hybrid push: pages of a running VM, final only at the mark.</summary>
+    private bool IsStaging(ChannelKind kind, TransferFrameHeader header)
+    {
+        if (_switchedOver.IsSet || kind != ChannelKind.Background)
+        {
+            return false;
+        }
+        if (header.Kind == TransferFrameKind.ZeroRun && (ZeroRunReason)header.Flags == ZeroRunReason.Skipped)
+        {
+            throw new TransferProtocolException("the page server skipped frames before switchover: only its dirty log at switchover can prove them free");
+        }
+        return true;
+    }
+
+    /// <summary>Keeps pushed pages (null: zero content) until the switchover mark; a later copy of a frame replaces the earlier.</summary>
+    private void Stage(ulong first, int count, byte[]? pages)
+    {
+        var pageSize = (int)_layout.PageSize;
+        for (var k = 0; k < count; k++)
+        {
+            var gfn = first + (ulong)k;
+            if (!_layout.IsBacked(gfn))
+            {
+                continue;
+            }
+            _staged[gfn] = pages?.AsSpan(k * pageSize, pageSize).ToArray();
+        }
+    }
+
+    /// <summary>Installs every staged page at the switchover mark, in runs; frames that arrived otherwise meanwhile stay as they are.</summary>
+    private void InstallStaged()
+    {
+        if (_staged.Count == 0)
+        {
+            return;
+        }
+        var pageSize = (int)_layout.PageSize;
+        var buffer = new byte[TransferLimits.MaxPagesPerFrame * pageSize];
+        var frames = _staged.Keys.Order().ToArray();
+        var i = 0;
+        while (i < frames.Length)
+        {
+            var zero = _staged[frames[i]] is null;
+            var j = i + 1;
+            while (j < frames.Length && frames[j] == frames[j - 1] + 1 && (_staged[frames[j]] is null) == zero && (zero || j - i < TransferLimits.MaxPagesPerFrame))
+            {
+                j++;
+            }
+            if (!zero)
+            {
+                for (var k = i; k < j; k++)
+                {
+                    _staged[frames[k]]!.CopyTo(buffer, (k - i) * pageSize);
+                }
+            }
+            InstallClaimed(frames[i], j - i, zero ? null : buffer, ChannelKind.Background);
+            i = j;
+        }
+        _staged.Clear();
+    }
+
+    /// <summary>Sends the pending confirmations on the background channel when due (or now); what cannot be sent waits for the next channel.</summary>
+    private void SendConfirmations(bool force)
+    {
+        var runs = _confirmations.TakeIfDue(force);
+        if (runs.Count == 0)
+        {
+            return;
+        }
+        var channel = _background;
+        var sent = 0;
+        try
+        {
+            if (channel is null)
+            {
+                throw new IOException("no background channel");
+            }
+            foreach (var (first, count) in runs)
+            {
+                var at = first;
+                var left = count;
+                while (left > 0)
+                {
+                    var piece = (uint)Math.Min(left, TransferLimits.MaxZeroRun);
+                    channel.Writer.WriteInstalled(at, piece);
+                    at += piece;
+                    left -= piece;
+                }
+                sent++;
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            _confirmations.Return(runs.Skip(sent)); // confirmed again over the next connection; the source keeps those pages meanwhile
+        }
+    }
+
+    /// <summary>
+    /// Every frame is here: waits (bounded) for the last installs still running on the other channel, then confirms all,
+    /// so the source sees every page confirmed before this side closes. When the background channel was cut with
+    /// confirmations unsent, one new connection delivers them (the source waits for them to free its copy); if that
+    /// fails too, nothing is lost: the source only keeps its copy longer. Returns the channel to close.
+    /// </summary>
+    private ChannelConnection ConfirmEverything(ChannelConnection channel, byte[] payload)
+    {
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        while (_confirmations.Added < ExpectedFrames && Stopwatch.GetTimestamp() < deadline)
+        {
+            Thread.Sleep(1);
+        }
+        SendConfirmations(force: true);
+        if (!_confirmations.HasPending || _stop.IsCancellationRequested)
+        {
+            return channel;
+        }
+        try
+        {
+            var fresh = Connect(ChannelKind.Background); // one attempt: a complete client does not retry
+            Interlocked.Increment(ref _backgroundReconnects);
+            _background = fresh;
+            SendConfirmations(force: true);
+            channel.Cut();
+            DrainToEndOfStream(fresh, payload);
+            _backgroundEnded = true;
+            return fresh;
+        }
+        catch (Exception e) when (e is IOException or SocketException or TransferProtocolException or OperationCanceledException)
+        {
+            return channel;
+        }
     }
 
     /// <summary>Claims each frame of the run and installs the claimed sub-runs; frames claimed before count as duplicates.</summary>
@@ -421,6 +605,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 _outstanding.TryRemove(runFirst + (ulong)k, out _);
             }
+            _confirmations.Add(runFirst, (ulong)runCount);
             FramesInstalled?.Invoke(runFirst, runCount);
             i = j;
         }

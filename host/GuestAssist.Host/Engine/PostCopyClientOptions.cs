@@ -22,6 +22,11 @@ public sealed class PostCopyClientOptions
     /// </summary>
     public TimeSpan FirstConnectPoll { get; init; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>Installed frames are confirmed to the source once this many gathered, or after <see cref="ConfirmInterval"/>.</summary>
+    public int ConfirmEveryFrames { get; init; } = 1024;
+
+    public TimeSpan ConfirmInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Cuts to inject, in order of AfterPages.</summary>
     public IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
 }

@@ -9,6 +9,7 @@ using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
+using GuestAssist.Host.Vmm.Firecracker;
 using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
@@ -26,6 +27,21 @@ namespace GuestAssist.Host.EvictionSession;
 /// class map that does not fit the VM's layout is dropped the same way, saying why. Cancelled or failed before the
 /// destination connected, the VM is resumed on the source; once the destination has connected the VM's state lives
 /// there and the source stays paused (<see cref="EvictionResult.LeftPaused"/>). EndEviction is always attempted.
+/// </para>
+/// <para>
+/// <b>Hybrid</b> (<see cref="EvictionMode.Hybrid"/>): before the pause, a page server over the running VM's memory
+/// (<see cref="IVmmAdapter.OpenLiveMemoryAsync"/>) pushes the map's kernel and hot frames to the destination, which stages
+/// them; the write tracker is marked before the first read, and at switchover every pushed frame written since goes again
+/// before the stream's switchover mark, after which the destination installs what it staged and post-copy carries the
+/// rest. <b>Limitation:</b> a Firecracker VM exposes its memory only as the snapshot made at switchover, and its
+/// destination's <c>uffd-handler</c> connects to the page server only after the snapshot loads, so with
+/// <see cref="FirecrackerVm"/> hybrid runs as post-copy (the session says so); the process-VM path (<see cref="ProcessVm"/>,
+/// <c>migrate-demo</c>) pushes for real.
+/// </para>
+/// <para>
+/// The source is released page by page (<see cref="EvictionOptions.ReleaseSource"/>): the destination confirms installed
+/// frames on the transfer's background channel and the page server punches each confirmed range out of the captured
+/// memory; "source free" is when every frame is confirmed (progress shows <see cref="EvictionProgress.ReleasedBytes"/>).
 /// </para>
 /// </summary>
 public sealed class Eviction : IAsyncDisposable
@@ -69,6 +85,7 @@ public sealed class Eviction : IAsyncDisposable
         var destinationConnected = false;
         IDirtyLog? liveLog = null;
         IPageSource? memory = null;
+        IPageSource? liveMemory = null;
         PageServer? server = null;
         Task? heartbeats = null;
         DirtyFramesFeed? feed = null;
@@ -97,9 +114,22 @@ public sealed class Eviction : IAsyncDisposable
             var map = await MemoryMapAsync(cancellationToken).ConfigureAwait(false);
 
             Enter(EvictionPhase.PreSwitchover);
-            Report(_options.Mode == EvictionMode.Hybrid
-                ? "pre-switchover push: not done: the destination takes pages only once its VM has loaded the snapshot, so everything moves after switchover"
-                : "post-copy: nothing moves before switchover");
+            var serverOptions = new PageServerOptions
+            {
+                Link = _options.Link.IsUnlimited ? null : new TokenBucket(_options.Link),
+                Secret = _options.Secret,
+                BatchPages = (int)Math.Max(1, (256UL << 10) / layout.PageSize),
+                PageClassOf = map is null ? null : ClassLookup(map.Map),
+                ReleaseSource = _options.ReleaseSource,
+            };
+            if (_options.Mode == EvictionMode.Hybrid)
+            {
+                (server, liveMemory) = await PushBeforeSwitchoverAsync(layout, map, liveLog, serverOptions, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                Report("post-copy: nothing moves before switchover");
+            }
 
             Enter(EvictionPhase.Switchover);
             try
@@ -126,36 +156,44 @@ public sealed class Eviction : IAsyncDisposable
             var (factory, planner, description) = Plan(map, layout, dirtyLog);
             plan = description;
             Report($"plan: {description}");
+            Report(!_options.ReleaseSource
+                ? "source kept until the end (release off)"
+                : memory.CanRelease
+                    ? "source released page by page as the destination confirms them"
+                    : "source kept until the end: its memory cannot be released from here");
 
             Enter(EvictionPhase.PostCopy);
-            server = new PageServer(memory, layout, factory, new PageServerOptions
+            if (server is not null)
             {
-                Link = _options.Link.IsUnlimited ? null : new TokenBucket(_options.Link),
-                Secret = _options.Secret,
-                BatchPages = (int)Math.Max(1, (256UL << 10) / layout.PageSize),
-                PageClassOf = map is null ? null : ClassLookup(map.Map),
-            });
-            server.ConnectionFailed += (kind, e) =>
+                var tracker = (UffdWriteTracker)liveLog!;
+                server.Switchover(memory, factory, tracker.WrittenSinceMark);
+                destinationConnected = server.Counters.Snapshot().Connections > 0;
+                var pushed = server.Counters.Snapshot();
+                Report(string.Create(CultureInfo.InvariantCulture, $"switchover: {pushed.PushedBeforeSwitchover:N0} frames pushed while the VM ran, {pushed.ResentAtSwitchover:N0} written since go again"));
+            }
+            else
             {
-                Interlocked.Increment(ref _drops);
-                _outage = $"{(kind is { } k ? k.ToString().ToLowerInvariant() : "a")} connection dropped: {e.Message}";
-            };
-            server.Listen(_options.Listen);
-            Report($"page server on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {_options.Link}, waiting for the destination");
+                server = new PageServer(memory, layout, factory, serverOptions);
+                ListenFor(server);
+            }
             if (_options.StartDestination is { } startDestination)
             {
                 await Bounded(startDestination, _options.StepTimeout, "starting the destination", cancellationToken).ConfigureAwait(false);
                 Report("destination started");
             }
-            destinationConnected = await TransferAsync(server, planner, layout, () => destinationConnected = true, cancellationToken).ConfigureAwait(false);
+            destinationConnected |= await TransferAsync(server, planner, layout, () => destinationConnected = true, cancellationToken).ConfigureAwait(false);
 
             Enter(EvictionPhase.SourceFree);
             LastTransfer = server.Counters.Snapshot();
+            var allConfirmed = server.AllConfirmed;
             server.Dispose();
             server = null;
             memory.Dispose();
             memory = null;
-            Report($"source free: {layout.MemoryBytes >> 20} MiB released");
+            var frames = (long)(layout.MemoryBytes / layout.PageSize);
+            Report(allConfirmed
+                ? string.Create(CultureInfo.InvariantCulture, $"source free: every frame confirmed installed, {LastTransfer.ReleasedBytes / (double)(1 << 20):F1} of {layout.MemoryBytes >> 20} MiB released page by page")
+                : string.Create(CultureInfo.InvariantCulture, $"source free: {LastTransfer.ConfirmedFrames:N0} of {frames:N0} frames confirmed installed ({LastTransfer.ReleasedBytes / (double)(1 << 20):F1} MiB released page by page), the destination closed after its end of stream"));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -181,6 +219,7 @@ public sealed class Eviction : IAsyncDisposable
             }
             server?.Dispose();
             memory?.Dispose();
+            liveMemory?.Dispose();
             (liveLog as IDisposable)?.Dispose();
         }
 
@@ -402,6 +441,80 @@ public sealed class Eviction : IAsyncDisposable
             Report($"class map dropped: {e.Message}");
             return (addressOrder, null, $"{addressOrderDescription} (the class map does not fit the VM)");
         }
+    }
+
+    private void ListenFor(PageServer server)
+    {
+        server.ConnectionFailed += (kind, e) =>
+        {
+            Interlocked.Increment(ref _drops);
+            _outage = $"{(kind is { } k ? k.ToString().ToLowerInvariant() : "a")} connection dropped: {e.Message}";
+        };
+        server.Listen(_options.Listen);
+        Report($"page server on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {_options.Link}, waiting for the destination");
+    }
+
+    /// <summary>
+    /// Hybrid: marks the write tracker, starts a page server over the running VM's memory that pushes the map's kernel and
+    /// hot frames, and waits (bounded) until a destination took all of them. Null when hybrid cannot run here, saying why.
+    /// </summary>
+    private async Task<(PageServer? Server, IPageSource? LiveMemory)> PushBeforeSwitchoverAsync(GuestMemoryLayout layout, AgentMemoryMap? map, IDirtyLog? liveLog, PageServerOptions serverOptions, CancellationToken cancellationToken)
+    {
+        const string fallback = ": everything moves after switchover";
+        var live = await Bounded(t => _options.Vmm.OpenLiveMemoryAsync(layout, t), _options.StepTimeout, $"{_options.Vmm.Description}: live memory", cancellationToken).ConfigureAwait(false);
+        if (live is null)
+        {
+            Report($"pre-switchover push: not done: {_options.Vmm.Description} gives its memory only once paused (the destination takes pages after the snapshot loads)" + fallback);
+            return (null, null);
+        }
+        var missing = map is null
+            ? "no class map names the hot set"
+            : liveLog is not UffdWriteTracker
+                ? "no live write tracker to tell which pushed pages the guest writes again"
+                : null;
+        if (missing is not null)
+        {
+            live.Dispose();
+            Report($"pre-switchover push: not done: {missing}" + fallback);
+            return (null, null);
+        }
+        var tracker = (UffdWriteTracker)liveLog!;
+        var frames = new List<ulong>();
+        foreach (var pageClass in (ReadOnlySpan<PageClass>)[PageClass.Kernel, PageClass.Hot])
+        {
+            foreach (var run in map!.Map.Runs)
+            {
+                if (run.Class == pageClass)
+                {
+                    for (var gfn = run.StartGfn; gfn < run.EndGfn && gfn < layout.TotalFrames; gfn++)
+                    {
+                        frames.Add(gfn);
+                    }
+                }
+            }
+        }
+        // Marked before the first read: a page read by the push and written afterwards is sent again at switchover.
+        tracker.Mark();
+        PageServer server;
+        try
+        {
+            server = PageServer.BeforeSwitchover(live, layout, frames, serverOptions);
+        }
+        catch
+        {
+            live.Dispose();
+            throw;
+        }
+        ListenFor(server);
+        Report(string.Create(CultureInfo.InvariantCulture, $"pre-switchover push: {server.PushFrames:N0} kernel and hot frames while the VM runs"));
+        await Task.WhenAny(WaitAsync(server.PushDone, cancellationToken), Task.Delay(_options.PreSwitchoverTimeout, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = server.Counters.Snapshot();
+        LastTransfer = now;
+        Report(server.PushDone.WaitOne(0)
+            ? string.Create(CultureInfo.InvariantCulture, $"pre-switchover push done: {now.PushedBeforeSwitchover:N0} frames, {now.TotalBytes / 1e6:F1} MB")
+            : string.Create(CultureInfo.InvariantCulture, $"pre-switchover push cut short after {_options.PreSwitchoverTimeout.TotalSeconds:0.#} s: {now.PushedBeforeSwitchover:N0} of {server.PushFrames:N0} frames{(now.Connections == 0 ? " (no destination yet)" : "")}"));
+        return (server, live);
     }
 
     /// <summary>Waits for the destination, then until it has every page (it closes the stream after its end); true once a destination connected.</summary>
@@ -646,6 +759,8 @@ public sealed class Eviction : IAsyncDisposable
                 BytesSentByClass = transfer?.BytesByPageClass ?? progress.BytesSentByClass,
                 FaultsServed = transfer?.UrgentRequests ?? 0,
                 SkippedFrames = transfer?.SkippedFrames ?? 0,
+                UrgentWait = transfer?.UrgentWait ?? default,
+                ReleasedBytes = transfer?.ReleasedBytes ?? 0,
                 ThrottledProcesses = _throttled,
                 DirtyBytesPerSecond = _dirtyRate,
                 Agent = _agentState,

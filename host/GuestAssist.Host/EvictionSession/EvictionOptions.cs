@@ -23,7 +23,23 @@ public sealed record EvictionOptions
 
     public AgentClientOptions AgentClient { get; init; } = new();
 
+    /// <summary>
+    /// Post-copy (everything after switchover) or hybrid: the hot set (kernel and hot classes of the map) pushed while the VM
+    /// still runs, then what the guest wrote since sent again at switchover. Hybrid needs the VMM's memory while it runs
+    /// (<see cref="IVmmAdapter.OpenLiveMemoryAsync"/>), a class map and a live write tracker (<see cref="StartDirtyLog"/>
+    /// giving a <see cref="UffdWriteTracker"/>); without them the session says so and runs post-copy.
+    /// </summary>
     public EvictionMode Mode { get; init; } = EvictionMode.PostCopy;
+
+    /// <summary>How long the hybrid push may take, the destination's connecting included; switchover follows then in any case.</summary>
+    public TimeSpan PreSwitchoverTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Release the source's copy page by page as the destination confirms pages installed (punched out of the memory file),
+    /// where the captured memory supports it (<see cref="IPageSource.CanRelease"/>). Turn off when something reads the
+    /// source's memory after the eviction (a verifier, a fallback copy).
+    /// </summary>
+    public bool ReleaseSource { get; init; } = true;
 
     /// <summary>The link to the destination; it limits both channels and sets the agent's dirty budget.</summary>
     public LinkRate Link { get; init; } = LinkRate.Unlimited;

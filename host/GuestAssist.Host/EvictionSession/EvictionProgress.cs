@@ -1,3 +1,4 @@
+using GuestAssist.Host.Measuring;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.Host.EvictionSession;
@@ -31,6 +32,15 @@ public sealed record EvictionProgress
 
     /// <summary>Demand faults the source answered on the urgent channel.</summary>
     public long FaultsServed { get; init; }
+
+    /// <summary>
+    /// How long the demand faults served so far waited in the page server, from the urgent request read to its page
+    /// written to the socket (count, p50/p90/p99, max; the destination's blocktime adds the network round trip).
+    /// </summary>
+    public BlocktimeSummary UrgentWait { get; init; }
+
+    /// <summary>Bytes of the source's copy released so far, page by page as the destination confirmed them installed.</summary>
+    public long ReleasedBytes { get; init; }
 
     /// <summary>Pages zero-filled at the destination because the dirty log proved them free.</summary>
     public long SkippedFrames { get; init; }

@@ -1,4 +1,5 @@
 using GuestAssist.Host.Destination;
+using GuestAssist.Host.Measuring;
 
 namespace GuestAssist.Host.Firecracker;
 

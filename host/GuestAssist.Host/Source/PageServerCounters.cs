@@ -1,3 +1,5 @@
+using GuestAssist.Host.Measuring;
+
 namespace GuestAssist.Host.Source;
 
 /// <summary>What a page server sent; thread-safe, read with Snapshot.</summary>
@@ -16,6 +18,16 @@ public sealed class PageServerCounters
     private long _urgentRequests;
     private long _batches;
     private long _connections;
+    private long _pushedBeforeSwitchover;
+    private long _resentAtSwitchover;
+    private long _confirmedFrames;
+    private long _releasedBytes;
+
+    /// <summary>
+    /// Each urgent request's wait inside the page server: from its frame read off the urgent channel to its page (or zero
+    /// run) written to the socket, link limit included. The destination's own blocktime adds the network both ways.
+    /// </summary>
+    public LatencyHistogram UrgentWait { get; } = new();
 
     internal void AddPages(TrafficClass trafficClass, int pageClass, int pages, long bytes)
     {
@@ -43,6 +55,14 @@ public sealed class PageServerCounters
 
     internal void AddConnection() => Interlocked.Increment(ref _connections);
 
+    internal void AddPushedBeforeSwitchover(long frames) => Interlocked.Add(ref _pushedBeforeSwitchover, frames);
+
+    internal void AddResentAtSwitchover(long frames) => Interlocked.Add(ref _resentAtSwitchover, frames);
+
+    internal void AddConfirmed(long frames) => Interlocked.Add(ref _confirmedFrames, frames);
+
+    internal void AddReleased(long bytes) => Interlocked.Add(ref _releasedBytes, bytes);
+
     public PageServerStatistics Snapshot()
     {
         var bytes = new long[ClassSlots];
@@ -62,6 +82,13 @@ public sealed class PageServerCounters
             Interlocked.Read(ref _batches),
             Interlocked.Read(ref _connections),
             bytes,
-            pages);
+            pages)
+        {
+            UrgentWait = UrgentWait.Summarize(),
+            PushedBeforeSwitchover = Interlocked.Read(ref _pushedBeforeSwitchover),
+            ResentAtSwitchover = Interlocked.Read(ref _resentAtSwitchover),
+            ConfirmedFrames = Interlocked.Read(ref _confirmedFrames),
+            ReleasedBytes = Interlocked.Read(ref _releasedBytes),
+        };
     }
 }

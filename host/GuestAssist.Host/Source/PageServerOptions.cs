@@ -26,6 +26,13 @@ public sealed class PageServerOptions
     /// <summary>From accept to a finished hello; a silent or trickling peer is dropped then.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TransferLimits.HandshakeTimeout;
 
+    /// <summary>
+    /// Release the source's copy of each frame once the destination confirmed it installed (<see cref="IPageSource.Release"/>:
+    /// punch it out of the memory file, or madvise it away), so the host gets the VM's memory back page by page instead of
+    /// at the end. Only for a source whose memory nobody needs after the eviction; off by default.
+    /// </summary>
+    public bool ReleaseSource { get; init; }
+
     /// <summary>Page class (PageClass enum value) of a frame, for per-class counters.</summary>
     public Func<ulong, int>? PageClassOf { get; init; }
 }

@@ -20,6 +20,10 @@ internal readonly record struct TransferFrameHeader(TransferFrameKind Kind, byte
 
     public static TransferFrameHeader EndOfStream { get; } = new(TransferFrameKind.EndOfStream, 0, 0, 0);
 
+    public static TransferFrameHeader Switchover { get; } = new(TransferFrameKind.Switchover, 0, 0, 0);
+
+    public static TransferFrameHeader Installed(ulong firstGfn, uint count) => new(TransferFrameKind.Installed, 0, count, firstGfn);
+
     /// <summary>Bytes of payload that follow the header.</summary>
     public int PayloadBytes(uint pageSize) => Kind == TransferFrameKind.Pages ? checked((int)(Count * pageSize)) : 0;
 
@@ -70,6 +74,14 @@ internal readonly record struct TransferFrameHeader(TransferFrameKind Kind, byte
                 break;
             case TransferFrameKind.EndOfStream:
                 Expect(count == 0 && gfn == 0 && flags == 0, kind, "end of stream carries no fields");
+                break;
+            case TransferFrameKind.Switchover:
+                Expect(count == 0 && gfn == 0 && flags == 0, kind, "switchover carries no fields");
+                break;
+            case TransferFrameKind.Installed:
+                Expect(flags == 0, kind, $"flags {flags} set");
+                Expect(count is >= 1 and <= TransferLimits.MaxZeroRun, kind, $"count {count} outside 1..{TransferLimits.MaxZeroRun}");
+                Expect(gfn < totalFrames && count <= totalFrames - gfn, kind, $"frames {gfn}+{count} exceed the {totalFrames} frames of the session");
                 break;
             default:
                 throw new TransferProtocolException($"unknown frame kind {(byte)kind}");

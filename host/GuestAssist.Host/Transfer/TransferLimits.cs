@@ -5,8 +5,12 @@ internal static class TransferLimits
 {
     public const uint ProtocolMagic = 0x54504147; // "GAPT"
 
-    /// <summary>2: a source challenge opens every channel and both sides prove the per-migration secret.</summary>
-    public const ushort ProtocolVersion = 2;
+    /// <summary>
+    /// 2: a source challenge opens every channel and both sides prove the per-migration secret.
+    /// 3: the source marks switchover on the background channel (pages before it are a hybrid push, staged until then)
+    /// and the destination confirms installed frames on it, so the source can release its copy page by page.
+    /// </summary>
+    public const ushort ProtocolVersion = 3;
 
     /// <summary>Most pages one Pages frame may carry (1 MiB of 4 KiB pages).</summary>
     public const int MaxPagesPerFrame = 256;

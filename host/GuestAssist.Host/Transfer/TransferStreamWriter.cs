@@ -28,6 +28,10 @@ internal sealed class TransferStreamWriter
 
     public void WriteEndOfStream() => WriteHeaderOnly(TransferFrameHeader.EndOfStream);
 
+    public void WriteSwitchover() => WriteHeaderOnly(TransferFrameHeader.Switchover);
+
+    public void WriteInstalled(ulong firstGfn, uint count) => WriteHeaderOnly(TransferFrameHeader.Installed(firstGfn, count));
+
     /// <summary>Sends <paramref name="count"/> pages starting at <paramref name="firstGfn"/>; data holds exactly count pages.</summary>
     public void WritePages(ulong firstGfn, int count, ReadOnlySpan<byte> data)
     {

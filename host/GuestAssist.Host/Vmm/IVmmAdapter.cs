@@ -21,6 +21,13 @@ public interface IVmmAdapter
     /// <summary>The guest's memory as it is now (paused), to serve to the destination; the caller disposes it.</summary>
     Task<IPageSource> CaptureMemoryAsync(GuestMemoryLayout layout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The guest's memory readable while the guest still runs, for the hybrid pre-switchover push: a memory file the VMM
+    /// shares (memfd, tmpfs, hugetlbfs). Null (the default) when the memory can be had only once paused, as with
+    /// Firecracker, whose memory file is the snapshot made at switchover.
+    /// </summary>
+    Task<IPageSource?> OpenLiveMemoryAsync(GuestMemoryLayout layout, CancellationToken cancellationToken) => Task.FromResult<IPageSource?>(null);
+
     /// <summary>Lets the guest run again on the source (the eviction was abandoned before the destination ran it).</summary>
     Task ResumeAsync(CancellationToken cancellationToken);
 }

@@ -7,7 +7,8 @@ namespace GuestAssist.Host.Vmm;
 /// <summary>
 /// A VM that is a process whose guest memory is a file it shares (a memfd reached as /proc/PID/fd/N, or a file on
 /// tmpfs/hugetlbfs): paused with SIGSTOP, resumed with SIGCONT, served straight from that file. This is what
-/// <c>migrate-demo</c>'s source VM is; a QEMU with <c>memory-backend-file,share=on</c> fits it too.
+/// <c>migrate-demo</c>'s source VM is; a QEMU with <c>memory-backend-file,share=on</c> fits it too. The file is read
+/// while the VM runs for a hybrid push, and opened for writing where allowed so confirmed pages can be punched out of it.
 /// </summary>
 public sealed class ProcessVm(int processId, string memoryFile, GuestMemoryLayout layout) : IVmmAdapter
 {
@@ -22,7 +23,10 @@ public sealed class ProcessVm(int processId, string memoryFile, GuestMemoryLayou
     }
 
     public Task<IPageSource> CaptureMemoryAsync(GuestMemoryLayout layout, CancellationToken cancellationToken) =>
-        Task.FromResult<IPageSource>(new MappedFilePageSource(memoryFile, layout));
+        Task.FromResult<IPageSource>(new MappedFilePageSource(memoryFile, layout, releasable: true));
+
+    public Task<IPageSource?> OpenLiveMemoryAsync(GuestMemoryLayout layout, CancellationToken cancellationToken) =>
+        Task.FromResult<IPageSource?>(new MappedFilePageSource(memoryFile, layout));
 
     public Task ResumeAsync(CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using GuestAssist.Host.Destination;
 using GuestAssist.Host.Engine;
 using GuestAssist.Host.Layout;
+using GuestAssist.Host.Measuring;
 using GuestAssist.Host.Source;
 using GuestAssist.Linux.Memory;
 using GuestAssist.Linux.Userfaultfd;

@@ -30,6 +30,8 @@ public sealed class HostilePeerTests : IDisposable
     [InlineData((byte)TransferFrameKind.Pages, 256u)]
     [InlineData((byte)TransferFrameKind.ZeroRun, 1u)]
     [InlineData((byte)TransferFrameKind.EndOfStream, 0u)]
+    [InlineData((byte)TransferFrameKind.Switchover, 0u)]
+    [InlineData((byte)TransferFrameKind.Installed, 1u)]
     public void Any_frame_but_an_urgent_request_on_the_urgent_channel_ends_only_that_connection(byte frameKind, uint count)
     {
         var kind = (TransferFrameKind)frameKind;
@@ -44,6 +46,56 @@ public sealed class HostilePeerTests : IDisposable
         }
         AssertServesARealDestination(endPoint);
         Assert.Contains(Failures(), e => e is TransferProtocolException && e.Message.Contains(kind.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_destination_confirming_frames_it_was_never_sent_is_refused_and_nothing_is_confirmed()
+    {
+        // The first background connection is sent nothing (its schedule starts complete): every confirmation is a lie.
+        var everything = Enumerable.Repeat(ulong.MaxValue, ChannelHello.BitmapWords(Layout.TotalFrames)).ToArray();
+        var connections = 0;
+        var endPoint = Start(new PageServerOptions { Secret = Secret, ReleaseSource = true }, bitmap => Interlocked.Increment(ref connections) == 1
+            ? new AddressOrderSchedule(Layout, everything)
+            : new AddressOrderSchedule(Layout, bitmap));
+        using (var peer = RawPeer.Connect(endPoint))
+        {
+            Assert.Equal(HelloStatus.Accepted, peer.Hello(ChannelKind.Background, Secret));
+            Assert.True(_server!.BackgroundDone.WaitOne(TimeSpan.FromSeconds(5)), "the server should end its (empty) stream");
+            var header = new byte[TransferFrameHeader.Size];
+            TransferFrameHeader.Installed(10, 20).Write(header);
+            peer.Send(header);
+            Assert.True(peer.ReadsToEnd(TimeSpan.FromSeconds(5)), "the server should close the connection");
+        }
+        var refused = Assert.Single(Failures().OfType<AcknowledgementRefusedException>());
+        Assert.Equal("the destination confirmed frames 10+20 installed, but frame 10 was never sent to it: nothing released", refused.Message);
+        Assert.Equal(0, _server.Counters.Snapshot().ConfirmedFrames);
+        AssertServesARealDestination(endPoint);
+        Assert.Equal((long)Layout.TotalFrames, _server.Counters.Snapshot().ConfirmedFrames);
+    }
+
+    [Fact]
+    public void Pages_pushed_before_switchover_cannot_be_confirmed_until_switchover()
+    {
+        var memory = new ArrayPageSource(_memory, Layout);
+        _server = PageServer.BeforeSwitchover(memory, Layout, Enumerable.Range(0, 64).Select(i => (ulong)i), new PageServerOptions { Secret = Secret, ReleaseSource = true });
+        _server.ConnectionFailed += (_, e) =>
+        {
+            lock (_failures)
+            {
+                _failures.Add(e);
+            }
+        };
+        _server.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = RawPeer.Connect(_server.LocalEndPoint!);
+        Assert.Equal(HelloStatus.Accepted, peer.Hello(ChannelKind.Background, Secret));
+        Assert.True(_server.PushDone.WaitOne(TimeSpan.FromSeconds(5)), "the push should reach the peer");
+        var header = new byte[TransferFrameHeader.Size];
+        TransferFrameHeader.Installed(0, 64).Write(header);
+        peer.Send(header);
+
+        Assert.True(peer.ReadsToEnd(TimeSpan.FromSeconds(5)), "the server should close the connection");
+        Assert.IsType<AcknowledgementRefusedException>(Assert.Single(Failures()));
+        Assert.Equal(0, _server.Counters.Snapshot().ConfirmedFrames);
     }
 
     [Fact]
@@ -196,9 +248,9 @@ public sealed class HostilePeerTests : IDisposable
         Assert.Empty(Failures());
     }
 
-    private EndPoint Start(PageServerOptions options)
+    private EndPoint Start(PageServerOptions options, Func<ulong[]?, ITransferSchedule>? schedule = null)
     {
-        _server = new PageServer(new ArrayPageSource(_memory, Layout), Layout, bitmap => new AddressOrderSchedule(Layout, bitmap), options);
+        _server = new PageServer(new ArrayPageSource(_memory, Layout), Layout, schedule ?? (bitmap => new AddressOrderSchedule(Layout, bitmap)), options);
         _server.ConnectionFailed += (_, e) =>
         {
             lock (_failures)
@@ -223,8 +275,9 @@ public sealed class HostilePeerTests : IDisposable
         var sink = new MemoryPageSink(Layout);
         using var client = new PostCopyClient(endPoint, Layout, sink, new PostCopyClientOptions { Secret = _server!.Options.Secret });
         client.Start();
-        Assert.True(client.WaitForCompletion(TimeSpan.FromSeconds(20)));
+        Assert.True(client.WaitForCompletion(TimeSpan.FromSeconds(20)), $"{client.Received.Count} of {client.ExpectedFrames} frames; {string.Join("; ", Failures().Select(e => e.Message))}");
         Assert.True(_memory.AsSpan().SequenceEqual(sink.File));
+        Assert.True(_server.DestinationFinished.WaitOne(TimeSpan.FromSeconds(10)), "the destination should confirm everything and close");
     }
 
     private static byte[] Pattern()

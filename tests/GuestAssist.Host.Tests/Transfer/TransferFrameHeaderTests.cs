@@ -21,6 +21,8 @@ public class TransferFrameHeaderTests
         Assert.Equal(2, (int)TransferFrameKind.Pages);
         Assert.Equal(3, (int)TransferFrameKind.ZeroRun);
         Assert.Equal(4, (int)TransferFrameKind.EndOfStream);
+        Assert.Equal(5, (int)TransferFrameKind.Switchover);
+        Assert.Equal(6, (int)TransferFrameKind.Installed);
     }
 
     [Fact]
@@ -32,6 +34,8 @@ public class TransferFrameHeaderTests
             TransferFrameHeader.Pages(10, 256),
             TransferFrameHeader.ZeroRun(0, 1000, ZeroRunReason.Skipped),
             TransferFrameHeader.EndOfStream,
+            TransferFrameHeader.Switchover,
+            TransferFrameHeader.Installed(3, 997),
         ];
         var bytes = new byte[TransferFrameHeader.Size];
         foreach (var header in headers)
@@ -44,6 +48,7 @@ public class TransferFrameHeaderTests
     [Theory]
     [InlineData(0, 0, 1, 0, "unknown frame kind 0")]
     [InlineData(9, 0, 1, 0, "unknown frame kind 9")]
+    [InlineData(7, 0, 1, 0, "unknown frame kind 7")]
     [InlineData(1, 0, 2, 0, "exactly one frame")]
     [InlineData(1, 0, 1, 1000, "beyond the 1000 frames")]
     [InlineData(2, 0, 0, 0, "count 0 outside 1..256")]
@@ -53,6 +58,10 @@ public class TransferFrameHeaderTests
     [InlineData(3, 2, 1, 0, "unknown zero-run reason 2")]
     [InlineData(3, 0, 1001, 0, "exceed the 1000 frames")]
     [InlineData(4, 0, 1, 0, "end of stream carries no fields")]
+    [InlineData(5, 0, 0, 1, "switchover carries no fields")]
+    [InlineData(6, 0, 0, 0, "count 0 outside")]
+    [InlineData(6, 1, 1, 0, "flags 1 set")]
+    [InlineData(6, 0, 2, 999, "exceed the 1000 frames")]
     public void Malformed_headers_are_typed_errors(byte kind, byte flags, uint count, ulong gfn, string message)
     {
         var bytes = new byte[TransferFrameHeader.Size];

@@ -94,7 +94,8 @@ internal sealed class EvictionRig : IDisposable
     {
         var uffdSocket = Path.Combine(Directory, "uffd.sock");
         var handler = UffdHandlerCommand.RunAsync(uffdSocket, null, "unix:" + PageSocket, TimeSpan.FromSeconds(30), default);
-        var vmm = new StandInVmm("firecracker", uffdSocket, Vm.MemoryFilePath, "verify-all-then-run", $"{Region0 >> 20}", $"{Region1 >> 20}");
+        // Verified against the guest's memory, not the snapshot file: the session punches confirmed pages out of that one.
+        var vmm = new StandInVmm("firecracker", uffdSocket, GuestMemory, "verify-all-then-run", $"{Region0 >> 20}", $"{Region1 >> 20}");
         try
         {
             for (var i = 0; i < 1200 && !vmm.Output.Contains("stand-in: verified:", StringComparison.Ordinal); i++)

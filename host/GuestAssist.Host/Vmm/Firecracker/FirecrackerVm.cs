@@ -44,7 +44,7 @@ public sealed class FirecrackerVm(FirecrackerApiClient api, string memoryFilePat
         {
             throw new VmmException($"{Description}: the snapshot's memory file {MemoryFilePath} has {length} bytes, the guest's layout {layout.FileBytes}");
         }
-        return new MappedFilePageSource(MemoryFilePath, layout);
+        return new MappedFilePageSource(MemoryFilePath, layout, releasable: true);
     }
 
     public Task ResumeAsync(CancellationToken cancellationToken) => Api.ResumeAsync(cancellationToken);

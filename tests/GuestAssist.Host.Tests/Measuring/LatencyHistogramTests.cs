@@ -1,6 +1,6 @@
-using GuestAssist.Host.Destination;
+using GuestAssist.Host.Measuring;
 
-namespace GuestAssist.Host.Tests.Destination;
+namespace GuestAssist.Host.Tests.Measuring;
 
 public class LatencyHistogramTests
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 
-namespace GuestAssist.Host.Destination;
+namespace GuestAssist.Host.Measuring;
 
 /// <summary>
 /// A lock-free log-linear histogram of durations in nanoseconds: 8 sub-buckets per power of two
