@@ -88,6 +88,10 @@ public sealed class AgentThrottling : IDisposable
         {
             throw new ArgumentException($"period {period.TotalMilliseconds} ms and max stop {maxStop.TotalMilliseconds} ms must be at most 10 s");
         }
+        if (request.HostDirtyFrames)
+        {
+            NoteHostRates();
+        }
         var policy = new ThrottlePolicy(request.DirtyBudgetBytesPerSecond, period, maxStop, [.. request.TargetPids], [.. request.ProtectedPids], [.. request.ProtectedCommands]);
         lock (_lock)
         {

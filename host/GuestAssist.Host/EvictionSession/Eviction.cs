@@ -103,7 +103,7 @@ public sealed class Eviction : IAsyncDisposable
             liveLog = StartDirtyLog(layout);
 
             Enter(EvictionPhase.BeginEviction);
-            await BeginEvictionAsync(cancellationToken).ConfigureAwait(false);
+            await BeginEvictionAsync(liveLog is UffdWriteTracker && _options.DirtyFramesInterval > TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
             if (_agentState == AgentState.Connected)
             {
                 heartbeats = Task.Run(() => HeartbeatLoopAsync(sessionEnd.Token), CancellationToken.None);
@@ -296,7 +296,7 @@ public sealed class Eviction : IAsyncDisposable
         return null;
     }
 
-    private async Task BeginEvictionAsync(CancellationToken cancellationToken)
+    private async Task BeginEvictionAsync(bool feedsDirtyFrames, CancellationToken cancellationToken)
     {
         if (_agent is not { } agent)
         {
@@ -316,7 +316,7 @@ public sealed class Eviction : IAsyncDisposable
             _agentSession = started.SessionId;
             if (budget > 0)
             {
-                var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = budget };
+                var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = budget, HostDirtyFrames = feedsDirtyFrames };
                 policy.TargetPids.AddRange(_options.ThrottleTargets);
                 policy.ProtectedPids.AddRange(_options.ProtectedPids);
                 var status = await agent.SetThrottlePolicyAsync(policy, t).ConfigureAwait(false);

@@ -57,8 +57,10 @@ public static class GuestAssistMigration
             $"qemu {source.Options.QmpSocket}",
             _ => Task.FromResult(layout),
             async t => await source.Qmp.ExecuteAsync("stop", cancellationToken: t),
-            (l, _) => Task.FromResult<IPageSource>(new MappedFilePageSource(ramFile, l)),
-            async t => await source.Qmp.ExecuteAsync("cont", cancellationToken: t));
+            (l, _) => Task.FromResult<IPageSource>(new MappedFilePageSource(ramFile, l, releasable: true)),
+            async t => await source.Qmp.ExecuteAsync("cont", cancellationToken: t),
+            // The RAM file is shared: the push reads it while the VM runs; the dirty log says what to send again.
+            (l, _) => Task.FromResult<IPageSource?>(new MappedFilePageSource(ramFile, l)));
         long? sourceFree = null;
         await using var eviction = new Eviction(new EvictionOptions
         {
@@ -71,6 +73,7 @@ public static class GuestAssistMigration
             Secret = secret,
             StartDirtyLog = l => UffdWriteTracker.ForProcess(tracking.Peer.ProcessId, tracking.Uffd, l.WithHostAddresses([.. tracking.Mappings.Select(m => m.BaseHostVirtAddr)])),
             Order = method == MigrationMethod.GuestAssistAddressOrder ? EvictionOrder.AddressOrder : EvictionOrder.Planner,
+            Mode = method == MigrationMethod.GuestAssistEnlightened ? Host.EvictionSession.EvictionMode.Hybrid : Host.EvictionSession.EvictionMode.PostCopy,
             StartDestination = async t =>
             {
                 await source.Qmp.ExecuteAsync("migrate", new { uri = context.IncomingUri }, t);

@@ -8,6 +8,7 @@ public static class MigrationMethods
     public static string Name(this MigrationMethod method) => method switch
     {
         MigrationMethod.GuestAssistEnlightened => "ga-enlightened",
+        MigrationMethod.GuestAssistPostcopy => "ga-postcopy",
         MigrationMethod.GuestAssistAddressOrder => "ga-address-order",
         MigrationMethod.QemuPostcopy => "qemu-postcopy",
         MigrationMethod.QemuPostcopyPreempt => "qemu-postcopy-preempt",
@@ -17,7 +18,7 @@ public static class MigrationMethods
     };
 
     public static bool IsGuestAssist(this MigrationMethod method) =>
-        method is MigrationMethod.GuestAssistEnlightened or MigrationMethod.GuestAssistAddressOrder;
+        method is MigrationMethod.GuestAssistEnlightened or MigrationMethod.GuestAssistPostcopy or MigrationMethod.GuestAssistAddressOrder;
 
     public static bool IsPostcopy(this MigrationMethod method) =>
         method is MigrationMethod.QemuPostcopy or MigrationMethod.QemuPostcopyPreempt || method.IsGuestAssist();
