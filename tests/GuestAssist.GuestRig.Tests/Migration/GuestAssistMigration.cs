@@ -90,7 +90,14 @@ public static class GuestAssistMigration
                     }
                     await Task.Delay(2, t);
                 }
-                if ((await destination.Qmp.ExecuteAsync("query-status", cancellationToken: t))?["status"]?.GetValue<string>() != "running")
+                // The source was paused, so the destination ends its incoming migration paused: wait until it has
+                // (a `cont` while it still loads is taken as autostart, which a paused source's state overrides).
+                string? state;
+                while ((state = (await destination.Qmp.ExecuteAsync("query-status", cancellationToken: t))?["status"]?.GetValue<string>()) == "inmigrate")
+                {
+                    await Task.Delay(1, t);
+                }
+                if (state != "running")
                 {
                     await destination.Qmp.ExecuteAsync("cont", cancellationToken: t);
                 }

@@ -92,6 +92,8 @@ public static class MigrationRun
             {
                 await Task.Delay(left);
             }
+            var status = await destination.Qmp!.ExecuteAsync("query-status");
+            Log($"destination after the window: {status?.ToJsonString()}, {destination.Console.Lines.Count(l => l.Text.StartsWith("TPUT", StringComparison.Ordinal))} TPUT lines");
             var before = destination.Console.Count;
             await destination.SendLineAsync("v");
             var verify = await destination.Console.WaitForAsync("VERIFY", "the service's check of every word", TimeSpan.FromMinutes(3), before);
