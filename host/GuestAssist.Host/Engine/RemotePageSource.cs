@@ -13,7 +13,7 @@ public static class RemotePageSource
     public static PostCopyClient Connect(FaultServer server, string address, PostCopyClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var client = new PostCopyClient(TransferEndPoint.Parse(address), server.Layout, new FaultServerSink(server), options);
+        var client = new PostCopyClient(TransferEndPoint.Parse(address), server.Layout, server, options);
         // An outage past the deadline ends the fault server's session, so the VMM is stopped with the reason, not left hung.
         client.Failed += server.Abort;
         try
