@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Memory;
+using GuestAssist.Linux.Transports;
 using GuestAssist.Linux.Userfaultfd;
 using GuestAssist.Protocol.V1;
 using GuestAssist.Simulation.VirtualMachine;
@@ -26,7 +26,7 @@ public static class DemoDestinationRole
         var layout = scenario.Layout.WithHostAddresses([memory.Address64]);
         var clock = Stopwatch.StartNew();
         var secret = Commands.TransferSecretOptions.Resolve(null);
-        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.Parse(connect), layout, server, new PostCopyClientOptions { Cuts = cuts, Secret = secret }));
+        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.From(TransportAddress.Parse(connect)), layout, server, new PostCopyClientOptions { Cuts = cuts, Secret = secret }));
         using var faultsLifetime = faults;
         using var clientLifetime = client;
         faults.Start();

@@ -3,8 +3,8 @@ using GuestAssist.Host.Agent;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
-using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
+using GuestAssist.Linux.Transports;
 using GuestAssist.Protocol.V1;
 using GuestAssist.Simulation.VirtualMachine;
 
@@ -44,7 +44,7 @@ public static class DemoSourceRole
         var options = new EvictionOptions
         {
             Vmm = vmm,
-            Listen = TransferEndPoint.Parse(listen),
+            Listen = TransportAddress.Parse(listen),
             Link = link,
             Secret = Commands.TransferSecretOptions.Resolve(null),
             // The dirty log starts before the map is requested and is sealed at switchover, so it covers report → switchover.

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Layout;
 using GuestAssist.Linux.Errors;
 using GuestAssist.Linux.Memory;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 using GuestAssist.Linux.Memory;

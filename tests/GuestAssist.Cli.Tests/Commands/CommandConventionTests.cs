@@ -83,7 +83,7 @@ public sealed class CommandConventionTests : IDisposable
         File.WriteAllBytes(PathOf("vm.mem"), new byte[1 << 20]);
         File.WriteAllBytes(PathOf("empty.map"), []);
 
-        var (exit, _, stderr) = await RunAsync("page-server", "--memory-file", PathOf("vm.mem"), "--map", PathOf("empty.map"), "--no-secret", "--listen", "127.0.0.1:0");
+        var (exit, _, stderr) = await RunAsync("page-server", "--memory-file", PathOf("vm.mem"), "--map", PathOf("empty.map"), "--no-secret", "--listen", "tcp:127.0.0.1:0");
 
         Assert.Equal(ExitCodes.Usage, exit);
         AssertOneLine(stderr);
@@ -96,7 +96,7 @@ public sealed class CommandConventionTests : IDisposable
         File.WriteAllBytes(PathOf("vm.mem"), new byte[1 << 20]);
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        var (exit, stdout, stderr) = await RunAsync(stop.Token, "page-server", "--memory-file", PathOf("vm.mem"), "--no-secret", "--listen", "127.0.0.1:0", "--json");
+        var (exit, stdout, stderr) = await RunAsync(stop.Token, "page-server", "--memory-file", PathOf("vm.mem"), "--no-secret", "--listen", "tcp:127.0.0.1:0", "--json");
 
         Assert.Equal(ExitCodes.Ok, exit);
         using var json = System.Text.Json.JsonDocument.Parse(stdout);

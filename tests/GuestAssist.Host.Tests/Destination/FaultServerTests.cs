@@ -16,7 +16,7 @@ public class FaultServerTests
     public void Faults_are_served_from_a_memory_file()
     {
         using var vm = new TestVm();
-        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFileRequester.FromDescriptor(s, vm.File, vm.FileBytes));
         using var sourceLifetime = source;
         server.Start();
         var frames = TestVm.Frames.ToArray();
@@ -48,7 +48,7 @@ public class FaultServerTests
         // The vCPU faults before the server runs (as a VMM resumed before its handler is ready).
         var early = Task.Factory.StartNew(() => vm.Touch(TestVm.Region1FirstGfn + 3), TaskCreationOptions.LongRunning);
         Assert.False(early.Wait(200));
-        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFileRequester.FromDescriptor(s, vm.File, vm.FileBytes));
         using var sourceLifetime = source;
         Assert.Same(source, server.Requester);
 

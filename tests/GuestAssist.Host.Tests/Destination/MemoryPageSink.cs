@@ -1,8 +1,7 @@
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Layout;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 /// <summary>
 /// A destination memory file that claims frames in its <see cref="HeldFrames"/> as the fault server does, and counts

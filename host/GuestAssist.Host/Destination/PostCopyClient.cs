@@ -2,12 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Threading;
 
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>
 /// The destination side of post-copy: connects the urgent and the background channel to a page server, sends an
@@ -93,6 +92,29 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     /// <summary>Called once per received frame run that installed at least one frame (first GFN, count); e.g. to timestamp when the hot set was served.</summary>
     public event Action<ulong, int>? FramesInstalled;
+
+    /// <summary>
+    /// Serves <paramref name="server"/>'s misses from the page server at <paramref name="address"/> (the Firecracker
+    /// handler's --source path): connects both channels and starts the transfer into the server. Use as the fault
+    /// server's requester factory (<c>server => PostCopyClient.Connect(server, address)</c>). An outage past the
+    /// deadline ends the fault server's session, so the VMM is stopped with the reason rather than left hung.
+    /// </summary>
+    public static PostCopyClient Connect(FaultServer server, string address, PostCopyClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var client = new PostCopyClient(TransferEndPoint.FromText(address), server.Layout, server, options);
+        client.Failed += server.Abort;
+        try
+        {
+            client.Start();
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+        return client;
+    }
 
     /// <summary>Connects both channels (retrying as configured) and starts receiving.</summary>
     public void Start()

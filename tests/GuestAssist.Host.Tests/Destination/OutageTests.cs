@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 /// <summary>
 /// The outage policy: the page server dies mid-transfer and comes back after a while. Within the deadline the

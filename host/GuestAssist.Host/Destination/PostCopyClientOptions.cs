@@ -1,4 +1,4 @@
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>How the destination engine connects to the page server.</summary>
 public sealed class PostCopyClientOptions

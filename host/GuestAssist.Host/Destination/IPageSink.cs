@@ -1,6 +1,5 @@
-using GuestAssist.Host.Destination;
 
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>
 /// Where the destination engine puts pages it received (the fault server, or memory in tests). The sink owns the
