@@ -18,7 +18,7 @@ public static class MemoryFile
             LinuxException.ThrowLast("memfd_create", name);
         }
         var handle = new FileDescriptorHandle(fd);
-        if (Libc.Ftruncate(fd, checked((long)size)) != 0)
+        if (Libc.Ftruncate(handle, checked((long)size)) != 0)
         {
             var error = LinuxException.FromLast("ftruncate", name, $"{size} bytes");
             handle.Dispose();

@@ -56,14 +56,9 @@ public sealed class ProcessMemory
             localIov[1] = (nuint)(length - done);
             remoteIov[0] = (nuint)(remoteAddress + (ulong)done);
             remoteIov[1] = (nuint)(length - done);
-            nint n;
-            do
-            {
-                n = write
-                    ? Libc.ProcessVmWritev(Pid, localIov, 1, remoteIov, 1, 0)
-                    : Libc.ProcessVmReadv(Pid, localIov, 1, remoteIov, 1, 0);
-            }
-            while (n < 0 && LinuxException.LastErrno() == Errno.EINTR);
+            var n = write
+                ? Libc.ProcessVmWritev(Pid, localIov, 1, remoteIov, 1, 0)
+                : Libc.ProcessVmReadv(Pid, localIov, 1, remoteIov, 1, 0);
             if (n < 0)
             {
                 var errno = LinuxException.LastErrno();
