@@ -304,6 +304,10 @@ public sealed class SerialPortStream : Stream
             LinuxException.ThrowLast("epoll_create1", DevicePath);
         }
 
+        // Both stay open while registered: Dispose signals readWake and closes them, and closing readWake before
+        // epoll_wait returned would take the queued wake-up with it.
+        using var deviceLease = new HandleLease(device);
+        using var wakeLease = new HandleLease(readWake);
         var watch = new EpollEvent { Events = EpollEvent.In | EpollEvent.Out | EpollEvent.HangUp | EpollEvent.EdgeTriggered, Data = 0 };
         var wake = new EpollEvent { Events = EpollEvent.In, Data = 1 };
         // SAFETY: both epoll_event structs live on this frame for the calls; the kernel copies them.
@@ -313,8 +317,7 @@ public sealed class SerialPortStream : Stream
         }
 
         var events = stackalloc EpollEvent[2];
-        // Registered before the check: a host that connects after it queues an edge, so none is missed. The interest
-        // list holds the open files themselves, not their numbers: closing the device meanwhile cannot alias another file.
+        // Registered before the check: a host that connects after it queues an edge, so none is missed.
         while (HungUp())
         {
             ObjectDisposedException.ThrowIf(disposed, this);
