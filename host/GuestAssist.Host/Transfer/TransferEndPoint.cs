@@ -8,7 +8,7 @@ namespace GuestAssist.Host.Transfer;
 /// Page-transfer endpoints. Addresses are written in the one grammar of <see cref="TransportAddress"/>; the page path
 /// runs over its <c>unix:/path</c> and <c>tcp:host:port</c> forms.
 /// </summary>
-public static class TransferEndPoint
+internal static class TransferEndPoint
 {
     /// <summary>The socket endpoint of a <c>unix:</c> or <c>tcp:</c> address; any other kind is refused with a typed error.</summary>
     public static EndPoint From(TransportAddress address) => address switch

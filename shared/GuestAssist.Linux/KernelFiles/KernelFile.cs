@@ -8,7 +8,7 @@ namespace GuestAssist.Linux.KernelFiles;
 /// .NET's file APIs add an fstat and two flocks to each, and DAMON's interface alone is hundreds of tiny
 /// files; under emulation every system call costs tens of microseconds of the guest's CPU.
 /// </summary>
-public static class KernelFile
+internal static class KernelFile
 {
     /// <summary>Reads up to <paramref name="buffer"/>'s length from offset 0; returns the byte count.</summary>
     /// <exception cref="LinuxException">The file cannot be opened or read (errno and path in the message).</exception>

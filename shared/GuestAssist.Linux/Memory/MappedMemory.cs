@@ -5,7 +5,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Memory;
 
 /// <summary>An owned mmap'd range, unmapped when released.</summary>
-public sealed class MappedMemory : SafeHandle
+internal sealed class MappedMemory : SafeHandle
 {
     private static readonly nint MapFailed = -1;
 

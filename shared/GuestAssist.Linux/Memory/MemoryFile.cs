@@ -4,7 +4,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Memory;
 
 /// <summary>Anonymous memory files (memfd_create).</summary>
-public static class MemoryFile
+internal static class MemoryFile
 {
     private const uint MfdCloexec = 0x1;
 

@@ -7,7 +7,7 @@ namespace GuestAssist.Linux.Memory;
 /// Reads and writes another process's memory with process_vm_readv/process_vm_writev (needs ptrace access to it,
 /// e.g. root or the same user). The target may also be the calling process.
 /// </summary>
-public sealed class ProcessMemory
+internal sealed class ProcessMemory
 {
     public ProcessMemory(int pid)
     {

@@ -5,7 +5,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Pagemap;
 
 /// <summary>PAGEMAP_SCAN over /proc/&lt;pid&gt;/pagemap (this process by default).</summary>
-public sealed class PagemapScanner : IDisposable
+internal sealed class PagemapScanner : IDisposable
 {
     private readonly SafeFileHandle _pagemap;
 

@@ -6,7 +6,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Sockets;
 
 /// <summary>Sends and receives file descriptors with SCM_RIGHTS over a connected Unix stream socket.</summary>
-public static class FdPassing
+internal static class FdPassing
 {
     /// <summary>Most descriptors carried by one message (the kernel's SCM_MAX_FD is 253).</summary>
     public const int MaxDescriptors = 16;

@@ -4,7 +4,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Userfaultfd;
 
 /// <summary>A non-blocking eventfd used to wake a thread blocked in poll(2) (shutdown, new work).</summary>
-public sealed class EventNotifier : IDisposable
+internal sealed class EventNotifier : IDisposable
 {
     private const int EfdCloexec = 0x80000;
     private const int EfdNonblock = 0x800;

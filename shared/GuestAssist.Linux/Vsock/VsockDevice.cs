@@ -4,7 +4,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Vsock;
 
 /// <summary>The /dev/vsock control device.</summary>
-public static class VsockDevice
+internal static class VsockDevice
 {
     /// <summary>This machine's own CID (IOCTL_VM_SOCKETS_GET_LOCAL_CID on /dev/vsock).</summary>
     public static unsafe uint GetLocalCid(string devicePath = VsockKernel.DevicePath)

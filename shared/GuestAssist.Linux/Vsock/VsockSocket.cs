@@ -8,7 +8,7 @@ namespace GuestAssist.Linux.Vsock;
 /// Creates AF_VSOCK stream sockets as .NET <see cref="Socket"/>s. .NET refuses
 /// <c>new Socket((AddressFamily)40, ...)</c>, so the fd comes from libc and is wrapped.
 /// </summary>
-public static class VsockSocket
+internal static class VsockSocket
 {
     /// <summary>socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0) as a .NET socket.</summary>
     public static Socket Create()

@@ -9,7 +9,7 @@ namespace GuestAssist.Linux.Transports.Serial;
 /// non-blocking and waits happen in poll(2) together with an eventfd that cancellation and
 /// Dispose signal. A pending async read or write occupies one thread-pool thread while it waits.
 /// </summary>
-public sealed class SerialPortStream : Stream
+internal sealed class SerialPortStream : Stream
 {
     internal const short PollOut = 0x4;
     internal const int EfdCloexec = 0x80000;
