@@ -15,7 +15,7 @@ namespace GuestAssist.Cli.Demo;
 /// missing pages while the background stream fills the rest. The workload touches its working set first (see DemoWorkload), then a sample of
 /// other pages (demand faults); at the end every page is compared with the source's memfd. Prints one RESULT line.
 /// </summary>
-public static class DemoDestinationRole
+internal static class DemoDestinationRole
 {
     public static int Run(DemoScenario scenario, string connect, int sourcePid, int sourceFd, IReadOnlyList<ConnectionCut> cuts, TextWriter output)
     {

@@ -16,6 +16,6 @@ public sealed class PostCopyClientOptions
     /// <summary>How long the first connection of each channel may take (the outage deadline applies after).</summary>
     public TimeSpan ConnectDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Cuts to inject, in order of AfterPages.</summary>
-    public IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
+    /// <summary>Cuts to inject, in order of AfterPages: a recovery drill for the demo and the tests, not for integrators.</summary>
+    internal IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
 }
