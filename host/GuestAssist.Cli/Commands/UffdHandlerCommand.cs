@@ -72,13 +72,15 @@ internal static class UffdHandlerCommand
             GuestAssist.Host.Destination.PostCopyClientOptions options;
             try
             {
+                // A bad address is a usage error now, not a refused VMM once one connects.
+                _ = GuestAssist.Host.Transfer.TransferEndPoint.FromText(source!);
                 options = new GuestAssist.Host.Destination.PostCopyClientOptions
                 {
                     Secret = TransferSecretOptions.Resolve(secretFile),
                     Tls = tlsRoots is null ? null : GuestAssist.Host.Transfer.TransferTls.ClientFromPemFile(tlsRoots.FullName),
                 };
             }
-            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or FormatException)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Usage;

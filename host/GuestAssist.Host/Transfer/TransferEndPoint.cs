@@ -16,7 +16,7 @@ internal static class TransferEndPoint
         UnixAddress unix => new UnixDomainSocketEndPoint(unix.Path),
         TcpAddress tcp => new IPEndPoint(tcp.Host, tcp.Port),
         null => throw new ArgumentNullException(nameof(address)),
-        _ => throw new TransportAddressFormatException(address.ToString(), "the page path runs over unix:/path or tcp:host:port only"),
+        _ => throw new TransportAddressFormatException(address.ToString(), "pages travel over Unix sockets or TCP only", "unix:/path, tcp:host:port"),
     };
 
     /// <summary>Parses <paramref name="address"/> as a <see cref="TransportAddress"/> and returns its socket endpoint (see <see cref="From"/>).</summary>

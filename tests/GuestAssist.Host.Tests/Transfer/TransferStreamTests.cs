@@ -103,7 +103,7 @@ public class TransferStreamTests
     public void Addresses_the_page_path_cannot_use_are_refused_with_a_reason(string address)
     {
         var error = Assert.Throws<TransportAddressFormatException>(() => TransferEndPoint.From(TransportAddress.Parse(address)));
-        Assert.Contains("the page path runs over unix:/path or tcp:host:port only", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"invalid transport address \"{address}\": pages travel over Unix sockets or TCP only; expected one of unix:/path, tcp:host:port", error.Message);
     }
 
     /// <summary>A memory stream that counts calls and hands out at most <c>maxReadBytes</c> per read, as a socket may.</summary>
