@@ -14,7 +14,7 @@ public sealed class FileDescriptorHandle : SafeHandle
     public FileDescriptorHandle(int fd, bool ownsHandle = true)
         : base(invalidHandleValue: -1, ownsHandle) => SetHandle(fd);
 
-    /// <summary>The raw descriptor; valid only while the handle is alive (use DangerousAddRef for long calls).</summary>
+    /// <summary>The raw descriptor, for logs and for kernel structures that carry numbers; interop calls take the handle itself.</summary>
     public int Fd => (int)handle;
 
     public override bool IsInvalid => handle < 0;

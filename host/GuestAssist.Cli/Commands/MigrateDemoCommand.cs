@@ -1,6 +1,6 @@
 using System.CommandLine;
 using GuestAssist.Cli.Demo;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;

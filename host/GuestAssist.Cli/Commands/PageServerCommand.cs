@@ -7,6 +7,7 @@ using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
+using GuestAssist.Linux.Transports;
 using GuestAssist.Protocol.MapFiles;
 
 namespace GuestAssist.Cli.Commands;
@@ -22,7 +23,7 @@ public static class PageServerCommand
         var memoryFile = new Option<FileInfo>("--memory-file") { Description = "VM memory file (regions concatenated, as Firecracker writes it)", Required = true };
         var map = new Option<FileInfo?>("--map") { Description = "guest class map: length-delimited MemoryMapChunk messages; without it: address order" };
         var dirtyLog = new Option<FileInfo?>("--dirty-log") { Description = "dirty log that proves free frames clean from the map's request to switchover: a GADIRTY1 bitmap file (KVM layout) or a Firecracker diff snapshot memory file with FILE.json beside it; without one free frames are sent (reorder only)" };
-        var listen = new Option<string>("--listen") { Description = "unix:/path, /path or host:port; default 127.0.0.1:7410 (loopback only)", DefaultValueFactory = _ => "127.0.0.1:7410" };
+        var listen = new Option<string>("--listen") { Description = "unix:/path or tcp:host:port; default tcp:127.0.0.1:7410 (loopback only)", DefaultValueFactory = _ => "tcp:127.0.0.1:7410" };
         var secretFile = TransferSecretOptions.FileOption();
         var tlsCertificate = new Option<FileInfo?>("--tls-cert") { Description = "Serve over TLS with this PEM certificate (chain); needs --tls-key" };
         var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "The PEM private key of --tls-cert" };
@@ -92,7 +93,7 @@ public static class PageServerCommand
                 using var source = new MappedFilePageSource(file.FullName, layout);
                 using var server = new PageServer(source, layout, factory, new PageServerOptions { Link = rate.IsUnlimited ? null : new TokenBucket(rate), Secret = secret, Tls = tls, BatchPages = (int)Math.Max(1, BatchBytes / page) });
                 server.ConnectionFailed += (kind, e) => Console.Error.WriteLine($"page-server: {kind} connection dropped: {e.Message}");
-                server.Listen(TransferEndPoint.Parse(parse.GetValue(listen)!));
+                server.Listen(TransportAddress.Parse(parse.GetValue(listen)!));
                 progress.WriteLine($"page-server: serving {bytes >> 20} MiB from {file.Name} in {page >> 10} KiB pages on {TransferEndPoint.Format(server.LocalEndPoint!)}, link {rate}, {(secret is null ? "NO AUTHENTICATION" : "secret required")}, {(tls is null ? "plain" : "TLS")}");
                 try
                 {

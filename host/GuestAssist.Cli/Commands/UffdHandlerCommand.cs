@@ -16,8 +16,8 @@ internal static class UffdHandlerCommand
     /// The seam for the post-copy engine: given the fault server of a VMM and the PageServer address, returns
     /// the remote page source (the server's requester, transfer started). Null until the engine registers itself.
     /// </summary>
-    internal static Func<FaultServer, string, GuestAssist.Host.Engine.PostCopyClientOptions, IPageRequester>? RemoteSourceFactory { get; set; } =
-        (server, address, options) => GuestAssist.Host.Engine.RemotePageSource.Connect(server, address, options);
+    internal static Func<FaultServer, string, GuestAssist.Host.Destination.PostCopyClientOptions, IPageRequester>? RemoteSourceFactory { get; set; } =
+        (server, address, options) => GuestAssist.Host.Destination.PostCopyClient.Connect(server, address, options);
 
     public static Command Create()
     {
@@ -55,7 +55,7 @@ internal static class UffdHandlerCommand
             await Console.Error.WriteLineAsync("uffd-handler: give exactly one of --memory-file FILE or --source ADDR").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
-        PageSourceFactory factory;
+        PageRequesterFactory factory;
         ulong? fileBytes = null;
         if (memoryFile is not null)
         {
@@ -65,20 +65,22 @@ internal static class UffdHandlerCommand
                 return ExitCodes.Usage;
             }
             fileBytes = (ulong)memoryFile.Length;
-            factory = server => MemoryFilePageSource.OpenFor(server, memoryFile.FullName);
+            factory = server => MemoryFileRequester.OpenFor(server, memoryFile.FullName);
         }
         else if (RemoteSourceFactory is { } remote)
         {
-            GuestAssist.Host.Engine.PostCopyClientOptions options;
+            GuestAssist.Host.Destination.PostCopyClientOptions options;
             try
             {
-                options = new GuestAssist.Host.Engine.PostCopyClientOptions
+                // A bad address is a usage error now, not a refused VMM once one connects.
+                _ = GuestAssist.Host.Transfer.TransferEndPoint.FromText(source!);
+                options = new GuestAssist.Host.Destination.PostCopyClientOptions
                 {
                     Secret = TransferSecretOptions.Resolve(secretFile),
                     Tls = tlsRoots is null ? null : GuestAssist.Host.Transfer.TransferTls.ClientFromPemFile(tlsRoots.FullName),
                 };
             }
-            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or FormatException)
             {
                 await Console.Error.WriteLineAsync($"uffd-handler: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Usage;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Memory;
+using GuestAssist.Linux.Transports;
 using GuestAssist.Linux.Userfaultfd;
 using GuestAssist.Protocol.V1;
 using GuestAssist.Simulation.VirtualMachine;
@@ -15,7 +15,7 @@ namespace GuestAssist.Cli.Demo;
 /// missing pages while the background stream fills the rest. The workload touches its working set first (see DemoWorkload), then a sample of
 /// other pages (demand faults); at the end every page is compared with the source's memfd. Prints one RESULT line.
 /// </summary>
-public static class DemoDestinationRole
+internal static class DemoDestinationRole
 {
     public static int Run(DemoScenario scenario, string connect, int sourcePid, int sourceFd, IReadOnlyList<ConnectionCut> cuts, TextWriter output)
     {
@@ -26,7 +26,7 @@ public static class DemoDestinationRole
         var layout = scenario.Layout.WithHostAddresses([memory.Address64]);
         var clock = Stopwatch.StartNew();
         var secret = Commands.TransferSecretOptions.Resolve(null);
-        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.Parse(connect), layout, new FaultServerSink(server), new PostCopyClientOptions { Cuts = cuts, Secret = secret }));
+        var (faults, client) = FaultServer.Create(uffd, layout, server => new PostCopyClient(TransferEndPoint.From(TransportAddress.Parse(connect)), layout, server, new PostCopyClientOptions { Cuts = cuts, Secret = secret }));
         using var faultsLifetime = faults;
         using var clientLifetime = client;
         faults.Start();
@@ -79,7 +79,8 @@ public static class DemoDestinationRole
         result.Set("zero_filled", cs.ZeroPagesFilled);
         result.Set("skipped_filled", cs.SkippedFramesFilled);
         result.Set("duplicates", cs.DuplicateDeliveries);
-        result.Set("double_installs", cs.DoubleInstalls + fs.AlreadyPresent);
+        // The fault server counts every EEXIST, those of the stream installs the client reports among them.
+        result.Set("double_installs", fs.AlreadyPresent);
         result.Set("reconnects", cs.UrgentReconnects + cs.BackgroundReconnects);
         result.Set("cuts", cs.CutsInjected);
         result.Set("verified_ok", ok);

@@ -3,8 +3,8 @@ using GuestAssist.Host.Agent;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
-using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
+using GuestAssist.Linux.Transports;
 using GuestAssist.Protocol.V1;
 using EvictionMode = GuestAssist.Host.EvictionSession.EvictionMode;
 using GuestAssist.Simulation.VirtualMachine;
@@ -47,7 +47,7 @@ public static class DemoSourceRole
         var options = new EvictionOptions
         {
             Vmm = vmm,
-            Listen = TransferEndPoint.Parse(listen),
+            Listen = TransportAddress.Parse(listen),
             Link = link,
             Mode = mode,
             // The destination compares every page with this memfd after the transfer: keep it whole.

@@ -32,7 +32,7 @@ internal static class EvictCommand
         var memoryFile = new Option<string>("--memory-file") { Description = "where the snapshot's guest memory is written and served from (a path on the source)", Required = true };
         var snapshotFile = new Option<string?>("--snapshot-file") { Description = "where the device state goes (the destination loads it); default: MEMORY-FILE.vmstate" };
         var agent = new Option<string?>("--agent") { Description = "the guest agent, e.g. hybrid:/srv/vm1/v.sock:5000; without it the plan is address order" };
-        var listen = new Option<string>("--listen") { Description = "where the page server waits for the destination: host:port or unix:/path", Required = true };
+        var listen = new Option<string>("--listen") { Description = "where the page server waits for the destination: unix:/path or tcp:host:port", Required = true };
         var secretFile = TransferSecretOptions.FileOption();
         var noSecret = new Option<bool>("--no-secret") { Description = "serve without authentication: trusted test setups only" };
         var link = new Option<string>("--link") { Description = "link to the destination (e.g. 10gbit); limits both channels and sets the agent's dirty budget; default unlimited", DefaultValueFactory = _ => "unlimited" };
@@ -67,7 +67,7 @@ internal static class EvictCommand
                 options = new EvictionOptions
                 {
                     Vmm = new FirecrackerVm(api, memory, parse.GetValue(snapshotFile) ?? memory + ".vmstate", layout),
-                    Listen = TransferEndPoint.Parse(parse.GetValue(listen)!),
+                    Listen = TransportAddress.Parse(parse.GetValue(listen)!),
                     Agent = parse.GetValue(agent) is { } address ? TransportAddress.Parse(address) : null,
                     Secret = secret,
                     Link = LinkRate.Parse(parse.GetValue(link)!),

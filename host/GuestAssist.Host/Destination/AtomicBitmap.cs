@@ -1,7 +1,7 @@
 namespace GuestAssist.Host.Destination;
 
 /// <summary>A fixed-size bitmap whose bits are set atomically; TrySet tells exactly one caller it won.</summary>
-public sealed class AtomicBitmap
+internal sealed class AtomicBitmap
 {
     private readonly ulong[] _words;
     private long _count;

@@ -26,7 +26,8 @@ namespace GuestAssist.Host.Destination;
 /// by UFFDIO_COPY from a zeroed buffer of one huge page.
 /// </para>
 /// <para>
-/// Each frame is installed at most once: <see cref="Received"/> is claimed atomically before the copy.
+/// Each frame is installed at most once: it is claimed in <see cref="Held"/> (the destination's one record of what
+/// it holds, which a resumed transfer reports to the source) atomically before the copy.
 /// EEXIST counts as done. EAGAIN means an event (usually a REMOVE) is pending: the server thread
 /// drains events itself and retries; other threads wait for it to do so.
 /// </para>
@@ -41,7 +42,7 @@ namespace GuestAssist.Host.Destination;
 /// through the VMM.
 /// </para>
 /// </summary>
-public sealed class FaultServer : IDisposable
+public sealed class FaultServer : IPageSink, IDisposable
 {
     private const int EventBatch = 256;
     private const int MaxRetryWaitMilliseconds = 1;
@@ -49,9 +50,8 @@ public sealed class FaultServer : IDisposable
     private readonly Userfaultfd _uffd;
     private readonly GuestMemoryLayout _layout;
     private readonly ILogger _logger;
-    private readonly AtomicBitmap _received;
+    private readonly HeldFrames _held;
     private readonly AtomicBitmap _requested;
-    private readonly AtomicBitmap _removed;
     private readonly AtomicBitmap _skipped;
     private readonly Dictionary<ulong, long> _pendingSince = [];
     private readonly Lock _pendingLock = new();
@@ -111,9 +111,8 @@ public sealed class FaultServer : IDisposable
         _layout = layout;
         _logger = logger ?? NullLogger.Instance;
         _pageSize = layout.PageSize;
-        _received = new AtomicBitmap(layout.TotalFrames);
+        _held = new HeldFrames(layout.TotalFrames);
         _requested = new AtomicBitmap(layout.TotalFrames);
-        _removed = new AtomicBitmap(layout.TotalFrames);
         _skipped = new AtomicBitmap(layout.TotalFrames);
         _target = new ProcessMemory(targetProcessId == 0 ? Environment.ProcessId : targetProcessId);
         _zeroHugePage = _pageSize > (ulong)Environment.SystemPageSize ? MappedMemory.Anonymous(_pageSize) : null;
@@ -147,8 +146,8 @@ public sealed class FaultServer : IDisposable
 
     public GuestMemoryLayout Layout => _layout;
 
-    /// <summary>Frames installed (or claimed for installation, or removed by the VMM): what a resumed transfer must not send again.</summary>
-    public AtomicBitmap Received => _received;
+    /// <summary>Frames installed (or claimed for installation), zero-filled, or removed by the VMM: what a resumed transfer must not send again.</summary>
+    public HeldFrames Held => _held;
 
     /// <summary>Fault wait times: fault read → page installed.</summary>
     public LatencyHistogram Blocktime { get; } = new();
@@ -160,7 +159,7 @@ public sealed class FaultServer : IDisposable
     public bool TargetGone => _targetGone;
 
     /// <summary>True when every backed frame has been received.</summary>
-    public bool IsComplete => (ulong)_received.Count >= _layout.MemoryBytes / _pageSize;
+    public bool IsComplete => (ulong)_held.Count >= _layout.MemoryBytes / _pageSize;
 
     public FaultServerStatistics Statistics => new(
         Interlocked.Read(ref _faultCount),
@@ -229,7 +228,7 @@ public sealed class FaultServer : IDisposable
 
     /// <summary>
     /// Installs whole pages starting at <paramref name="firstGfn"/> (pages.Length a multiple of the page size)
-    /// with batched UFFDIO_COPY; frames already received or removed are left alone. Thread-safe.
+    /// with batched UFFDIO_COPY; frames already held (received, zero-filled or removed) are left alone. Thread-safe.
     /// </summary>
     public unsafe InstallResult Install(ulong firstGfn, ReadOnlySpan<byte> pages)
     {
@@ -246,7 +245,7 @@ public sealed class FaultServer : IDisposable
         }
     }
 
-    /// <summary>Installs zero pages over [firstGfn, firstGfn+count) now (frames already received are left alone). Thread-safe.</summary>
+    /// <summary>Installs zero pages over [firstGfn, firstGfn+count) now (frames already held are left alone). Thread-safe.</summary>
     public InstallResult ZeroFill(ulong firstGfn, ulong count)
     {
         CheckFrames(firstGfn, count);
@@ -263,17 +262,17 @@ public sealed class FaultServer : IDisposable
     /// <summary>Installs runs of frames; source 0 means zero pages.</summary>
     private InstallResult Fill(ulong firstGfn, ulong count, ulong source)
     {
-        ulong installed = 0, skipped = 0;
+        ulong installed = 0, held = 0, present = 0;
         var i = 0UL;
         while (i < count)
         {
             if (_targetGone)
             {
-                return new InstallResult(installed, skipped + (count - i), true);
+                return new InstallResult(installed, held + (count - i), present, true);
             }
             if (!Claim(firstGfn + i))
             {
-                skipped++;
+                held++;
                 i++;
                 continue;
             }
@@ -284,32 +283,36 @@ public sealed class FaultServer : IDisposable
                 i++;
             }
             var run = i - start;
-            var (done, already) = InstallRun(firstGfn + start, run, source == 0 ? 0 : source + (start * _pageSize));
+            var (done, removed, already) = InstallRun(firstGfn + start, run, source == 0 ? 0 : source + (start * _pageSize));
             installed += done;
-            skipped += already;
+            held += removed;
+            present += already;
             CompletePending(firstGfn + start, run);
         }
-        return new InstallResult(installed, skipped, _targetGone);
+        return new InstallResult(installed, held, present, _targetGone);
     }
 
-    private bool Claim(ulong gfn) => !_removed.IsSet(gfn) && _received.TrySet(gfn);
+    private bool Claim(ulong gfn) => _held.TryClaim(gfn);
 
-    /// <summary>Copies a claimed run; falls back to page by page when the batch cannot go in whole.</summary>
-    private (ulong Installed, ulong Already) InstallRun(ulong firstGfn, ulong frames, ulong source)
+    /// <summary>
+    /// Copies a claimed run; falls back to page by page when the batch cannot go in whole. Returns the frames installed,
+    /// those removed by the VMM meanwhile, and those the kernel already had (EEXIST).
+    /// </summary>
+    private (ulong Installed, ulong Removed, ulong AlreadyPresent) InstallRun(ulong firstGfn, ulong frames, ulong source)
     {
         var destination = _layout.HostAddressOf(firstGfn);
         var result = CopyUnlessRemoved(firstGfn, frames, destination, source, out var removed);
         if (!removed && result.Outcome == CopyOutcome.Copied)
         {
             Count(source, frames);
-            return (frames, 0);
+            return (frames, 0, 0);
         }
         if (!removed && result.Outcome == CopyOutcome.Gone)
         {
             MarkGone();
-            return (0, 0);
+            return (0, 0, 0);
         }
-        ulong installed = 0, already = 0;
+        ulong installed = 0, removedMeanwhile = 0, already = 0;
         var first = 0UL;
         if (!removed && result.Outcome == CopyOutcome.Retry)
         {
@@ -328,7 +331,7 @@ public sealed class FaultServer : IDisposable
                     Interlocked.Increment(ref _retries);
                     if (!AwaitEventsRead())
                     {
-                        return (installed, already);
+                        return (installed, removedMeanwhile, already);
                     }
                 }
                 var pageSource = source == 0 ? 0 : source + (f * _pageSize);
@@ -336,7 +339,7 @@ public sealed class FaultServer : IDisposable
                 retry = !removed && result.Outcome == CopyOutcome.Retry;
                 if (removed)
                 {
-                    already++;
+                    removedMeanwhile++;
                     break;
                 }
                 if (result.Outcome == CopyOutcome.Copied)
@@ -354,11 +357,11 @@ public sealed class FaultServer : IDisposable
                 if (result.Outcome == CopyOutcome.Gone)
                 {
                     MarkGone();
-                    return (installed, already);
+                    return (installed, removedMeanwhile, already);
                 }
             }
         }
-        return (installed, already);
+        return (installed, removedMeanwhile, already);
     }
 
     /// <summary>
@@ -370,7 +373,7 @@ public sealed class FaultServer : IDisposable
         var generation = Volatile.Read(ref _eventReads);
         for (var gfn = firstGfn; gfn < firstGfn + frames; gfn++)
         {
-            if (_removed.IsSet(gfn))
+            if (_held.IsRemoved(gfn))
             {
                 removed = true;
                 return default;
@@ -399,7 +402,7 @@ public sealed class FaultServer : IDisposable
         byte[]? zeros = null;
         for (var f = 0UL; f < count; f++)
         {
-            if (!_removed.IsSet(firstGfn + f))
+            if (!_held.IsRemoved(firstGfn + f))
             {
                 continue;
             }
@@ -584,8 +587,7 @@ public sealed class FaultServer : IDisposable
         {
             if (_layout.TryGetGfnOfHostAddress(page, out var gfn))
             {
-                _removed.TrySet(gfn);
-                _received.TrySet(gfn);
+                _held.MarkRemoved(gfn);
             }
             page += _pageSize;
         }
@@ -602,7 +604,7 @@ public sealed class FaultServer : IDisposable
             ZeroLocally(page);
             return;
         }
-        if (_removed.IsSet(gfn))
+        if (_held.IsRemoved(gfn))
         {
             ZeroLocally(page);
             CompletePending(gfn, 1);
@@ -610,7 +612,7 @@ public sealed class FaultServer : IDisposable
         }
         if (_skipped.IsSet(gfn))
         {
-            if (_received.TrySet(gfn))
+            if (_held.TryClaim(gfn))
             {
                 ZeroLocally(page);
             }
@@ -621,7 +623,7 @@ public sealed class FaultServer : IDisposable
             CompletePending(gfn, 1);
             return;
         }
-        if (_received.IsSet(gfn))
+        if (_held.IsHeld(gfn))
         {
             // Installed (or being installed) since the fault was queued: the copy wakes it; wake again in case.
             _uffd.Wake(page, _pageSize);

@@ -7,7 +7,7 @@ namespace GuestAssist.Host.DirtyLog;
 /// CLOCK_MONOTONIC nanoseconds that files carry (map files, dirty-bitmap files), so times written by another process
 /// on the same host line up with the planner's.
 /// </summary>
-public static class HostClock
+internal static class HostClock
 {
     public static ulong ToMonotonicNs(long stopwatchTicks) =>
         Stopwatch.Frequency == 1_000_000_000

@@ -1,4 +1,3 @@
-using System.Net;
 using GuestAssist.Host.Agent;
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.Layout;
@@ -15,8 +14,8 @@ public sealed record EvictionOptions
 {
     public required IVmmAdapter Vmm { get; init; }
 
-    /// <summary>Where the page server waits for the destination (`uffd-handler --source`).</summary>
-    public required EndPoint Listen { get; init; }
+    /// <summary>Where the page server waits for the destination (`uffd-handler --source`): unix:/path or tcp:host:port.</summary>
+    public required TransportAddress Listen { get; init; }
 
     /// <summary>The guest agent (e.g. hybrid:/srv/vm1/v.sock:5000); null: no agent, address order.</summary>
     public TransportAddress? Agent { get; init; }

@@ -10,7 +10,7 @@ namespace GuestAssist.Host.Firecracker;
 /// What Firecracker sends once connected: one message holding a JSON array of GuestRegionUffdMapping, with
 /// its uffd (already through UFFDIO_API, regions registered MISSING) attached as SCM_RIGHTS.
 /// </summary>
-public sealed class FirecrackerHandshake : IDisposable
+internal sealed class FirecrackerHandshake : IDisposable
 {
     /// <summary>Largest handshake accepted (Firecracker's is a few hundred bytes).</summary>
     public const int MaxMessageBytes = 64 * 1024;

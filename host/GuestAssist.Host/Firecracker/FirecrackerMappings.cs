@@ -4,7 +4,7 @@ using GuestAssist.Host.Layout;
 namespace GuestAssist.Host.Firecracker;
 
 /// <summary>Parses and checks Firecracker's GuestRegionUffdMapping array and turns it into a guest memory layout.</summary>
-public static class FirecrackerMappings
+internal static class FirecrackerMappings
 {
     /// <summary>x86_64 (Firecracker ≥ 1.13): RAM below the MMIO gap at 3 GiB, the rest from 4 GiB.</summary>
     public const ulong X86HighMemoryStart = 4UL << 30;

@@ -43,12 +43,12 @@ public sealed class FirecrackerUffdHandler : IDisposable
     /// Accepts one VMM and serves it until it exits.
     /// </summary>
     /// <param name="memoryFileBytes">Size of the memory file regions must fit in (null when the pages come from elsewhere).</param>
-    /// <param name="pageSource">Creates the page source (the fault server's requester) once the layout is known.</param>
+    /// <param name="createRequester">Creates the fault server's page requester once the layout is known.</param>
     /// <param name="cancellationToken">Stops waiting for or serving the VMM.</param>
     /// <exception cref="FirecrackerHandshakeException">The handshake was refused or its pages cannot be served (the VMM was killed first, by default).</exception>
-    public async Task<FirecrackerSessionSummary> ServeOneAsync(ulong? memoryFileBytes, PageSourceFactory pageSource, CancellationToken cancellationToken = default)
+    public async Task<FirecrackerSessionSummary> ServeOneAsync(ulong? memoryFileBytes, PageRequesterFactory createRequester, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(pageSource);
+        ArgumentNullException.ThrowIfNull(createRequester);
         using var connection = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
         var peer = PeerCredentials.Of(connection);
         FirecrackerHandshake handshake;
@@ -82,7 +82,7 @@ public sealed class FirecrackerUffdHandler : IDisposable
         FaultServer server;
         try
         {
-            server = new FaultServer(handshake.Uffd, handshake.Layout, s => pageSource(s), logger: _logger, targetProcessId: peer.ProcessId);
+            server = new FaultServer(handshake.Uffd, handshake.Layout, s => createRequester(s), logger: _logger, targetProcessId: peer.ProcessId);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -6,7 +6,7 @@ namespace GuestAssist.Host.Planning;
 /// One bit per guest frame (bit <c>gfn % 64</c> of word <c>gfn / 64</c>, the layout KVM and the page-idle
 /// bitmap use). Not thread-safe; owners lock around it.
 /// </summary>
-public sealed class FrameBitmap
+internal sealed class FrameBitmap
 {
     /// <summary>Returned by <see cref="FindPreviousSet"/> when no bit is set in the range.</summary>
     public const ulong NotFound = ulong.MaxValue;

@@ -1,7 +1,7 @@
 namespace GuestAssist.Host.Planning;
 
 /// <summary>The exact texts a plan reports about skipping free/unbacked frames (DESIGN.md invariant 1).</summary>
-public static class SkippingStates
+internal static class SkippingStates
 {
     public const string Enabled = "skipping enabled: dirty log covers map request to switchover";
     public const string NoDirtyLog = "skipping disabled: no dirty log";

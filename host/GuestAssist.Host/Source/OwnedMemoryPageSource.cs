@@ -10,7 +10,7 @@ namespace GuestAssist.Host.Source;
 /// shared memory (shmem, memfd) for every mapping, MADV_DONTNEED private anonymous memory (where REMOVE is refused).
 /// The source does not own the mapping: the caller keeps it alive and unmaps it.
 /// </summary>
-public sealed class OwnedMemoryPageSource(MappedMemory memory, GuestMemoryLayout layout) : IPageSource
+internal sealed class OwnedMemoryPageSource(MappedMemory memory, GuestMemoryLayout layout) : IPageSource
 {
     private volatile bool _removeRefused;
 

@@ -5,6 +5,7 @@ using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Threading;
+using GuestAssist.Linux.Transports;
 
 namespace GuestAssist.Host.Source;
 
@@ -157,6 +158,9 @@ public sealed class PageServer : IDisposable
 
     /// <summary>Errors of connections that were dropped (protocol violations, cuts); for logs.</summary>
     public event Action<ChannelKind?, Exception>? ConnectionFailed;
+
+    /// <summary>Listens on a <c>unix:</c> or <c>tcp:</c> address (see <see cref="TransferEndPoint.From"/>).</summary>
+    public void Listen(TransportAddress address) => Listen(TransferEndPoint.From(address));
 
     public void Listen(EndPoint endPoint)
     {

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace GuestAssist.Host.Source;
 
 /// <summary>Vectorised all-zero checks for page data.</summary>
-public static class ZeroPage
+internal static class ZeroPage
 {
     /// <summary>True when every byte is zero; ORs vectors of 32/64 bytes so a zero page costs a few dozen instructions.</summary>
     public static bool IsZero(ReadOnlySpan<byte> page)

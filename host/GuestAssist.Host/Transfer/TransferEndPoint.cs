@@ -1,32 +1,26 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using GuestAssist.Linux.Transports;
 
 namespace GuestAssist.Host.Transfer;
 
-/// <summary>Page-transfer addresses: "unix:/path" or an absolute path (Unix socket), or "host:port" (TCP).</summary>
-public static class TransferEndPoint
+/// <summary>
+/// Page-transfer endpoints. Addresses are written in the one grammar of <see cref="TransportAddress"/>; the page path
+/// runs over its <c>unix:/path</c> and <c>tcp:host:port</c> forms.
+/// </summary>
+internal static class TransferEndPoint
 {
-    public static EndPoint Parse(string address)
+    /// <summary>The socket endpoint of a <c>unix:</c> or <c>tcp:</c> address; any other kind is refused with a typed error.</summary>
+    public static EndPoint From(TransportAddress address) => address switch
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(address);
-        if (address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return new UnixDomainSocketEndPoint(address[5..]);
-        }
-        if (address.StartsWith('/'))
-        {
-            return new UnixDomainSocketEndPoint(address);
-        }
-        var colon = address.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
-        {
-            throw new FormatException($"'{address}' is not a page-transfer address (unix:/path, /path or host:port)");
-        }
-        var host = address[..colon].Trim('[', ']');
-        var ip = host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
-        return new IPEndPoint(ip, port);
-    }
+        UnixAddress unix => new UnixDomainSocketEndPoint(unix.Path),
+        TcpAddress tcp => new IPEndPoint(tcp.Host, tcp.Port),
+        null => throw new ArgumentNullException(nameof(address)),
+        _ => throw new TransportAddressFormatException(address.ToString(), "pages travel over Unix sockets or TCP only", "unix:/path, tcp:host:port"),
+    };
+
+    /// <summary>Parses <paramref name="address"/> as a <see cref="TransportAddress"/> and returns its socket endpoint (see <see cref="From"/>).</summary>
+    internal static EndPoint FromText(string address) => From(TransportAddress.Parse(address));
 
     public static Socket CreateSocket(EndPoint endPoint)
     {
@@ -38,10 +32,11 @@ public static class TransferEndPoint
         return new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }
 
+    /// <summary>An endpoint written back in the <see cref="TransportAddress"/> grammar.</summary>
     public static string Format(EndPoint endPoint) => endPoint switch
     {
         UnixDomainSocketEndPoint unix => "unix:" + unix,
-        IPEndPoint ip => ip.ToString(),
+        IPEndPoint ip => "tcp:" + ip,
         _ => endPoint?.ToString() ?? string.Empty,
     };
 }

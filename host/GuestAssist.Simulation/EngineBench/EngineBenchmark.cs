@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Measuring;
 using GuestAssist.Host.Source;
@@ -133,7 +132,7 @@ public static class EngineBenchmark
             received => withStream ? new AddressOrderSchedule(layout, received) : new EmptySchedule(),
             new PageServerOptions { BatchPages = BatchPages, Link = link is null ? null : new TokenBucket(link.Value) });
         server.Listen(new UnixDomainSocketEndPoint(socket));
-        var (memory, faultServer, client) = Destination(bytes, faults => new PostCopyClient(server.LocalEndPoint!, faults.Layout, new FaultServerSink(faults)));
+        var (memory, faultServer, client) = Destination(bytes, faults => new PostCopyClient(server.LocalEndPoint!, faults.Layout, faults));
         using (memory)
         using (faultServer)
         using (client)
@@ -147,7 +146,7 @@ public static class EngineBenchmark
             while (samples.Count < faults && deadline.Elapsed < TimeSpan.FromSeconds(20) && !(withStream && client.IsComplete))
             {
                 var gfn = (ulong)random.Next(frames);
-                if (client.Received.IsSet(gfn))
+                if (client.Held.IsHeld(gfn))
                 {
                     continue;
                 }
@@ -206,7 +205,7 @@ public static class EngineBenchmark
         var socket = SocketPath();
         using var server = new PageServer(new BufferPageSource(sourceMemory, layout), layout, received => new AddressOrderSchedule(layout, received), new PageServerOptions { BatchPages = BatchPages });
         server.Listen(new UnixDomainSocketEndPoint(socket));
-        var (memory, faults, client) = Destination(bytes, destination => new PostCopyClient(server.LocalEndPoint!, destination.Layout, new FaultServerSink(destination)));
+        var (memory, faults, client) = Destination(bytes, destination => new PostCopyClient(server.LocalEndPoint!, destination.Layout, destination));
         using (memory)
         using (faults)
         using (client)

@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Files;
 
 /// <summary>A byte range of a file that holds data (not a hole).</summary>
-public readonly record struct FileExtent(long Offset, long Length)
+internal readonly record struct FileExtent(long Offset, long Length)
 {
     public long End => Offset + Length;
 }

@@ -15,7 +15,7 @@ public static class FileSpace
     public static void PunchHole(SafeHandle file, long offset, long length)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (Retry.OnEintr(() => Libc.Fallocate(file, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length)) != 0)
+        if (Libc.Fallocate(file, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length) != 0)
         {
             LinuxException.ThrowLast("fallocate", detail: $"punch hole at 0x{offset:x}+{length}");
         }

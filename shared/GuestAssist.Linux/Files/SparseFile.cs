@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace GuestAssist.Linux.Files;
 
 /// <summary>The data extents of a sparse file, found with lseek SEEK_DATA / SEEK_HOLE (a Firecracker diff snapshot holds only written pages).</summary>
-public static class SparseFile
+internal static class SparseFile
 {
     /// <summary>
     /// Every data extent of the file, in offset order. A file system without SEEK_DATA support reports the whole file as one

@@ -5,5 +5,5 @@ namespace GuestAssist.Linux.Interop;
 internal static partial class Libc
 {
     [LibraryImport(Name, EntryPoint = "getsockname", SetLastError = true)]
-    internal static unsafe partial int GetSockName(int fd, byte* address, uint* addressLength);
+    internal static unsafe partial int GetSockName(SafeHandle fd, byte* address, uint* addressLength);
 }

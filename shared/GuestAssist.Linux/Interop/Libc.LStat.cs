@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GuestAssist.Linux.Errors;
 
 namespace GuestAssist.Linux.Interop;
 
@@ -17,5 +18,15 @@ internal static partial class Libc
 
     // glibc >= 2.33 exports lstat as a real symbol (older ones only had __lxstat).
     [LibraryImport(Name, EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int LStat(string path, byte* stat);
+    private static unsafe partial int LStatOnce(string path, byte* stat);
+
+    /// <summary>lstat(2) into a <see cref="StatSize"/>-byte buffer, EINTR retried; -1 with errno set on failure.</summary>
+    internal static unsafe int LStat(string path, byte* stat)
+    {
+        int result;
+        while ((result = LStatOnce(path, stat)) < 0 && LinuxException.LastErrno() == Errno.EINTR)
+        {
+        }
+        return result;
+    }
 }

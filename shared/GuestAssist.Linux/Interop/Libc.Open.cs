@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GuestAssist.Linux.Errors;
 
 namespace GuestAssist.Linux.Interop;
 
@@ -11,5 +12,15 @@ internal static partial class Libc
     internal const int O_CLOEXEC = 0x80000;
 
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Open(string path, int flags, uint mode);
+    private static partial int OpenOnce(string path, int flags, uint mode);
+
+    /// <summary>open(2), EINTR retried; the new descriptor, or -1 with errno set.</summary>
+    internal static int Open(string path, int flags, uint mode)
+    {
+        int result;
+        while ((result = OpenOnce(path, flags, mode)) < 0 && LinuxException.LastErrno() == Errno.EINTR)
+        {
+        }
+        return result;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GuestAssist.Linux.Errors;
 
 namespace GuestAssist.Linux.Interop;
 
@@ -8,5 +9,15 @@ internal static partial class Libc
     internal const int SOCK_CLOEXEC = 0x80000;
 
     [LibraryImport(Name, EntryPoint = "socket", SetLastError = true)]
-    internal static partial int Socket(int domain, int type, int protocol);
+    private static partial int SocketOnce(int domain, int type, int protocol);
+
+    /// <summary>socket(2), EINTR retried; the new descriptor, or -1 with errno set.</summary>
+    internal static int Socket(int domain, int type, int protocol)
+    {
+        int result;
+        while ((result = SocketOnce(domain, type, protocol)) < 0 && LinuxException.LastErrno() == Errno.EINTR)
+        {
+        }
+        return result;
+    }
 }

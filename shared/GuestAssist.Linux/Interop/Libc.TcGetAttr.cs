@@ -8,5 +8,5 @@ internal static partial class Libc
     internal const int TermiosBufferSize = 128;
 
     [LibraryImport(Name, EntryPoint = "tcgetattr", SetLastError = true)]
-    internal static unsafe partial int TcGetAttr(int fd, byte* termios);
+    internal static unsafe partial int TcGetAttr(SafeHandle fd, byte* termios);
 }

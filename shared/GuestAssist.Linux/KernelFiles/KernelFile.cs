@@ -8,7 +8,7 @@ namespace GuestAssist.Linux.KernelFiles;
 /// .NET's file APIs add an fstat and two flocks to each, and DAMON's interface alone is hundreds of tiny
 /// files; under emulation every system call costs tens of microseconds of the guest's CPU.
 /// </summary>
-public static class KernelFile
+internal static class KernelFile
 {
     /// <summary>Reads up to <paramref name="buffer"/>'s length from offset 0; returns the byte count.</summary>
     /// <exception cref="LinuxException">The file cannot be opened or read (errno and path in the message).</exception>
@@ -33,7 +33,7 @@ public static class KernelFile
         ArgumentNullException.ThrowIfNull(path);
         length = 0;
         call = "open";
-        var fd = Retry.OnEintr(() => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             errno = LinuxException.LastErrno();
@@ -46,7 +46,7 @@ public static class KernelFile
             {
                 var pointer = bytes;
                 var capacity = (nuint)buffer.Length;
-                var read = Retry.OnEintr(() => Libc.Pread(fd, pointer, capacity, 0));
+                var read = Libc.Pread(fd, pointer, capacity, 0);
                 if (read < 0)
                 {
                     errno = LinuxException.LastErrno();
@@ -76,7 +76,7 @@ public static class KernelFile
             {
                 var pointer = data;
                 var length = (nuint)bytes.Length;
-                var written = Retry.OnEintr(() => Libc.Pwrite(fd, pointer, length, 0));
+                var written = Libc.Pwrite(fd, pointer, length, 0);
                 if (written < 0)
                 {
                     LinuxException.ThrowLast("write", path);
@@ -96,7 +96,7 @@ public static class KernelFile
     private static int Open(string path, int flags)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var fd = Retry.OnEintr(() => Libc.Open(path, flags | Libc.O_CLOEXEC, 0));
+        var fd = Libc.Open(path, flags | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             LinuxException.ThrowLast("open", path);

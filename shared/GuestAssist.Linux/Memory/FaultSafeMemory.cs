@@ -7,7 +7,7 @@ namespace GuestAssist.Linux.Memory;
 /// managed code cannot be suspended for a garbage collection, which deadlocks a fault server living in the same
 /// process as soon as anything allocates; blocked inside a P/Invoke it is already in preemptive mode.
 /// </summary>
-public static class FaultSafeMemory
+internal static class FaultSafeMemory
 {
     public static unsafe void Read(ulong address, Span<byte> destination)
     {

@@ -2,7 +2,7 @@ namespace GuestAssist.Linux.Memory;
 
 /// <summary>mmap MAP_* flags (x86_64).</summary>
 [Flags]
-public enum MapFlags
+internal enum MapFlags
 {
     None = 0,
     Shared = 0x01,

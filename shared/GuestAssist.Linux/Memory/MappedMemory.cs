@@ -5,7 +5,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Memory;
 
 /// <summary>An owned mmap'd range, unmapped when released.</summary>
-public sealed class MappedMemory : SafeHandle
+internal sealed class MappedMemory : SafeHandle
 {
     private static readonly nint MapFailed = -1;
 
@@ -42,25 +42,14 @@ public sealed class MappedMemory : SafeHandle
         {
             throw new ArgumentOutOfRangeException(nameof(length), "a mapping needs at least one byte");
         }
-        var added = false;
-        try
+        var address = fd is null
+            ? Libc.MmapAnonymous((nuint)length, (int)protection, (int)flags)
+            : Libc.Mmap(0, (nuint)length, (int)protection, (int)flags, fd, offset);
+        if (address == MapFailed)
         {
-            fd?.DangerousAddRef(ref added);
-            var raw = fd is null ? -1 : (int)fd.DangerousGetHandle();
-            var address = Libc.Mmap(0, (nuint)length, (int)protection, (int)flags, raw, offset);
-            if (address == MapFailed)
-            {
-                LinuxException.ThrowLast("mmap", detail: $"{length} bytes, {flags}");
-            }
-            return new MappedMemory(address, length);
+            LinuxException.ThrowLast("mmap", detail: $"{length} bytes, {flags}");
         }
-        finally
-        {
-            if (added)
-            {
-                fd!.DangerousRelease();
-            }
-        }
+        return new MappedMemory(address, length);
     }
 
     /// <summary>The bytes at [offset, offset + length); valid only while this mapping is alive.</summary>

@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Memory;
 
 /// <summary>madvise advice values.</summary>
-public enum MemoryAdvice
+internal enum MemoryAdvice
 {
     Normal = 0,
     Random = 1,

@@ -4,7 +4,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Memory;
 
 /// <summary>Anonymous memory files (memfd_create).</summary>
-public static class MemoryFile
+internal static class MemoryFile
 {
     private const uint MfdCloexec = 0x1;
 
@@ -18,7 +18,7 @@ public static class MemoryFile
             LinuxException.ThrowLast("memfd_create", name);
         }
         var handle = new FileDescriptorHandle(fd);
-        if (Libc.Ftruncate(fd, checked((long)size)) != 0)
+        if (Libc.Ftruncate(handle, checked((long)size)) != 0)
         {
             var error = LinuxException.FromLast("ftruncate", name, $"{size} bytes");
             handle.Dispose();

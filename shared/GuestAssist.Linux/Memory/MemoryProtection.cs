@@ -2,7 +2,7 @@ namespace GuestAssist.Linux.Memory;
 
 /// <summary>mmap PROT_* bits.</summary>
 [Flags]
-public enum MemoryProtection
+internal enum MemoryProtection
 {
     None = 0,
     Read = 0x1,

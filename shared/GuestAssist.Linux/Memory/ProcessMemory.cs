@@ -7,7 +7,7 @@ namespace GuestAssist.Linux.Memory;
 /// Reads and writes another process's memory with process_vm_readv/process_vm_writev (needs ptrace access to it,
 /// e.g. root or the same user). The target may also be the calling process.
 /// </summary>
-public sealed class ProcessMemory
+internal sealed class ProcessMemory
 {
     public ProcessMemory(int pid)
     {
@@ -56,14 +56,9 @@ public sealed class ProcessMemory
             localIov[1] = (nuint)(length - done);
             remoteIov[0] = (nuint)(remoteAddress + (ulong)done);
             remoteIov[1] = (nuint)(length - done);
-            nint n;
-            do
-            {
-                n = write
-                    ? Libc.ProcessVmWritev(Pid, localIov, 1, remoteIov, 1, 0)
-                    : Libc.ProcessVmReadv(Pid, localIov, 1, remoteIov, 1, 0);
-            }
-            while (n < 0 && LinuxException.LastErrno() == Errno.EINTR);
+            var n = write
+                ? Libc.ProcessVmWritev(Pid, localIov, 1, remoteIov, 1, 0)
+                : Libc.ProcessVmReadv(Pid, localIov, 1, remoteIov, 1, 0);
             if (n < 0)
             {
                 var errno = LinuxException.LastErrno();

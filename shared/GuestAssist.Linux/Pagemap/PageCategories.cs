@@ -2,7 +2,7 @@ namespace GuestAssist.Linux.Pagemap;
 
 /// <summary>PAGE_IS_* categories of PAGEMAP_SCAN (include/uapi/linux/fs.h).</summary>
 [Flags]
-public enum PageCategories : ulong
+internal enum PageCategories : ulong
 {
     None = 0,
     WpAsync = 1UL << 0,

@@ -4,4 +4,4 @@ namespace GuestAssist.Linux.Pagemap;
 
 /// <summary>struct page_region (24 bytes): [Start, End) and the PAGE_IS_* categories it matched.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly record struct PageRegion(ulong Start, ulong End, PageCategories Categories);
+internal readonly record struct PageRegion(ulong Start, ulong End, PageCategories Categories);

@@ -2,7 +2,7 @@ namespace GuestAssist.Linux.Pagemap;
 
 /// <summary>PM_SCAN_* flags.</summary>
 [Flags]
-public enum PagemapScanFlags : ulong
+internal enum PagemapScanFlags : ulong
 {
     None = 0,
 

@@ -5,7 +5,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Pagemap;
 
 /// <summary>PAGEMAP_SCAN over /proc/&lt;pid&gt;/pagemap (this process by default).</summary>
-public sealed class PagemapScanner : IDisposable
+internal sealed class PagemapScanner : IDisposable
 {
     private readonly SafeFileHandle _pagemap;
 
@@ -38,30 +38,13 @@ public sealed class PagemapScanner : IDisposable
                 CategoryMask = (ulong)required,
                 ReturnMask = (ulong)returnMask,
             };
-            var added = false;
-            try
+            // SAFETY: the 96-byte arg is on this frame; the kernel writes at most VectorLength regions into the pinned span.
+            var rc = Libc.Ioctl(_pagemap, PmScanArg.Request, &arg);
+            if (rc < 0)
             {
-                _pagemap.DangerousAddRef(ref added);
-                int rc;
-                do
-                {
-                    // SAFETY: the 96-byte arg is on this frame; the kernel writes at most VectorLength regions into the pinned span.
-                    rc = Libc.Ioctl((int)_pagemap.DangerousGetHandle(), PmScanArg.Request, &arg);
-                }
-                while (rc < 0 && LinuxException.LastErrno() == Errno.EINTR);
-                if (rc < 0)
-                {
-                    LinuxException.ThrowLast("PAGEMAP_SCAN", Path, $"0x{start:x}..0x{end:x}");
-                }
-                return new PagemapScanResult(rc, arg.WalkEnd);
+                LinuxException.ThrowLast("PAGEMAP_SCAN", Path, $"0x{start:x}..0x{end:x}");
             }
-            finally
-            {
-                if (added)
-                {
-                    _pagemap.DangerousRelease();
-                }
-            }
+            return new PagemapScanResult(rc, arg.WalkEnd);
         }
     }
 

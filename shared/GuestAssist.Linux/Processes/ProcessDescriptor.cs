@@ -7,7 +7,7 @@ namespace GuestAssist.Linux.Processes;
 /// A pidfd (pidfd_open(2)): refers to one process for its whole life, so a recycled pid cannot be mistaken for it;
 /// readable (POLLIN) once that process has exited.
 /// </summary>
-public sealed class ProcessDescriptor : IDisposable
+internal sealed class ProcessDescriptor : IDisposable
 {
     private const int PollSliceMilliseconds = 200;
 

@@ -7,7 +7,7 @@ namespace GuestAssist.Linux.Processes;
 /// The signals throttling uses. A process that has exited is an expected outcome (false), not an error;
 /// a refused signal (EPERM) throws with the pid.
 /// </summary>
-public static class ProcessSignals
+internal static class ProcessSignals
 {
     /// <summary>SIGSTOP: the process stops until <see cref="Continue"/>.</summary>
     public static bool Stop(int pid) => Send(pid, Libc.SigStop, "SIGSTOP");

@@ -3,7 +3,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Processes;
 
 /// <summary>The calling process's use of transparent huge pages.</summary>
-public static class TransparentHugePages
+internal static class TransparentHugePages
 {
     private const string EnabledPath = "/sys/kernel/mm/transparent_hugepage/enabled";
 

@@ -6,7 +6,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Sockets;
 
 /// <summary>Sends and receives file descriptors with SCM_RIGHTS over a connected Unix stream socket.</summary>
-public static class FdPassing
+internal static class FdPassing
 {
     /// <summary>Most descriptors carried by one message (the kernel's SCM_MAX_FD is 253).</summary>
     public const int MaxDescriptors = 16;
@@ -36,10 +36,8 @@ public static class FdPassing
             throw new ArgumentException($"at most {MaxDescriptors} descriptors per message", nameof(descriptors));
         }
         var refs = new bool[descriptors.Length];
-        var socketRef = false;
         try
         {
-            socket.SafeHandle.DangerousAddRef(ref socketRef);
             var control = stackalloc byte[ControlSpace(MaxDescriptors)];
             var controlLength = 0;
             if (!descriptors.IsEmpty)
@@ -54,6 +52,7 @@ public static class FdPassing
                 var fds = (int*)(control + HeaderSize);
                 for (var i = 0; i < descriptors.Length; i++)
                 {
+                    // Raw numbers inside the control message: each one is kept open (not reused) until sendmsg is done.
                     descriptors[i].DangerousAddRef(ref refs[i]);
                     fds[i] = (int)descriptors[i].DangerousGetHandle();
                 }
@@ -68,14 +67,8 @@ public static class FdPassing
                     Control = controlLength == 0 ? null : control,
                     ControlLength = (nuint)controlLength,
                 };
-                var fd = (int)socket.SafeHandle.DangerousGetHandle();
-                nint sent;
-                do
-                {
-                    // SAFETY: msghdr, iovec and the control buffer live on this frame; the payload is pinned.
-                    sent = Libc.SendMsg(fd, &message, MsgNoSignal);
-                }
-                while (sent < 0 && LinuxException.LastErrno() == Errno.EINTR);
+                // SAFETY: msghdr, iovec and the control buffer live on this frame; the payload is pinned.
+                var sent = Libc.SendMsg(socket.SafeHandle, &message, MsgNoSignal);
                 if (sent < 0)
                 {
                     LinuxException.ThrowLast("sendmsg", "SCM_RIGHTS");
@@ -92,10 +85,6 @@ public static class FdPassing
                     descriptors[i].DangerousRelease();
                 }
             }
-            if (socketRef)
-            {
-                socket.SafeHandle.DangerousRelease();
-            }
         }
     }
 
@@ -107,47 +96,29 @@ public static class FdPassing
     public static unsafe ReceivedMessage Receive(Socket socket, Span<byte> buffer, int timeoutMilliseconds = -1)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        var socketRef = false;
-        try
+        WaitReadable(socket.SafeHandle, timeoutMilliseconds);
+        var controlLength = ControlSpace(MaxDescriptors);
+        var control = stackalloc byte[controlLength];
+        // SAFETY: clears exactly the stack buffer just allocated.
+        new Span<byte>(control, controlLength).Clear();
+        fixed (byte* data = buffer)
         {
-            socket.SafeHandle.DangerousAddRef(ref socketRef);
-            var fd = (int)socket.SafeHandle.DangerousGetHandle();
-            WaitReadable(fd, timeoutMilliseconds);
-            var controlLength = ControlSpace(MaxDescriptors);
-            var control = stackalloc byte[controlLength];
-            // SAFETY: clears exactly the stack buffer just allocated.
-            new Span<byte>(control, controlLength).Clear();
-            fixed (byte* data = buffer)
+            var vector = new IoVector { Base = data, Length = (nuint)buffer.Length };
+            var message = new MessageHeader
             {
-                var vector = new IoVector { Base = data, Length = (nuint)buffer.Length };
-                var message = new MessageHeader
-                {
-                    Vectors = &vector,
-                    VectorCount = 1,
-                    Control = control,
-                    ControlLength = (nuint)controlLength,
-                };
-                nint received;
-                do
-                {
-                    // SAFETY: msghdr, iovec and the control buffer live on this frame; the buffer is pinned.
-                    received = Libc.RecvMsg(fd, &message, MsgCmsgCloexec);
-                }
-                while (received < 0 && LinuxException.LastErrno() == Errno.EINTR);
-                if (received < 0)
-                {
-                    LinuxException.ThrowLast("recvmsg", "SCM_RIGHTS");
-                }
-                var descriptors = ParseDescriptors(control, (int)message.ControlLength);
-                return new ReceivedMessage((int)received, descriptors, (message.Flags & MsgTrunc) != 0, (message.Flags & MsgCtrunc) != 0);
-            }
-        }
-        finally
-        {
-            if (socketRef)
+                Vectors = &vector,
+                VectorCount = 1,
+                Control = control,
+                ControlLength = (nuint)controlLength,
+            };
+            // SAFETY: msghdr, iovec and the control buffer live on this frame; the buffer is pinned.
+            var received = Libc.RecvMsg(socket.SafeHandle, &message, MsgCmsgCloexec);
+            if (received < 0)
             {
-                socket.SafeHandle.DangerousRelease();
+                LinuxException.ThrowLast("recvmsg", "SCM_RIGHTS");
             }
+            var descriptors = ParseDescriptors(control, (int)message.ControlLength);
+            return new ReceivedMessage((int)received, descriptors, (message.Flags & MsgTrunc) != 0, (message.Flags & MsgCtrunc) != 0);
         }
     }
 
@@ -178,16 +149,9 @@ public static class FdPassing
         return result;
     }
 
-    private static unsafe void WaitReadable(int fd, int timeoutMilliseconds)
+    private static void WaitReadable(SafeHandle socket, int timeoutMilliseconds)
     {
-        var poll = new PollFd { Fd = fd, Events = PollFd.In };
-        int rc;
-        do
-        {
-            // SAFETY: one pollfd on this stack frame.
-            rc = Libc.Poll(&poll, 1, timeoutMilliseconds);
-        }
-        while (rc < 0 && LinuxException.LastErrno() == Errno.EINTR);
+        var rc = Libc.PollOne(socket, PollFd.In, timeoutMilliseconds);
         if (rc < 0)
         {
             LinuxException.ThrowLast("poll", "SCM_RIGHTS socket");

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace GuestAssist.Linux.Sockets;
 
 /// <summary>The process at the other end of a connected Unix socket (SO_PEERCRED, struct ucred: pid, uid, gid).</summary>
-public readonly record struct PeerCredentials(int ProcessId, uint UserId, uint GroupId)
+internal readonly record struct PeerCredentials(int ProcessId, uint UserId, uint GroupId)
 {
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;

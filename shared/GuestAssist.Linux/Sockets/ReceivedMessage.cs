@@ -4,7 +4,7 @@ namespace GuestAssist.Linux.Sockets;
 /// One recvmsg(2) result: payload byte count, the descriptors that came with it (owned by the receiver),
 /// and whether the kernel truncated the payload or the control data (MSG_TRUNC / MSG_CTRUNC).
 /// </summary>
-public sealed record ReceivedMessage(int Bytes, IReadOnlyList<FileDescriptorHandle> Descriptors, bool PayloadTruncated, bool DescriptorsTruncated)
+internal sealed record ReceivedMessage(int Bytes, IReadOnlyList<FileDescriptorHandle> Descriptors, bool PayloadTruncated, bool DescriptorsTruncated)
 {
     /// <summary>The peer closed the connection before sending anything.</summary>
     public bool EndOfStream => Bytes == 0 && Descriptors.Count == 0;

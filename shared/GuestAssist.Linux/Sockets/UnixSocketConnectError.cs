@@ -6,7 +6,7 @@ namespace GuestAssist.Linux.Sockets;
 /// What a failed connect(2) to a Unix socket path really means. .NET reports ENOENT (no socket file) as
 /// SocketError.AddressNotAvailable, "Cannot assign requested address": this names the errno the kernel returned.
 /// </summary>
-public static class UnixSocketConnectError
+internal static class UnixSocketConnectError
 {
     private const int Enoent = 2;
 

@@ -6,7 +6,7 @@ namespace GuestAssist.Linux.Threading;
 /// Per-thread nice values. Bulk work (the background page stream) runs niced so that latency-critical threads
 /// (demand faults) win the CPU on small machines; .NET's Thread.Priority does nothing on Linux.
 /// </summary>
-public static class ThreadNice
+internal static class ThreadNice
 {
     private const nint SysGettid = 186;
 

@@ -4,7 +4,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Time;
 
 /// <summary>CLOCK_MONOTONIC of this host, in nanoseconds: the clock dirty-log and map files record their times in.</summary>
-public static class MonotonicClock
+internal static class MonotonicClock
 {
     public static ulong NowNs()
     {

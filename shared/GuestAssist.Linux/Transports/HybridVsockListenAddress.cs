@@ -5,7 +5,7 @@ namespace GuestAssist.Linux.Transports;
 /// the VMM forwards a guest connection to host port <see cref="Port"/> to a Unix socket listening
 /// at <c>uds_path_port</c>.
 /// </summary>
-public sealed record HybridVsockListenAddress(string UdsPath, uint Port) : TransportAddress
+internal sealed record HybridVsockListenAddress(string UdsPath, uint Port) : TransportAddress
 {
     public string SocketPath => SocketPathFor(UdsPath, Port);
 

@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Transports;
 
 /// <summary>One way to reach or offer a byte stream; every transport looks the same behind it.</summary>
-public interface ITransportEndpoint
+internal interface ITransportEndpoint
 {
     TransportAddress Address { get; }
 

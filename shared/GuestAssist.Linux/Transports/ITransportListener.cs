@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Transports;
 
 /// <summary>A bound listener: accept one connection at a time, or loop over them.</summary>
-public interface ITransportListener : IDisposable
+internal interface ITransportListener : IDisposable
 {
     /// <summary>The address actually bound (a requested port 0 / PORT_ANY is resolved).</summary>
     TransportAddress LocalAddress { get; }

@@ -4,7 +4,7 @@ namespace GuestAssist.Linux.Transports;
 /// A stream that first returns bytes already read from <paramref name="inner"/> (e.g. payload that
 /// arrived in the same segment as a handshake answer), then reads <paramref name="inner"/> itself.
 /// </summary>
-public sealed class PrereadStream(ReadOnlyMemory<byte> preread, Stream inner) : Stream
+internal sealed class PrereadStream(ReadOnlyMemory<byte> preread, Stream inner) : Stream
 {
     private ReadOnlyMemory<byte> pending = preread;
 

@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Transports;
 
 /// <summary><c>serial:/dev/virtio-ports/name</c> — a virtio-serial port (any character device works).</summary>
-public sealed record SerialPortAddress(string DevicePath) : TransportAddress
+internal sealed record SerialPortAddress(string DevicePath) : TransportAddress
 {
     public override string ToString() => $"serial:{DevicePath}";
 }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace GuestAssist.Linux.Transports;
 
 /// <summary><c>tcp:host:port</c> — TCP, meant for loopback tooling and tests.</summary>
-public sealed record TcpAddress(IPAddress Host, ushort Port) : TransportAddress
+internal sealed record TcpAddress(IPAddress Host, ushort Port) : TransportAddress
 {
     public IPEndPoint EndPoint => new(Host, Port);
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace GuestAssist.Linux.Transports;
 
 /// <summary>TCP (loopback tooling and tests).</summary>
-public sealed class TcpTransport(TcpAddress address, TransportOptions options) : ITransportEndpoint
+internal sealed class TcpTransport(TcpAddress address, TransportOptions options) : ITransportEndpoint
 {
     public TransportAddress Address => address;
 

@@ -10,6 +10,14 @@ public sealed class TransportAddressFormatException : FormatException
         Reason = reason;
     }
 
+    /// <summary>An address of the grammar that this use cannot take; <paramref name="accepted"/> lists the forms it can.</summary>
+    internal TransportAddressFormatException(string input, string reason, string accepted)
+        : base($"invalid transport address \"{input}\": {reason}; expected one of {accepted}")
+    {
+        Input = input;
+        Reason = reason;
+    }
+
     public string Input { get; }
 
     public string Reason { get; }

@@ -4,7 +4,7 @@ using GuestAssist.Linux.Transports.Serial;
 namespace GuestAssist.Linux.Transports;
 
 /// <summary>Turns an address into its transport.</summary>
-public static class TransportEndpoint
+internal static class TransportEndpoint
 {
     public static ITransportEndpoint Create(string address, TransportOptions? options = null) =>
         Create(TransportAddress.Parse(address), options);

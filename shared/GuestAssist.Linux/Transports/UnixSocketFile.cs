@@ -75,7 +75,7 @@ internal static class UnixSocketFile
     {
         var stat = stackalloc byte[Libc.StatSize];
         // SAFETY: stat points to StatSize (sizeof(struct stat)) bytes on this frame; lstat writes only that.
-        var result = Retry.OnEintr(() => Libc.LStat(path, stat));
+        var result = Libc.LStat(path, stat);
         if (result < 0)
         {
             var errno = LinuxException.LastErrno();

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace GuestAssist.Linux.Transports;
 
 /// <summary>Unix domain stream sockets.</summary>
-public sealed class UnixTransport(UnixAddress address, TransportOptions options) : ITransportEndpoint
+internal sealed class UnixTransport(UnixAddress address, TransportOptions options) : ITransportEndpoint
 {
     public TransportAddress Address => address;
 

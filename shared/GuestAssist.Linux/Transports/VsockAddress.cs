@@ -3,7 +3,7 @@ using GuestAssist.Linux.Vsock;
 namespace GuestAssist.Linux.Transports;
 
 /// <summary><c>vsock:cid:port</c> — AF_VSOCK; <c>vsock:port</c> means any local CID (for listening).</summary>
-public sealed record VsockAddress(uint Cid, uint Port) : TransportAddress
+internal sealed record VsockAddress(uint Cid, uint Port) : TransportAddress
 {
     public VsockEndPoint EndPoint => new(Cid, Port);
 

@@ -5,7 +5,7 @@ using GuestAssist.Linux.Vsock;
 namespace GuestAssist.Linux.Transports;
 
 /// <summary>AF_VSOCK (QEMU vhost-vsock and other KVM hosts).</summary>
-public sealed class VsockTransport(VsockAddress address, TransportOptions options) : ITransportEndpoint
+internal sealed class VsockTransport(VsockAddress address, TransportOptions options) : ITransportEndpoint
 {
     public TransportAddress Address => address;
 

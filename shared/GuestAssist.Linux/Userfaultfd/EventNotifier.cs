@@ -4,7 +4,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Userfaultfd;
 
 /// <summary>A non-blocking eventfd used to wake a thread blocked in poll(2) (shutdown, new work).</summary>
-public sealed class EventNotifier : IDisposable
+internal sealed class EventNotifier : IDisposable
 {
     private const int EfdCloexec = 0x80000;
     private const int EfdNonblock = 0x800;
@@ -29,23 +29,14 @@ public sealed class EventNotifier : IDisposable
             return;
         }
         ulong one = 1;
-        var added = false;
         try
         {
-            Handle.DangerousAddRef(ref added);
             // SAFETY: writes the 8-byte counter from a local; EAGAIN (counter saturated) still leaves it readable.
-            _ = Libc.Write(Handle.Fd, &one, sizeof(ulong));
+            _ = Libc.Write(Handle, &one, sizeof(ulong));
         }
         catch (ObjectDisposedException)
         {
             // Signalled while being disposed: nobody is waiting any more.
-        }
-        finally
-        {
-            if (added)
-            {
-                Handle.DangerousRelease();
-            }
         }
     }
 
@@ -54,7 +45,7 @@ public sealed class EventNotifier : IDisposable
     {
         ulong value = 0;
         // SAFETY: reads the 8-byte counter into a local; a non-blocking eventfd returns EAGAIN when zero.
-        return Libc.Read(Handle.Fd, &value, sizeof(ulong)) == sizeof(ulong);
+        return Libc.Read(Handle, &value, sizeof(ulong)) == sizeof(ulong);
     }
 
     public void Dispose() => Handle.Dispose();

@@ -161,25 +161,8 @@ public sealed class Userfaultfd : IDisposable
         while (total < events.Length)
         {
             var want = Math.Min(events.Length - total, MaxMessagesPerRead);
-            nint got;
-            var added = false;
-            try
-            {
-                _fd.DangerousAddRef(ref added);
-                do
-                {
-                    // SAFETY: reads whole 32-byte messages into the stack buffer sized for `want` of them.
-                    got = Libc.Read(_fd.Fd, buffer, (nuint)(want * UffdRequest.MessageSize));
-                }
-                while (got < 0 && LinuxException.LastErrno() == Errno.EINTR);
-            }
-            finally
-            {
-                if (added)
-                {
-                    _fd.DangerousRelease();
-                }
-            }
+            // SAFETY: reads whole 32-byte messages into the stack buffer sized for `want` of them.
+            var got = Libc.Read(_fd, buffer, (nuint)(want * UffdRequest.MessageSize));
             if (got < 0)
             {
                 var errno = LinuxException.LastErrno();
@@ -207,7 +190,7 @@ public sealed class Userfaultfd : IDisposable
     /// Blocks in poll(2) until events are queued, <paramref name="timeoutMilliseconds"/> pass (-1: forever),
     /// <see cref="Interrupt"/> is called, or <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public unsafe UffdWaitResult Wait(int timeoutMilliseconds, CancellationToken cancellationToken = default)
+    public UffdWaitResult Wait(int timeoutMilliseconds, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -216,73 +199,32 @@ public sealed class Userfaultfd : IDisposable
         using var registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static state => ((EventNotifier)state!).Signal(), _wakeup)
             : default;
-        var addedFd = false;
-        var addedWake = false;
-        try
+        if (Libc.PollTwo(_fd, PollFd.In, _wakeup.Handle, PollFd.In, timeoutMilliseconds, out var returned, out var wakeReturned) < 0)
         {
-            _fd.DangerousAddRef(ref addedFd);
-            _wakeup.Handle.DangerousAddRef(ref addedWake);
-            var fds = stackalloc PollFd[2];
-            fds[0] = new PollFd { Fd = _fd.Fd, Events = PollFd.In };
-            fds[1] = new PollFd { Fd = _wakeup.Handle.Fd, Events = PollFd.In };
-            int rc;
-            do
-            {
-                // SAFETY: two pollfd entries on this stack frame; both descriptors are ref-counted alive.
-                rc = Libc.Poll(fds, 2, timeoutMilliseconds);
-            }
-            while (rc < 0 && LinuxException.LastErrno() == Errno.EINTR);
-            if (rc < 0)
-            {
-                LinuxException.ThrowLast("poll", "userfaultfd");
-            }
-            if ((fds[1].ReturnedEvents & PollFd.In) != 0)
-            {
-                _wakeup.Drain();
-                return UffdWaitResult.Woken;
-            }
-            if ((fds[0].ReturnedEvents & PollFd.In) != 0)
-            {
-                return UffdWaitResult.EventsReady;
-            }
-            return (fds[0].ReturnedEvents & (PollFd.Error | PollFd.HangUp | PollFd.Invalid)) != 0
-                ? UffdWaitResult.Closed
-                : UffdWaitResult.TimedOut;
+            LinuxException.ThrowLast("poll", "userfaultfd");
         }
-        finally
+        if ((wakeReturned & PollFd.In) != 0)
         {
-            if (addedWake)
-            {
-                _wakeup.Handle.DangerousRelease();
-            }
-            if (addedFd)
-            {
-                _fd.DangerousRelease();
-            }
+            _wakeup.Drain();
+            return UffdWaitResult.Woken;
         }
+        if ((returned & PollFd.In) != 0)
+        {
+            return UffdWaitResult.EventsReady;
+        }
+        return (returned & (PollFd.Error | PollFd.HangUp | PollFd.Invalid)) != 0
+            ? UffdWaitResult.Closed
+            : UffdWaitResult.TimedOut;
     }
 
     /// <summary>
     /// True when a read would not block. Checked before reading again after a full batch, so that an adopted
     /// uffd created without O_NONBLOCK never blocks ReadEvents.
     /// </summary>
-    private unsafe bool Readable()
+    private bool Readable()
     {
-        var added = false;
-        try
-        {
-            _fd.DangerousAddRef(ref added);
-            var poll = new PollFd { Fd = _fd.Fd, Events = PollFd.In };
-            // SAFETY: one pollfd on this stack frame; zero timeout.
-            return Libc.Poll(&poll, 1, 0) > 0 && (poll.ReturnedEvents & PollFd.In) != 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                _fd.DangerousRelease();
-            }
-        }
+        var returned = Libc.PollOne(_fd, PollFd.In, 0);
+        return returned > 0 && (returned & PollFd.In) != 0;
     }
 
     /// <summary>Makes a current or the next <see cref="Wait"/> return <see cref="UffdWaitResult.Woken"/>.</summary>
@@ -298,7 +240,7 @@ public sealed class Userfaultfd : IDisposable
     {
         var arg = new UffdioApi { Api = UffdRequest.ApiVersion, Features = (ulong)requested };
         // SAFETY: the kernel reads and writes the 24-byte struct on this stack frame.
-        var rc = Libc.Ioctl(fd.Fd, UffdRequest.Api, &arg);
+        var rc = Libc.Ioctl(fd, UffdRequest.Api, &arg);
         features = (UffdFeatures)arg.Features;
         ioctls = (UffdIoctls)arg.Ioctls;
         return rc;
@@ -349,7 +291,7 @@ public sealed class Userfaultfd : IDisposable
     internal static FileDescriptorHandle OpenViaDevice(int flags)
     {
         using var device = File.OpenHandle(UffdRequest.DevicePath, FileMode.Open, FileAccess.ReadWrite);
-        var fd = Libc.Ioctl((int)device.DangerousGetHandle(), UffdRequest.DeviceNew, flags);
+        var fd = Libc.Ioctl(device, UffdRequest.DeviceNew, flags);
         if (fd < 0)
         {
             LinuxException.ThrowLast("USERFAULTFD_IOC_NEW", UffdRequest.DevicePath);
@@ -373,29 +315,8 @@ public sealed class Userfaultfd : IDisposable
         }
     }
 
-    private unsafe int Ioctl(nuint request, void* argument)
-    {
-        var added = false;
-        try
-        {
-            _fd.DangerousAddRef(ref added);
-            int rc;
-            do
-            {
-                // SAFETY: `argument` points at the caller's stack struct of the size `request` encodes.
-                rc = Libc.Ioctl(_fd.Fd, request, argument);
-            }
-            while (rc < 0 && LinuxException.LastErrno() == Errno.EINTR);
-            return rc;
-        }
-        finally
-        {
-            if (added)
-            {
-                _fd.DangerousRelease();
-            }
-        }
-    }
+    /// <summary>`argument` points at the caller's stack struct of the size `request` encodes.</summary>
+    private unsafe int Ioctl(nuint request, void* argument) => Libc.Ioctl(_fd, request, argument);
 
     private unsafe void IoctlOrThrow(nuint request, void* argument, string call, ulong start, ulong length)
     {

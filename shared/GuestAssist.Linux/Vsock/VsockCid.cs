@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Vsock;
 
 /// <summary>Well-known vsock context ids (linux/vm_sockets.h).</summary>
-public static class VsockCid
+internal static class VsockCid
 {
     /// <summary>VMADDR_CID_ANY: bind to whatever CID this machine has.</summary>
     public const uint Any = 0xFFFF_FFFF;

@@ -1,7 +1,7 @@
 namespace GuestAssist.Linux.Vsock;
 
 /// <summary>AF_VSOCK kernel constants and the sockaddr_vm layout (linux/vm_sockets.h).</summary>
-public static class VsockKernel
+internal static class VsockKernel
 {
     public const int AddressFamily = 40;
     public const int SolVsock = 287;

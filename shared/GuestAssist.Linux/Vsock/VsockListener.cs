@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace GuestAssist.Linux.Vsock;
 
 /// <summary>A bound, listening AF_VSOCK socket that hands out only connections its policy allows.</summary>
-public sealed class VsockListener : IDisposable
+internal sealed class VsockListener : IDisposable
 {
     private readonly Socket socket;
     private long rejectedPeers;

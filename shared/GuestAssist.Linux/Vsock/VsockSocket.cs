@@ -8,12 +8,12 @@ namespace GuestAssist.Linux.Vsock;
 /// Creates AF_VSOCK stream sockets as .NET <see cref="Socket"/>s. .NET refuses
 /// <c>new Socket((AddressFamily)40, ...)</c>, so the fd comes from libc and is wrapped.
 /// </summary>
-public static class VsockSocket
+internal static class VsockSocket
 {
     /// <summary>socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0) as a .NET socket.</summary>
     public static Socket Create()
     {
-        var fd = Retry.OnEintr(() => Libc.Socket(VsockKernel.AddressFamily, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
+        var fd = Libc.Socket(VsockKernel.AddressFamily, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             LinuxException.ThrowLast("socket", "AF_VSOCK");
@@ -26,34 +26,21 @@ public static class VsockSocket
     public static unsafe VsockEndPoint GetLocalEndPoint(Socket socket)
     {
         var handle = socket.SafeHandle;
-        var added = false;
         Span<byte> sockaddr = stackalloc byte[VsockKernel.SockaddrSize];
-        try
+        var length = (uint)sockaddr.Length;
+        int result;
+        // SAFETY: sockaddr is a 16-byte stack buffer and length says so; the kernel writes at most length bytes.
+        fixed (byte* address = sockaddr)
         {
-            handle.DangerousAddRef(ref added);
-            var length = (uint)sockaddr.Length;
-            int result;
-            // SAFETY: sockaddr is a 16-byte stack buffer and length says so; the kernel writes at most length bytes.
-            fixed (byte* address = sockaddr)
-            {
-                var fd = (int)handle.DangerousGetHandle();
-                result = Libc.GetSockName(fd, address, &length);
-            }
-
-            if (result < 0)
-            {
-                LinuxException.ThrowLast("getsockname", "AF_VSOCK");
-            }
-
-            return VsockEndPoint.Read(sockaddr[..(int)Math.Min(length, (uint)sockaddr.Length)]);
+            result = Libc.GetSockName(handle, address, &length);
         }
-        finally
+
+        if (result < 0)
         {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            LinuxException.ThrowLast("getsockname", "AF_VSOCK");
         }
+
+        return VsockEndPoint.Read(sockaddr[..(int)Math.Min(length, (uint)sockaddr.Length)]);
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 namespace GuestAssist.Protocol.Connections;
 
 /// <summary>An <see cref="IRequestHandler"/> from a delegate.</summary>
-public sealed class DelegateRequestHandler(Func<IncomingRequest, CancellationToken, ValueTask> handle) : IRequestHandler
+internal sealed class DelegateRequestHandler(Func<IncomingRequest, CancellationToken, ValueTask> handle) : IRequestHandler
 {
     private readonly Func<IncomingRequest, CancellationToken, ValueTask> _handle = handle ?? throw new ArgumentNullException(nameof(handle));
 

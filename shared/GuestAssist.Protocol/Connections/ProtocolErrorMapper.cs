@@ -7,7 +7,7 @@ namespace GuestAssist.Protocol.Connections;
 /// The one place where exceptions become wire errors, so a failing handler answers with a typed
 /// <see cref="Error"/> instead of throwing across the connection.
 /// </summary>
-public static class ProtocolErrorMapper
+internal static class ProtocolErrorMapper
 {
     public static Error ToError(Exception exception)
     {

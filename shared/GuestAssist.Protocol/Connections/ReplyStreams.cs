@@ -3,7 +3,7 @@ using GuestAssist.Protocol.V1;
 namespace GuestAssist.Protocol.Connections;
 
 /// <summary>When a streamed reply is complete.</summary>
-public static class ReplyStreams
+internal static class ReplyStreams
 {
     /// <summary>
     /// Default end-of-stream rule: a memory-map chunk ends the stream when flagged last; any other

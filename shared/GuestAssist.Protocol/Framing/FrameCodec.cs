@@ -11,7 +11,7 @@ namespace GuestAssist.Protocol.Framing;
 /// is checked against the maximum before anything is allocated, and a payload that is not an Envelope
 /// gives a <see cref="ProtocolException"/>.
 /// </summary>
-public static class FrameCodec
+internal static class FrameCodec
 {
     /// <summary>Header plus payload size of <paramref name="envelope"/> on the wire.</summary>
     public static int GetFrameSize(Envelope envelope) => FrameFormat.HeaderSize + envelope.CalculateSize();

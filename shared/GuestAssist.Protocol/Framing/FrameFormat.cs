@@ -1,7 +1,7 @@
 namespace GuestAssist.Protocol.Framing;
 
 /// <summary>Wire framing: a u32 little-endian payload length, then that many bytes of one Envelope.</summary>
-public static class FrameFormat
+internal static class FrameFormat
 {
     public const int HeaderSize = sizeof(uint);
 

@@ -10,7 +10,7 @@ namespace GuestAssist.Protocol.Framing;
 /// an oversized length or a truncated frame it is <see cref="IsFaulted"/> and every read throws.
 /// Not thread-safe: one reader per stream.
 /// </summary>
-public sealed class FrameReader : IDisposable
+internal sealed class FrameReader : IDisposable
 {
     private const int InitialBufferSize = 64 * 1024;
 

@@ -8,7 +8,7 @@ namespace GuestAssist.Protocol.Framing;
 /// interleave. Cancellation applies while waiting for the turn; a write that has started is finished,
 /// because abandoning it halfway would corrupt the stream for everyone.
 /// </summary>
-public sealed class FrameWriter : IDisposable
+internal sealed class FrameWriter : IDisposable
 {
     private readonly Stream _stream;
     private readonly int _maxFrameSize;

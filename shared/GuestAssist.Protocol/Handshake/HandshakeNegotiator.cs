@@ -9,7 +9,7 @@ namespace GuestAssist.Protocol.Handshake;
 /// Error VERSION_MISMATCH naming both ranges. Both sides end with the same version and capabilities and
 /// each knows what the other lacks.
 /// </summary>
-public static class HandshakeNegotiator
+internal static class HandshakeNegotiator
 {
     public static Hello CreateHello(HandshakeOffer local)
     {

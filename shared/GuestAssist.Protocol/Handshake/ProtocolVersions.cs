@@ -1,7 +1,7 @@
 namespace GuestAssist.Protocol.Handshake;
 
 /// <summary>Protocol versions this build speaks.</summary>
-public static class ProtocolVersions
+internal static class ProtocolVersions
 {
     public const uint Current = 1;
 

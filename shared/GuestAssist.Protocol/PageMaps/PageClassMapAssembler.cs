@@ -9,7 +9,7 @@ namespace GuestAssist.Protocol.PageMaps;
 /// run, owner references in range, nothing after the last chunk, every frame covered. Any violation is a
 /// <see cref="ProtocolException"/>.
 /// </summary>
-public sealed class PageClassMapAssembler
+internal sealed class PageClassMapAssembler
 {
     private ClassRun[] _runs;
     private int _runCount;

@@ -3,7 +3,7 @@ using GuestAssist.Protocol.V1;
 namespace GuestAssist.Protocol.PageMaps;
 
 /// <summary>Builds a <see cref="PageClassMap"/> from frames or runs appended in GFN order, merging neighbours.</summary>
-public sealed class PageClassMapBuilder : IClassRunSink
+internal sealed class PageClassMapBuilder : IClassRunSink
 {
     private readonly List<ClassRun> _runs = [];
     private readonly List<byte>? _heat;

@@ -17,7 +17,7 @@ namespace GuestAssist.Protocol.PageMaps;
 /// The run codec itself is class-agnostic (dirty-frame runs use it too); a class map additionally rejects
 /// UNSPECIFIED and undefined class values when chunks are assembled.
 /// </summary>
-public static class PageClassMapCodec
+internal static class PageClassMapCodec
 {
     public const byte FormatV1 = 1;
 

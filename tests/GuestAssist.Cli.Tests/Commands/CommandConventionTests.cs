@@ -65,6 +65,24 @@ public sealed class CommandConventionTests : IDisposable
     }
 
     [Theory]
+    [InlineData("page-server", "--listen", "127.0.0.1:7070", "unknown scheme \"127.0.0.1\"")]
+    [InlineData("page-server", "--listen", "vsock:2:5000", "pages travel over Unix sockets or TCP only; expected one of unix:/path, tcp:host:port")]
+    [InlineData("uffd-handler", "--source", "192.0.2.10:7070", "unknown scheme \"192.0.2.10\"")]
+    public async Task A_page_path_address_outside_the_transport_grammar_is_a_usage_error(string command, string option, string address, string reason)
+    {
+        File.WriteAllBytes(PathOf("vm.mem"), new byte[1 << 20]);
+        string[] args = command == "page-server"
+            ? [command, "--memory-file", PathOf("vm.mem"), "--no-secret", option, address]
+            : [command, "--socket", PathOf("u.sock"), option, address];
+
+        var (exit, _, stderr) = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        AssertOneLine(stderr);
+        Assert.Contains($"invalid transport address \"{address}\": {reason}", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("status")]
     [InlineData("map")]
     public async Task An_agent_that_is_not_there_is_unavailable_in_one_line(string command)
@@ -83,7 +101,7 @@ public sealed class CommandConventionTests : IDisposable
         File.WriteAllBytes(PathOf("vm.mem"), new byte[1 << 20]);
         File.WriteAllBytes(PathOf("empty.map"), []);
 
-        var (exit, _, stderr) = await RunAsync("page-server", "--memory-file", PathOf("vm.mem"), "--map", PathOf("empty.map"), "--no-secret", "--listen", "127.0.0.1:0");
+        var (exit, _, stderr) = await RunAsync("page-server", "--memory-file", PathOf("vm.mem"), "--map", PathOf("empty.map"), "--no-secret", "--listen", "tcp:127.0.0.1:0");
 
         Assert.Equal(ExitCodes.Usage, exit);
         AssertOneLine(stderr);
@@ -96,7 +114,7 @@ public sealed class CommandConventionTests : IDisposable
         File.WriteAllBytes(PathOf("vm.mem"), new byte[1 << 20]);
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        var (exit, stdout, stderr) = await RunAsync(stop.Token, "page-server", "--memory-file", PathOf("vm.mem"), "--no-secret", "--listen", "127.0.0.1:0", "--json");
+        var (exit, stdout, stderr) = await RunAsync(stop.Token, "page-server", "--memory-file", PathOf("vm.mem"), "--no-secret", "--listen", "tcp:127.0.0.1:0", "--json");
 
         Assert.Equal(ExitCodes.Ok, exit);
         using var json = System.Text.Json.JsonDocument.Parse(stdout);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Firecracker;
@@ -20,7 +19,7 @@ namespace GuestAssist.GuestRig.Tests.Migration;
 /// destination's namespace, and the Eviction session does the rest: agent, dirty log, map, pause, page server,
 /// then the device state, then the destination runs and faults in what the background stream has not sent yet.
 /// </summary>
-public static class GuestAssistMigration
+internal static class GuestAssistMigration
 {
     public static async Task<(MigrationFacts Facts, MigrationQemu Destination, Process Handler)> MigrateAsync(
         MigrationContext context, MigrationMethod method, MigrationQemu source, FirecrackerHandshake tracking, TimeSpan timeout, Action<string> log)
@@ -65,7 +64,7 @@ public static class GuestAssistMigration
         await using var eviction = new Eviction(new EvictionOptions
         {
             Vmm = vmm,
-            Listen = new IPEndPoint(IPAddress.Parse(context.Link.SourceAddress), MigrationContext.PageServerPort),
+            Listen = TransportAddress.Parse($"tcp:{context.Link.SourceAddress}:{MigrationContext.PageServerPort}"),
             Agent = TransportAddress.Parse("unix:" + source.Options.AgentSocket),
             // The token bucket counts page bytes; the wire also carries TCP/IP and Ethernet headers (1448 of 1538 bytes
             // per full frame are payload), so the rate the operator gives is the payload rate the link carries.
@@ -161,7 +160,7 @@ public static class GuestAssistMigration
                 "netns", "exec", context.Link.Namespace, "sh", "-c", "exec \"$0\" \"$@\" > handler.json 2> handler.log",
                 context.Inputs.Cli, "uffd-handler",
                 "--socket", handlerSocket,
-                "--source", $"{context.Link.SourceAddress}:{MigrationContext.PageServerPort}",
+                "--source", $"tcp:{context.Link.SourceAddress}:{MigrationContext.PageServerPort}",
                 "--secret-file", secretFile, "--handshake-timeout", "60", "--json",
             },
             WorkingDirectory = context.WorkDirectory,

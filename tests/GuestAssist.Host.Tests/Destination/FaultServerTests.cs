@@ -16,7 +16,7 @@ public class FaultServerTests
     public void Faults_are_served_from_a_memory_file()
     {
         using var vm = new TestVm();
-        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFileRequester.FromDescriptor(s, vm.File, vm.FileBytes));
         using var sourceLifetime = source;
         server.Start();
         var frames = TestVm.Frames.ToArray();
@@ -48,7 +48,7 @@ public class FaultServerTests
         // The vCPU faults before the server runs (as a VMM resumed before its handler is ready).
         var early = Task.Factory.StartNew(() => vm.Touch(TestVm.Region1FirstGfn + 3), TaskCreationOptions.LongRunning);
         Assert.False(early.Wait(200));
-        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFilePageSource.FromDescriptor(s, vm.File, vm.FileBytes));
+        var (server, source) = FaultServer.Create(vm.Uffd, vm.Layout, s => MemoryFileRequester.FromDescriptor(s, vm.File, vm.FileBytes));
         using var sourceLifetime = source;
         Assert.Same(source, server.Requester);
 
@@ -118,7 +118,7 @@ public class FaultServerTests
         Assert.True(urgent.Wait(10_000));
         var stats = server.Statistics;
         Assert.Equal(frames.Length, stats.PagesInstalled);
-        Assert.Equal(frames.Length, server.Received.Count);
+        Assert.Equal(frames.Length, server.Held.Count);
         Assert.True(server.IsComplete);
         Assert.Empty(server.PendingFaults());
         server.Dispose();
@@ -138,7 +138,9 @@ public class FaultServerTests
         Assert.Empty(requests);
         server.Stop();
         Assert.Equal(1, server.Statistics.LocalZeroFills);
-        Assert.Equal(new InstallResult(0, 1, false), server.Install(TestVm.Region1FirstGfn + 2, TestVm.Expected(TestVm.Region1FirstGfn + 2)));
+        Assert.True(server.Held.IsHeld(TestVm.Region1FirstGfn + 2), "a frame zero-filled on fault is held: a resumed transfer must not send it");
+        Assert.False(server.Held.IsHeld(TestVm.Region1FirstGfn + 3));
+        Assert.Equal(new InstallResult(0, 1, 0, false), server.Install(TestVm.Region1FirstGfn + 2, TestVm.Expected(TestVm.Region1FirstGfn + 2)));
         server.Dispose();
     }
 
@@ -149,7 +151,7 @@ public class FaultServerTests
         using var file = MappedMemory.MapFile(vm.File, vm.FileBytes);
         var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
         server.Start();
-        Assert.Equal(new InstallResult(16, 0, false), server.Install(0, file.AsSpan(0, (int)(16 * Page))));
+        Assert.Equal(new InstallResult(16, 0, 0, false), server.Install(0, file.AsSpan(0, (int)(16 * Page))));
         Assert.Equal(TestVm.Expected(5), vm.Touch(5));
 
         // The VMM drops frames 4..8 (balloon): madvise blocks until the server reads the REMOVE.
@@ -160,7 +162,10 @@ public class FaultServerTests
         Assert.True(zero.Wait(10_000));
         Assert.True(zero.Result.All(b => b == 0));
         Assert.Equal(TestVm.Expected(3), vm.Touch(3));
-        Assert.Equal(new InstallResult(0, 1, false), server.Install(7, file.AsSpan(7 * Page, (int)Page)));
+        Assert.Equal(new InstallResult(0, 1, 0, false), server.Install(7, file.AsSpan(7 * Page, (int)Page)));
+        Assert.Equal(4, server.Held.RemovedCount);
+        Assert.True(server.Held.IsRemoved(7) && server.Held.IsHeld(7), "a removed frame is held: a resumed transfer must not send it");
+        Assert.Equal(16, server.Held.Count);
         server.Dispose();
     }
 
@@ -249,7 +254,7 @@ public class FaultServerTests
         Assert.False(install.IsCompleted);
         server.Start();
         Assert.True(install.Wait(10_000));
-        Assert.Equal(new InstallResult(4, 0, false), install.Result);
+        Assert.Equal(new InstallResult(4, 0, 0, false), install.Result);
         Assert.True(advise.Wait(10_000));
         Assert.Equal(TestVm.Expected(12), vm.Touch(12));
         server.Dispose();
@@ -260,7 +265,7 @@ public class FaultServerTests
     {
         using var vm = new TestVm();
         var server = new FaultServer(vm.Uffd, vm.Layout, new QueueRequester([]));
-        Assert.Equal(new InstallResult(3, 0, false), server.ZeroFill(TestVm.Region1FirstGfn, 3));
+        Assert.Equal(new InstallResult(3, 0, 0, false), server.ZeroFill(TestVm.Region1FirstGfn, 3));
         Assert.Equal(0, vm.Touch(TestVm.Region1FirstGfn + 1)[100]);
         Assert.Throws<ArgumentException>(() => server.Install(0, new byte[100]));
         Assert.Throws<ArgumentOutOfRangeException>(() => server.Install(100, new byte[Page]));

@@ -1,10 +1,9 @@
 using System.Net.Sockets;
 using GuestAssist.Host.DirtyLog;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Tests.Destination;
-using GuestAssist.Host.Tests.Engine;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Tests.Userfaultfd;
 
@@ -51,7 +50,7 @@ public sealed class HybridPushTests : IDisposable
         }
         client.RequestUrgent(300);
         Assert.False(client.WaitForSwitchover(TimeSpan.FromMilliseconds(300)), "no switchover mark before the VM stops");
-        Assert.Equal(0, client.Received.Count);
+        Assert.Equal(0, client.Held.Count);
 
         // Switchover: the VM stops, the log is sealed, the memory as it is now is served.
         tracker.Seal();

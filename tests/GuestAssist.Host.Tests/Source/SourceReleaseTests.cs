@@ -1,8 +1,8 @@
 using System.Net.Sockets;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
-using GuestAssist.Host.Tests.Engine;
+using GuestAssist.Host.Tests.Destination;
 using GuestAssist.Host.Transfer;
 
 namespace GuestAssist.Host.Tests.Source;

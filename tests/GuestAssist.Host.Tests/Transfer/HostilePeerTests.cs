@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
-using GuestAssist.Host.Tests.Engine;
+using GuestAssist.Host.Tests.Destination;
 using GuestAssist.Host.Transfer;
 
 namespace GuestAssist.Host.Tests.Transfer;
@@ -275,7 +275,7 @@ public sealed class HostilePeerTests : IDisposable
         var sink = new MemoryPageSink(Layout);
         using var client = new PostCopyClient(endPoint, Layout, sink, new PostCopyClientOptions { Secret = _server!.Options.Secret });
         client.Start();
-        Assert.True(client.WaitForCompletion(TimeSpan.FromSeconds(20)), $"{client.Received.Count} of {client.ExpectedFrames} frames; {string.Join("; ", Failures().Select(e => e.Message))}");
+        Assert.True(client.WaitForCompletion(TimeSpan.FromSeconds(20)), $"{client.Held.Count} of {client.ExpectedFrames} frames; {string.Join("; ", Failures().Select(e => e.Message))}");
         Assert.True(_memory.AsSpan().SequenceEqual(sink.File));
         Assert.True(_server.DestinationFinished.WaitOne(TimeSpan.FromSeconds(10)), "the destination should confirm everything and close");
     }

@@ -1,4 +1,5 @@
 using GuestAssist.Host.Transfer;
+using GuestAssist.Linux.Transports;
 
 namespace GuestAssist.Host.Tests.Transfer;
 
@@ -89,17 +90,21 @@ public class TransferStreamTests
     }
 
     [Theory]
-    [InlineData("unix:/tmp/x.sock")]
-    [InlineData("/tmp/x.sock")]
-    [InlineData("127.0.0.1:7000")]
-    [InlineData("localhost:7000")]
-    public void Addresses_parse(string address) => Assert.NotNull(TransferEndPoint.Parse(address));
+    [InlineData("unix:/tmp/x.sock", "unix:/tmp/x.sock")]
+    [InlineData("tcp:127.0.0.1:7000", "tcp:127.0.0.1:7000")]
+    [InlineData("tcp:[::1]:7000", "tcp:[::1]:7000")]
+    public void Transfer_addresses_are_transport_addresses(string address, string formatted) =>
+        Assert.Equal(formatted, TransferEndPoint.Format(TransferEndPoint.From(TransportAddress.Parse(address))));
 
     [Theory]
-    [InlineData("nohost")]
-    [InlineData("127.0.0.1:99999")]
-    [InlineData("127.0.0.1:x")]
-    public void Bad_addresses_are_format_errors(string address) => Assert.Throws<FormatException>(() => TransferEndPoint.Parse(address));
+    [InlineData("vsock:2:5000")]
+    [InlineData("hybrid:/run/v.sock:5000")]
+    [InlineData("serial:/dev/virtio-ports/x")]
+    public void Addresses_the_page_path_cannot_use_are_refused_with_a_reason(string address)
+    {
+        var error = Assert.Throws<TransportAddressFormatException>(() => TransferEndPoint.From(TransportAddress.Parse(address)));
+        Assert.Equal($"invalid transport address \"{address}\": pages travel over Unix sockets or TCP only; expected one of unix:/path, tcp:host:port", error.Message);
+    }
 
     /// <summary>A memory stream that counts calls and hands out at most <c>maxReadBytes</c> per read, as a socket may.</summary>
     private sealed class CountingStream(int maxReadBytes) : MemoryStream

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
-using GuestAssist.Host.Tests.Engine;
+using GuestAssist.Host.Tests.Destination;
 using GuestAssist.Host.Transfer;
 
 namespace GuestAssist.Host.Tests.Transfer;

@@ -4,9 +4,9 @@ using GuestAssist.Cli.Commands;
 using GuestAssist.FirecrackerStandIn.Api;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Layout;
-using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm.Firecracker;
 using GuestAssist.IntegrationTests.Firecracker;
+using GuestAssist.Linux.Transports;
 using GuestAssist.Simulation.VirtualMachine;
 
 namespace GuestAssist.IntegrationTests.Eviction;
@@ -52,7 +52,7 @@ internal sealed class EvictionRig : IDisposable
     public EvictionOptions Options() => new()
     {
         Vmm = Vm,
-        Listen = TransferEndPoint.Parse("unix:" + PageSocket),
+        Listen = new UnixAddress(PageSocket),
         Link = Host.Source.LinkRate.Parse("4gbit"),
         StepTimeout = TimeSpan.FromSeconds(20),
         TransferTimeout = TimeSpan.FromSeconds(90),

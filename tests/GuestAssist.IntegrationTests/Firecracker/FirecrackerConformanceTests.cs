@@ -1,7 +1,6 @@
 using System.CommandLine;
 using GuestAssist.Cli.Commands;
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Firecracker;
 using GuestAssist.Simulation.VirtualMachine;
 
@@ -28,7 +27,7 @@ public sealed class FirecrackerConformanceTests : IDisposable
     {
         PatternMemoryFile.Write(MemoryFile, 24 << 20);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync(24 << 20, server => MemoryFilePageSource.OpenFor(server, MemoryFile));
+        var serve = handler.ServeOneAsync(24 << 20, server => MemoryFileRequester.OpenFor(server, MemoryFile));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, mode, "16", "8");
 
         var exit = await vmm.ExitCodeAsync(StandInTimeout);
@@ -46,7 +45,7 @@ public sealed class FirecrackerConformanceTests : IDisposable
     {
         PatternMemoryFile.Write(MemoryFile, 24 << 20);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync(24 << 20, server => MemoryFilePageSource.OpenFor(server, MemoryFile));
+        var serve = handler.ServeOneAsync(24 << 20, server => MemoryFileRequester.OpenFor(server, MemoryFile));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "hang-up-while-faulting", "16", "8");
 
         var exit = await vmm.ExitCodeAsync(StandInTimeout);
@@ -64,7 +63,7 @@ public sealed class FirecrackerConformanceTests : IDisposable
         PatternMemoryFile.Write(MemoryFile, 12 << 20);
         var address = $"unix:{Path.Combine(_directory, "nobody.sock")}";
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync(null, server => RemotePageSource.Connect(server, address, new PostCopyClientOptions { ConnectDeadline = TimeSpan.FromSeconds(1) }));
+        var serve = handler.ServeOneAsync(null, server => PostCopyClient.Connect(server, address, new PostCopyClientOptions { ConnectDeadline = TimeSpan.FromSeconds(1) }));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "ok", "8", "4");
 
         var error = await Assert.ThrowsAsync<FirecrackerHandshakeException>(() => serve.WaitAsync(StandInTimeout));
@@ -85,7 +84,7 @@ public sealed class FirecrackerConformanceTests : IDisposable
         var server = PageServer(stop.Token, "--memory-file", MemoryFile, "--listen", $"unix:{pageServer}", "--regions", "8MiB,8MiB");
         await WaitForSocketAsync(pageServer);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync(null, s => RemotePageSource.Connect(s, $"unix:{pageServer}"));
+        var serve = handler.ServeOneAsync(null, s => PostCopyClient.Connect(s, $"unix:{pageServer}"));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "ok", "8", "4");
 
         var error = await Assert.ThrowsAsync<FirecrackerHandshakeException>(() => serve.WaitAsync(StandInTimeout));

@@ -1,5 +1,4 @@
 using GuestAssist.Host.Destination;
-using GuestAssist.Host.Engine;
 using GuestAssist.Host.Firecracker;
 using GuestAssist.Simulation.VirtualMachine;
 
@@ -26,7 +25,7 @@ public sealed class FirecrackerHugePagesTests : IDisposable
         PatternMemoryFile.Write(MemoryFile, 48 << 20);
         using var reservation = HugePageReservation.Reserve(GuestHugePages);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync(48 << 20, server => MemoryFilePageSource.OpenFor(server, MemoryFile));
+        var serve = handler.ServeOneAsync(48 << 20, server => MemoryFileRequester.OpenFor(server, MemoryFile));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "huge-pages", "32", "16");
 
         await AssertServedAsync(vmm, serve);
@@ -42,7 +41,7 @@ public sealed class FirecrackerHugePagesTests : IDisposable
         await FirecrackerConformanceTests.WaitForSocketAsync(pageServer);
         using var reservation = HugePageReservation.Reserve(GuestHugePages);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync(null, s => RemotePageSource.Connect(s, $"unix:{pageServer}"));
+        var serve = handler.ServeOneAsync(null, s => PostCopyClient.Connect(s, $"unix:{pageServer}"));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "huge-pages", "32", "16");
 
         await AssertServedAsync(vmm, serve);

@@ -26,7 +26,7 @@ public sealed class FirecrackerStandInTests : IDisposable
     {
         WriteMemoryFile((Region0MiB + Region1MiB) << 20);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync((ulong)new FileInfo(MemoryFile).Length, server => MemoryFilePageSource.OpenFor(server, MemoryFile));
+        var serve = handler.ServeOneAsync((ulong)new FileInfo(MemoryFile).Length, server => MemoryFileRequester.OpenFor(server, MemoryFile));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "ok", $"{Region0MiB}", $"{Region1MiB}");
 
         var exit = await vmm.ExitCodeAsync(StandInTimeout);
@@ -53,7 +53,7 @@ public sealed class FirecrackerStandInTests : IDisposable
     {
         WriteMemoryFile((Region0MiB + Region1MiB) << 20);
         using var handler = new FirecrackerUffdHandler(SocketPath) { HandshakeTimeout = TimeSpan.FromSeconds(20) };
-        var serve = handler.ServeOneAsync((ulong)new FileInfo(MemoryFile).Length, server => MemoryFilePageSource.OpenFor(server, MemoryFile));
+        var serve = handler.ServeOneAsync((ulong)new FileInfo(MemoryFile).Length, server => MemoryFileRequester.OpenFor(server, MemoryFile));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, mode, $"{Region0MiB}", $"{Region1MiB}");
 
         var error = await Assert.ThrowsAsync<FirecrackerHandshakeException>(() => serve.WaitAsync(StandInTimeout));
@@ -72,7 +72,7 @@ public sealed class FirecrackerStandInTests : IDisposable
     {
         WriteMemoryFile(Region0MiB << 20);
         using var handler = new FirecrackerUffdHandler(SocketPath);
-        var serve = handler.ServeOneAsync((ulong)new FileInfo(MemoryFile).Length, server => MemoryFilePageSource.OpenFor(server, MemoryFile));
+        var serve = handler.ServeOneAsync((ulong)new FileInfo(MemoryFile).Length, server => MemoryFileRequester.OpenFor(server, MemoryFile));
         using var vmm = new StandInVmm("firecracker", SocketPath, MemoryFile, "ok", $"{Region0MiB}", $"{Region1MiB}");
         var error = await Assert.ThrowsAsync<FirecrackerHandshakeException>(() => serve.WaitAsync(StandInTimeout));
         Assert.Equal(HandshakeFailure.MappingsDoNotAddUp, error.Failure);

@@ -1,8 +1,8 @@
 using GuestAssist.Cli.Commands;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
-using GuestAssist.Host.Transfer;
 using GuestAssist.IntegrationTests.Firecracker;
+using GuestAssist.Linux.Transports;
 
 namespace GuestAssist.IntegrationTests.Migration;
 
@@ -25,7 +25,7 @@ public sealed class FirecrackerRemoteSourceTests : IDisposable
         var pageSocket = Path.Combine(_directory, "pages.sock");
         using var source = new MappedFilePageSource(memoryFile, layout);
         using var server = new PageServer(source, layout, received => new AddressOrderSchedule(layout, received), new PageServerOptions { Link = new TokenBucket(LinkRate.Parse("1gbit")) });
-        server.Listen(TransferEndPoint.Parse("unix:" + pageSocket));
+        server.Listen(TransportAddress.Parse("unix:" + pageSocket));
 
         var uffdSocket = Path.Combine(_directory, "uffd.sock");
         var run = UffdHandlerCommand.RunAsync(uffdSocket, null, "unix:" + pageSocket, TimeSpan.FromSeconds(20), default);

@@ -13,7 +13,7 @@ namespace GuestAssist.Host.DirtyLog.Files;
 /// snapshot, or boot, and the diff's own creation with the VM paused). A copy that lost its holes reads as all
 /// written: safe, it only skips less.
 /// </summary>
-public static class FirecrackerDiffSnapshot
+internal static class FirecrackerDiffSnapshot
 {
     /// <summary>The sidecar holding the interval: the memory file's path + ".json".</summary>
     public static string IntervalPath(string memoryFile) => memoryFile + ".json";

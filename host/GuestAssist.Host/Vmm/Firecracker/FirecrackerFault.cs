@@ -1,4 +1,4 @@
 namespace GuestAssist.Host.Vmm.Firecracker;
 
 /// <summary>Firecracker's error body: <c>{"fault_message": "..."}</c>.</summary>
-public sealed record FirecrackerFault(string? FaultMessage);
+internal sealed record FirecrackerFault(string? FaultMessage);

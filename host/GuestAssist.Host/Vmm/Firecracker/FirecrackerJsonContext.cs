@@ -10,6 +10,6 @@ namespace GuestAssist.Host.Vmm.Firecracker;
 [JsonSerializable(typeof(FirecrackerInstanceInfo))]
 [JsonSerializable(typeof(FirecrackerMachineConfig))]
 [JsonSerializable(typeof(FirecrackerFault))]
-public sealed partial class FirecrackerJsonContext : JsonSerializerContext
+internal sealed partial class FirecrackerJsonContext : JsonSerializerContext
 {
 }

@@ -1,4 +1,4 @@
 namespace GuestAssist.Linux.Transports.HybridVsock;
 
 /// <summary>An established host-to-guest hybrid vsock stream and the host port the VMM assigned to it.</summary>
-public sealed record HybridVsockConnection(Stream Stream, uint HostPort);
+internal sealed record HybridVsockConnection(Stream Stream, uint HostPort);

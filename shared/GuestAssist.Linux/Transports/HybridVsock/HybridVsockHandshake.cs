@@ -9,7 +9,7 @@ namespace GuestAssist.Linux.Transports.HybridVsock;
 /// <c>CONNECT &lt;port&gt;\n</c>, read <c>OK &lt;hostport&gt;\n</c>. Bytes that arrive after the
 /// answer line in the same read belong to the guest and are handed on, not dropped.
 /// </summary>
-public static class HybridVsockHandshake
+internal static class HybridVsockHandshake
 {
     /// <summary>"OK 4294967295\n" is 14 bytes; anything without a line end in this many is not an answer.</summary>
     public const int MaxAnswerBytes = 32;

@@ -4,7 +4,7 @@ namespace GuestAssist.Linux.Transports.HybridVsock;
 /// Guest to host through a Firecracker / Cloud Hypervisor vsock muxer: the VMM turns a guest connect
 /// to (CID 2, port P) into a Unix connection to <c>uds_path_P</c>, where this listens.
 /// </summary>
-public sealed class HybridVsockListenTransport(HybridVsockListenAddress address, TransportOptions options) : ITransportEndpoint
+internal sealed class HybridVsockListenTransport(HybridVsockListenAddress address, TransportOptions options) : ITransportEndpoint
 {
     public TransportAddress Address => address;
 

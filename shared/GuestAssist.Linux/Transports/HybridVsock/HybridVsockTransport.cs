@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace GuestAssist.Linux.Transports.HybridVsock;
 
 /// <summary>Host to guest through a Firecracker / Cloud Hypervisor vsock muxer (Unix socket + CONNECT).</summary>
-public sealed class HybridVsockTransport(HybridVsockAddress address, TransportOptions options) : ITransportEndpoint
+internal sealed class HybridVsockTransport(HybridVsockAddress address, TransportOptions options) : ITransportEndpoint
 {
     public TransportAddress Address => address;
 

@@ -9,7 +9,7 @@ namespace GuestAssist.Linux.Transports.Serial;
 /// non-blocking and waits happen in poll(2) together with an eventfd that cancellation and
 /// Dispose signal. A pending async read or write occupies one thread-pool thread while it waits.
 /// </summary>
-public sealed class SerialPortStream : Stream
+internal sealed class SerialPortStream : Stream
 {
     internal const short PollOut = 0x4;
     internal const int EfdCloexec = 0x80000;
@@ -54,7 +54,7 @@ public sealed class SerialPortStream : Stream
     /// <summary>Opens the device read-write; a terminal (legacy serial port, pty) is switched to raw mode.</summary>
     public static SerialPortStream Open(string devicePath)
     {
-        var fd = Retry.OnEintr(() => Libc.Open(devicePath, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0));
+        var fd = Libc.Open(devicePath, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             LinuxException.ThrowLast("open", devicePath);
@@ -220,44 +220,30 @@ public sealed class SerialPortStream : Stream
     private unsafe bool TryRead(Span<byte> buffer, out int read)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var added = false;
-        try
+        nint result;
+        // SAFETY: buffer is pinned for the call and read(2) writes at most buffer.Length bytes.
+        fixed (byte* bytes = buffer)
         {
-            device.DangerousAddRef(ref added);
-            nint result;
-            // SAFETY: buffer is pinned for the call and read(2) writes at most buffer.Length bytes.
-            fixed (byte* bytes = buffer)
-            {
-                var pointer = bytes;
-                var length = (nuint)buffer.Length;
-                result = Retry.OnEintr(() => Libc.Read(device.Fd, pointer, length));
-            }
-
-            if (result >= 0)
-            {
-                read = (int)result;
-                return true;
-            }
-
-            switch (LinuxException.LastErrno())
-            {
-                case Errno.EAGAIN:
-                    read = 0;
-                    return false;
-                case Errno.EIO:
-                    // The other end of a terminal hung up.
-                    read = 0;
-                    return true;
-                case var errno:
-                    throw new LinuxException(errno, "read", DevicePath);
-            }
+            result = Libc.Read(device, bytes, (nuint)buffer.Length);
         }
-        finally
+
+        if (result >= 0)
         {
-            if (added)
-            {
-                device.DangerousRelease();
-            }
+            read = (int)result;
+            return true;
+        }
+
+        switch (LinuxException.LastErrno())
+        {
+            case Errno.EAGAIN:
+                read = 0;
+                return false;
+            case Errno.EIO:
+                // The other end of a terminal hung up.
+                read = 0;
+                return true;
+            case var errno:
+                throw new LinuxException(errno, "read", DevicePath);
         }
     }
 
@@ -265,84 +251,43 @@ public sealed class SerialPortStream : Stream
     private unsafe int WriteAvailable(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var added = false;
         var written = 0;
-        try
+        // SAFETY: buffer is pinned for the calls and write(2) reads at most the remaining length.
+        fixed (byte* bytes = buffer)
         {
-            device.DangerousAddRef(ref added);
-            // SAFETY: buffer is pinned for the calls and write(2) reads at most the remaining length.
-            fixed (byte* bytes = buffer)
+            while (written < buffer.Length)
             {
-                while (written < buffer.Length)
+                var result = Libc.Write(device, bytes + written, (nuint)(buffer.Length - written));
+                if (result < 0)
                 {
-                    var pointer = bytes + written;
-                    var length = (nuint)(buffer.Length - written);
-                    var result = Retry.OnEintr(() => Libc.Write(device.Fd, pointer, length));
-                    if (result < 0)
+                    var errno = LinuxException.LastErrno();
+                    if (errno == Errno.EAGAIN)
                     {
-                        var errno = LinuxException.LastErrno();
-                        if (errno == Errno.EAGAIN)
-                        {
-                            break;
-                        }
-
-                        throw new LinuxException(errno, "write", DevicePath);
+                        break;
                     }
 
-                    written += (int)result;
+                    throw new LinuxException(errno, "write", DevicePath);
                 }
-            }
 
-            return written;
-        }
-        finally
-        {
-            if (added)
-            {
-                device.DangerousRelease();
+                written += (int)result;
             }
         }
+
+        return written;
     }
 
     /// <summary>Blocks in poll(2) until the device is ready for <paramref name="events"/> (or hangs up), or the wake event fires.</summary>
     /// <returns>The device's returned events (POLLHUP among them when the other side has gone).</returns>
-    private unsafe short WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
+    private short WaitReady(short events, FileDescriptorHandle wake, CancellationToken cancellationToken)
     {
-        var deviceAdded = false;
-        var wakeAdded = false;
-        short returned;
-        try
+        if (Libc.PollTwo(device, events, wake, PollFd.In, -1, out var returned, out var wakeReturned) < 0)
         {
-            device.DangerousAddRef(ref deviceAdded);
-            wake.DangerousAddRef(ref wakeAdded);
-            var fds = stackalloc PollFd[2];
-            fds[0] = new PollFd { Fd = device.Fd, Events = events };
-            fds[1] = new PollFd { Fd = wake.Fd, Events = PollFd.In };
-            // SAFETY: fds points to two pollfd structs on this frame; poll writes only their revents.
-            var result = Retry.OnEintr(() => Libc.Poll(fds, 2, -1));
-            if (result < 0)
-            {
-                LinuxException.ThrowLast("poll", DevicePath);
-            }
-
-            if ((fds[1].ReturnedEvents & PollFd.In) != 0)
-            {
-                Drain(wake);
-            }
-
-            returned = fds[0].ReturnedEvents;
+            LinuxException.ThrowLast("poll", DevicePath);
         }
-        finally
-        {
-            if (wakeAdded)
-            {
-                wake.DangerousRelease();
-            }
 
-            if (deviceAdded)
-            {
-                device.DangerousRelease();
-            }
+        if ((wakeReturned & PollFd.In) != 0)
+        {
+            Drain(wake);
         }
 
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -353,92 +298,62 @@ public sealed class SerialPortStream : Stream
     private unsafe void WaitForHostBlocking(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.Register(static wake => Signal((FileDescriptorHandle)wake!), readWake);
-        var epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
-        if (epoll < 0)
+        using var epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (epoll.IsInvalid)
         {
             LinuxException.ThrowLast("epoll_create1", DevicePath);
         }
 
-        using var epollHandle = new FileDescriptorHandle(epoll);
-        var deviceAdded = false;
-        var wakeAdded = false;
-        try
+        // Both stay open while registered: Dispose signals readWake and closes them, and closing readWake before
+        // epoll_wait returned would take the queued wake-up with it.
+        using var deviceLease = new HandleLease(device);
+        using var wakeLease = new HandleLease(readWake);
+        var watch = new EpollEvent { Events = EpollEvent.In | EpollEvent.Out | EpollEvent.HangUp | EpollEvent.EdgeTriggered, Data = 0 };
+        var wake = new EpollEvent { Events = EpollEvent.In, Data = 1 };
+        // SAFETY: both epoll_event structs live on this frame for the calls; the kernel copies them.
+        if (Libc.EpollCtl(epoll, Libc.EPOLL_CTL_ADD, device, &watch) < 0 || Libc.EpollCtl(epoll, Libc.EPOLL_CTL_ADD, readWake, &wake) < 0)
         {
-            device.DangerousAddRef(ref deviceAdded);
-            readWake.DangerousAddRef(ref wakeAdded);
-            var watch = new EpollEvent { Events = EpollEvent.In | EpollEvent.Out | EpollEvent.HangUp | EpollEvent.EdgeTriggered, Data = 0 };
-            var wake = new EpollEvent { Events = EpollEvent.In, Data = 1 };
-            // SAFETY: both epoll_event structs live on this frame for the calls; the kernel copies them.
-            if (Libc.EpollCtl(epoll, Libc.EPOLL_CTL_ADD, device.Fd, &watch) < 0 || Libc.EpollCtl(epoll, Libc.EPOLL_CTL_ADD, readWake.Fd, &wake) < 0)
-            {
-                LinuxException.ThrowLast("epoll_ctl", DevicePath);
-            }
-
-            var events = stackalloc EpollEvent[2];
-            // Registered before the check: a host that connects after it queues an edge, so none is missed.
-            while (HungUp())
-            {
-                ObjectDisposedException.ThrowIf(disposed, this);
-                cancellationToken.ThrowIfCancellationRequested();
-                // SAFETY: events points to two epoll_event structs on this frame; epoll_wait writes at most two.
-                var ready = Retry.OnEintr(() => Libc.EpollWait(epoll, events, 2, HostRecheckMilliseconds));
-                if (ready < 0)
-                {
-                    LinuxException.ThrowLast("epoll_wait", DevicePath);
-                }
-
-                for (var i = 0; i < ready; i++)
-                {
-                    if (events[i].Data == 1)
-                    {
-                        Drain(readWake);
-                    }
-                }
-
-                ObjectDisposedException.ThrowIf(disposed, this);
-                cancellationToken.ThrowIfCancellationRequested();
-                Interlocked.Increment(ref hostWaitWakeups);
-            }
+            LinuxException.ThrowLast("epoll_ctl", DevicePath);
         }
-        finally
+
+        var events = stackalloc EpollEvent[2];
+        // Registered before the check: a host that connects after it queues an edge, so none is missed.
+        while (HungUp())
         {
-            if (wakeAdded)
+            ObjectDisposedException.ThrowIf(disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            // SAFETY: events points to two epoll_event structs on this frame; epoll_wait writes at most two.
+            var ready = Libc.EpollWait(epoll, events, 2, HostRecheckMilliseconds);
+            if (ready < 0)
             {
-                readWake.DangerousRelease();
+                LinuxException.ThrowLast("epoll_wait", DevicePath);
             }
 
-            if (deviceAdded)
+            for (var i = 0; i < ready; i++)
             {
-                device.DangerousRelease();
+                if (events[i].Data == 1)
+                {
+                    Drain(readWake);
+                }
             }
+
+            ObjectDisposedException.ThrowIf(disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            Interlocked.Increment(ref hostWaitWakeups);
         }
     }
 
     /// <summary>One poll(2) with no timeout: does the device report POLLHUP right now?</summary>
-    private unsafe bool HungUp()
+    private bool HungUp()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var added = false;
-        try
+        var returned = Libc.PollOne(device, PollFd.In, 0);
+        if (returned < 0)
         {
-            device.DangerousAddRef(ref added);
-            var fds = stackalloc PollFd[1];
-            fds[0] = new PollFd { Fd = device.Fd, Events = PollFd.In };
-            // SAFETY: one pollfd on this frame; poll writes only its revents.
-            if (Retry.OnEintr(() => Libc.Poll(fds, 1, 0)) < 0)
-            {
-                LinuxException.ThrowLast("poll", DevicePath);
-            }
+            LinuxException.ThrowLast("poll", DevicePath);
+        }
 
-            return (fds[0].ReturnedEvents & PollFd.HangUp) != 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                device.DangerousRelease();
-            }
-        }
+        return (returned & PollFd.HangUp) != 0;
     }
 
     private static FileDescriptorHandle CreateWakeEvent()
@@ -454,24 +369,15 @@ public sealed class SerialPortStream : Stream
 
     private static unsafe void Signal(FileDescriptorHandle wake)
     {
-        var added = false;
         try
         {
-            wake.DangerousAddRef(ref added);
             ulong one = 1;
             // SAFETY: writes the 8-byte counter increment from this frame; a failure (overflow, EAGAIN) still leaves it readable.
-            _ = Libc.Write(wake.Fd, &one, sizeof(ulong));
+            _ = Libc.Write(wake, &one, sizeof(ulong));
         }
         catch (ObjectDisposedException)
         {
             // Already closed: nobody is waiting on it any more.
-        }
-        finally
-        {
-            if (added)
-            {
-                wake.DangerousRelease();
-            }
         }
     }
 
@@ -479,14 +385,14 @@ public sealed class SerialPortStream : Stream
     {
         ulong count;
         // SAFETY: reads the 8-byte eventfd counter into this frame; EAGAIN (already drained) is fine.
-        _ = Libc.Read(wake.Fd, &count, sizeof(ulong));
+        _ = Libc.Read(wake, &count, sizeof(ulong));
     }
 
     private static unsafe void MakeRawIfTerminal(FileDescriptorHandle device, string devicePath)
     {
         var termios = stackalloc byte[Libc.TermiosBufferSize];
         // SAFETY: termios is an opaque buffer larger than glibc's struct termios; only libc touches it.
-        if (Libc.TcGetAttr(device.Fd, termios) < 0)
+        if (Libc.TcGetAttr(device, termios) < 0)
         {
             var errno = LinuxException.LastErrno();
             if (errno is Errno.ENOTTY or Errno.EINVAL)
@@ -499,7 +405,7 @@ public sealed class SerialPortStream : Stream
 
         // Without raw mode the line discipline echoes, buffers lines and rewrites \n: binary frames break.
         Libc.CfMakeRaw(termios);
-        if (Retry.OnEintr(() => Libc.TcSetAttr(device.Fd, Libc.TCSANOW, termios)) < 0)
+        if (Libc.TcSetAttr(device, Libc.TCSANOW, termios) < 0)
         {
             LinuxException.ThrowLast("tcsetattr", devicePath);
         }

@@ -3,7 +3,7 @@ using GuestAssist.Linux.Errors;
 namespace GuestAssist.Linux.Transports.Serial;
 
 /// <summary>A virtio-serial port: "connecting" opens the device; there is nothing to listen on.</summary>
-public sealed class SerialPortTransport(SerialPortAddress address) : ITransportEndpoint
+internal sealed class SerialPortTransport(SerialPortAddress address) : ITransportEndpoint
 {
     public TransportAddress Address => address;
 

@@ -1,6 +1,6 @@
 using GuestAssist.Host.Transfer;
 
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>A deliberate cut of one channel once the destination has received <paramref name="AfterPages"/> frames (recovery drills).</summary>
-public sealed record ConnectionCut(ChannelKind Channel, long AfterPages);
+internal sealed record ConnectionCut(ChannelKind Channel, long AfterPages);

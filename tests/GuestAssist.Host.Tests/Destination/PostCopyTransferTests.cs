@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 public class PostCopyTransferTests
 {

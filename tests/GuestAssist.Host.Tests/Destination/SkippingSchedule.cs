@@ -1,7 +1,7 @@
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 /// <summary>Address order, but frames below a bound are handed out as zero-fill (as a planner does under a covering dirty log).</summary>
 internal sealed class SkippingSchedule(GuestMemoryLayout layout, ulong[]? received, ulong skipBelow) : ITransferSchedule

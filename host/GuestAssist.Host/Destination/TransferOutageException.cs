@@ -1,4 +1,4 @@
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>The page server stayed unreachable past the outage deadline, or refused for good.</summary>
 public sealed class TransferOutageException : IOException

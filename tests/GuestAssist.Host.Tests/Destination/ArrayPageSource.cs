@@ -1,7 +1,7 @@
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Source;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 /// <summary>Guest memory in an array, laid out as the memory file of <see cref="GuestMemoryLayout"/>.</summary>
 internal sealed class ArrayPageSource(byte[] file, GuestMemoryLayout layout) : IPageSource

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Sockets;
 
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>One connected, greeted page-transfer channel of the destination.</summary>
 internal sealed class ChannelConnection : IDisposable

@@ -2,21 +2,21 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Linux.Threading;
 
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>
 /// The destination side of post-copy: connects the urgent and the background channel to a page server, sends an
 /// urgent request per demand fault (IPageRequester), and installs every page that arrives on either channel through
-/// the sink exactly once: a frame's bit in Received is claimed atomically before its install, so a page delivered
-/// twice (urgent and background, or resent after a reconnect) is counted as a duplicate and dropped.
+/// the sink. The client keeps no record of its own: the sink owns the destination's <see cref="HeldFrames"/> and claims
+/// each frame there before installing it, so a page delivered twice (urgent and background, resent after a reconnect,
+/// or one the destination zero-filled or saw removed meanwhile) is counted as a duplicate and dropped.
 /// A dropped channel is reconnected under <see cref="RecoveryOptions"/> (backed-off retries, every attempt reported
 /// through <see cref="OutageReported"/>, a deadline after which the transfer fails with its reason) and greeted with
-/// the received bitmap, so the source resumes with exactly what is missing; urgent requests still unanswered are
+/// the held frames, so the source resumes with exactly what is missing; urgent requests still unanswered are
 /// sent again. Each channel proves <see cref="PostCopyClientOptions.Secret"/> and checks the source's proof.
 /// <para>
 /// Installed frames are confirmed to the source on the background channel (Installed frames, every
@@ -63,6 +63,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private long _receivedBytes;
     private long _framesSeen;
     private long _outageAttempts;
+    private long _installsInFlight;
     private long _longestOutageTicks;
     private bool _started;
     private volatile bool _backgroundEnded;
@@ -77,7 +78,10 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         _sink = sink;
         _options = options ?? new PostCopyClientOptions();
         _cuts = [.. _options.Cuts.OrderBy(c => c.AfterPages)];
-        Received = new AtomicBitmap(layout.TotalFrames);
+        if (sink.Held.Length != layout.TotalFrames)
+        {
+            throw new ArgumentException($"the sink holds a record of {sink.Held.Length} frames but the layout has {layout.TotalFrames}", nameof(sink));
+        }
         ExpectedFrames = (long)(layout.MemoryBytes / layout.PageSize);
         _confirmations = new InstalledConfirmations(_options.ConfirmEveryFrames, _options.ConfirmInterval);
     }
@@ -96,16 +100,16 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         return _switchedOver.IsSet;
     }
 
-    /// <summary>Frames installed (or being installed) at the destination.</summary>
-    public AtomicBitmap Received { get; }
+    /// <summary>Frames the destination holds (installed, being installed, zero-filled or removed): the sink's record.</summary>
+    public HeldFrames Held => _sink.Held;
 
-    /// <summary>Backed frames: the transfer is complete when Received holds all of them.</summary>
+    /// <summary>Backed frames: the transfer is complete when the destination holds all of them.</summary>
     public long ExpectedFrames { get; }
 
     /// <summary>Set when retries ran out; the transfer cannot complete.</summary>
     public Exception? Failure { get; private set; }
 
-    public bool IsComplete => Received.Count >= ExpectedFrames;
+    public bool IsComplete => Held.Count >= ExpectedFrames;
 
     /// <summary>Every failed attempt to reach the page server while a channel is down (log it; show it on progress).</summary>
     public event Action<OutageAttempt>? OutageReported;
@@ -113,8 +117,31 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     /// <summary>Raised once when the transfer fails for good (outage deadline, permanent refusal).</summary>
     public event Action<Exception>? Failed;
 
-    /// <summary>Called once per completed frame run (first GFN, count); e.g. to timestamp when the hot set was served.</summary>
+    /// <summary>Called once per received frame run that installed at least one frame (first GFN, count); e.g. to timestamp when the hot set was served.</summary>
     public event Action<ulong, int>? FramesInstalled;
+
+    /// <summary>
+    /// Serves <paramref name="server"/>'s misses from the page server at <paramref name="address"/> (the Firecracker
+    /// handler's --source path): connects both channels and starts the transfer into the server. Use as the fault
+    /// server's requester factory (<c>server => PostCopyClient.Connect(server, address)</c>). An outage past the
+    /// deadline ends the fault server's session, so the VMM is stopped with the reason rather than left hung.
+    /// </summary>
+    public static PostCopyClient Connect(FaultServer server, string address, PostCopyClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var client = new PostCopyClient(TransferEndPoint.FromText(address), server.Layout, server, options);
+        client.Failed += server.Abort;
+        try
+        {
+            client.Start();
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+        return client;
+    }
 
     /// <summary>Connects both channels (retrying as configured) and starts receiving.</summary>
     public void Start()
@@ -141,7 +168,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     public void RequestUrgent(ulong gfn)
     {
-        if (Received.IsSet(gfn) || !_outstanding.TryAdd(gfn, 0))
+        if (Held.IsHeld(gfn) || !_outstanding.TryAdd(gfn, 0))
         {
             return;
         }
@@ -206,7 +233,8 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             _stop.Token.ThrowIfCancellationRequested();
             try
             {
-                var bitmap = Received.Count > 0 ? Received.Snapshot() : null;
+                // Every frame the destination holds, however it came to hold it: the source sends none of them again.
+                var bitmap = Held.Count > 0 ? Held.Snapshot() : null;
                 var hello = new ChannelHello(_options.SessionId, kind, _layout.PageSize, _layout.TotalFrames, bitmap);
                 var channel = ChannelConnection.Open(_server, hello, _options.Secret, _options.Tls);
                 RecordOutage(down.Elapsed);
@@ -380,7 +408,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             _urgent = channel;
             foreach (var gfn in _outstanding.Keys)
             {
-                if (!Received.IsSet(gfn))
+                if (!Held.IsHeld(gfn))
                 {
                     SendUrgent(gfn);
                 }
@@ -407,7 +435,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                 }
                 else
                 {
-                    InstallClaimed(header.Gfn, (int)header.Count, payload, kind);
+                    InstallRuns(header.Gfn, (int)header.Count, payload, kind);
                 }
                 break;
             case TransferFrameKind.ZeroRun:
@@ -418,7 +446,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                 }
                 else
                 {
-                    InstallClaimed(header.Gfn, (int)header.Count, null, kind, (ZeroRunReason)header.Flags);
+                    InstallRuns(header.Gfn, (int)header.Count, null, kind, (ZeroRunReason)header.Flags);
                 }
                 break;
             case TransferFrameKind.Switchover when kind == ChannelKind.Background:
@@ -488,7 +516,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                     _staged[frames[k]]!.CopyTo(buffer, (k - i) * pageSize);
                 }
             }
-            InstallClaimed(frames[i], j - i, zero ? null : buffer, ChannelKind.Background);
+            InstallRuns(frames[i], j - i, zero ? null : buffer, ChannelKind.Background);
             i = j;
         }
         _staged.Clear();
@@ -539,7 +567,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private ChannelConnection ConfirmEverything(ChannelConnection channel, byte[] payload)
     {
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
-        while (_confirmations.Added < ExpectedFrames && Stopwatch.GetTimestamp() < deadline)
+        while (Interlocked.Read(ref _installsInFlight) > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             Thread.Sleep(1);
         }
@@ -565,48 +593,73 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         }
     }
 
-    /// <summary>Claims each frame of the run and installs the claimed sub-runs; frames claimed before count as duplicates.</summary>
-    private void InstallClaimed(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason = ZeroRunReason.ZeroContent)
+    /// <summary>
+    /// Hands the run's backed sub-runs to the sink, which claims each frame in the destination's record and installs
+    /// only what it did not hold; frames it held (or that no region backs) count as duplicates.
+    /// </summary>
+    private void InstallRuns(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason = ZeroRunReason.ZeroContent)
+    {
+        Interlocked.Increment(ref _installsInFlight);
+        try
+        {
+            InstallRunsCore(first, count, pages, kind, reason);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _installsInFlight);
+        }
+    }
+
+    private void InstallRunsCore(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason)
     {
         var pageSize = (int)_layout.PageSize;
         var i = 0;
         while (i < count)
         {
-            if (!_layout.IsBacked(first + (ulong)i) || !Received.TrySet(first + (ulong)i))
+            if (!_layout.IsBacked(first + (ulong)i))
             {
                 Interlocked.Increment(ref _duplicates);
                 i++;
                 continue;
             }
             var j = i + 1;
-            while (j < count && _layout.IsBacked(first + (ulong)j) && Received.TrySet(first + (ulong)j))
+            while (j < count && _layout.IsBacked(first + (ulong)j))
             {
                 j++;
             }
             var runFirst = first + (ulong)i;
             var runCount = j - i;
-            int present;
+            var result = pages is null
+                ? _sink.ZeroFill(runFirst, (ulong)runCount)
+                : _sink.Install(runFirst, pages.AsSpan(i * pageSize, runCount * pageSize));
+            if (result.TargetGone)
+            {
+                throw new IOException("the destination VM's memory is gone");
+            }
+            var installed = (long)result.Installed;
             if (pages is null)
             {
-                present = _sink.ZeroFill(runFirst, runCount);
-                Interlocked.Add(ref reason == ZeroRunReason.Skipped ? ref _skippedFilled : ref _zeroFilled, runCount);
+                Interlocked.Add(ref reason == ZeroRunReason.Skipped ? ref _skippedFilled : ref _zeroFilled, installed);
             }
             else
             {
-                present = _sink.Install(runFirst, pages.AsSpan(i * pageSize, runCount * pageSize));
-                Interlocked.Add(ref _pagesInstalled, runCount);
+                Interlocked.Add(ref _pagesInstalled, installed);
             }
-            Interlocked.Add(ref _doubleInstalls, present);
+            Interlocked.Add(ref _duplicates, (long)result.AlreadyHeld);
+            Interlocked.Add(ref _doubleInstalls, (long)result.AlreadyPresent);
             if (kind == ChannelKind.Urgent)
             {
-                Interlocked.Add(ref _urgentReceived, runCount);
+                Interlocked.Add(ref _urgentReceived, installed);
             }
             for (var k = 0; k < runCount; k++)
             {
                 _outstanding.TryRemove(runFirst + (ulong)k, out _);
             }
             _confirmations.Add(runFirst, (ulong)runCount);
-            FramesInstalled?.Invoke(runFirst, runCount);
+            if (installed > 0)
+            {
+                FramesInstalled?.Invoke(runFirst, runCount);
+            }
             i = j;
         }
         if (IsComplete)

@@ -1,4 +1,4 @@
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>What the destination engine received and did with it.</summary>
 public sealed record PostCopyClientStatistics(

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using GuestAssist.Host.DirtyLog;
-using GuestAssist.Host.Engine;
+using GuestAssist.Host.Destination;
 using GuestAssist.Host.Layout;
 using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
@@ -9,7 +9,7 @@ using GuestAssist.Host.Transfer;
 using GuestAssist.Protocol.PageMaps;
 using GuestAssist.Protocol.V1;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 /// <summary>The enlightened order end to end: planner behind the page server, skipping under a sealed dirty log, cuts and resume.</summary>
 public class PlannerTransferTests

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>
 /// Frames the destination installed and has not yet confirmed to the source, as merged runs; thread-safe. The

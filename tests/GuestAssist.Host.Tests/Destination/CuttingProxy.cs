@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace GuestAssist.Host.Tests.Engine;
+namespace GuestAssist.Host.Tests.Destination;
 
 /// <summary>
 /// A TCP proxy in front of a page server that drops connections at seeded random byte offsets (mid-frame, mid-hello,

@@ -1,4 +1,4 @@
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>
 /// The destination's outage policy: a dropped channel is reconnected for as long as the outage lasts, with

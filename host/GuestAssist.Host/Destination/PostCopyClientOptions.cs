@@ -1,4 +1,4 @@
-namespace GuestAssist.Host.Engine;
+namespace GuestAssist.Host.Destination;
 
 /// <summary>How the destination engine connects to the page server.</summary>
 public sealed class PostCopyClientOptions
@@ -27,6 +27,6 @@ public sealed class PostCopyClientOptions
 
     public TimeSpan ConfirmInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Cuts to inject, in order of AfterPages.</summary>
-    public IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
+    /// <summary>Cuts to inject, in order of AfterPages: a recovery drill for the demo and the tests, not for integrators.</summary>
+    internal IReadOnlyList<ConnectionCut> Cuts { get; init; } = [];
 }
