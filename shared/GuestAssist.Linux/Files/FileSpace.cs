@@ -5,7 +5,7 @@ using GuestAssist.Linux.Interop;
 namespace GuestAssist.Linux.Files;
 
 /// <summary>Freeing parts of a file's storage (memfd, tmpfs, hugetlbfs, ext4, xfs ...) without changing its size.</summary>
-public static class FileSpace
+internal static class FileSpace
 {
     /// <summary>
     /// fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) over [offset, offset + length): the range reads as zeros

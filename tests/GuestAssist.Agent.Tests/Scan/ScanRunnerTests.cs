@@ -50,7 +50,8 @@ public sealed class ScanRunnerTests : IDisposable
         // 512 BUDDY frames plus a blank block that MemFree − nr_free_pages (512) accounts for exactly.
         Assert.Equal(1024, classes.GetProperty("free").GetInt64());
         Assert.True(root.GetProperty("lazy_init").GetProperty("proven_free").GetBoolean());
-        Assert.Equal(1 + 512 + 0, classes.GetProperty("unbacked").GetInt64());
+        // The holes between RAM ranges (1 + 512 frames) are firmware's: sent with the kernel's, never unbacked.
+        Assert.Equal(0, classes.GetProperty("unbacked").GetInt64());
         Assert.Equal(512, root.GetProperty("kernel").GetProperty("nr_free_pages").GetInt64());
         Assert.Equal(512, root.GetProperty("kernel").GetProperty("buddy_info_free").GetInt64());
         Assert.Equal(100, root.GetProperty("kernel").GetProperty("active").GetInt64());
