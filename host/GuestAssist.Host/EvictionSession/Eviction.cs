@@ -169,7 +169,7 @@ public sealed class Eviction : IAsyncDisposable
                 server.Switchover(memory, factory, tracker.WrittenSinceMark);
                 destinationConnected = server.Counters.Snapshot().Connections > 0;
                 var pushed = server.Counters.Snapshot();
-                Report(string.Create(CultureInfo.InvariantCulture, $"switchover: {pushed.PushedBeforeSwitchover:N0} frames pushed while the VM ran, {pushed.ResentAtSwitchover:N0} written since go again"));
+                Report(string.Create(CultureInfo.InvariantCulture, $"switchover: {pushed.PushedBeforeSwitchover:N0} frames pushed while the VM ran; those written since go again before the switchover mark"));
             }
             else
             {
@@ -544,7 +544,7 @@ public sealed class Eviction : IAsyncDisposable
             if (finished)
             {
                 await done.ConfigureAwait(false);
-                Report(string.Create(CultureInfo.InvariantCulture, $"post-copy done: {now.PagesSent:N0} pages, {now.ZeroPages:N0} zero, {now.SkippedFrames:N0} skipped, {now.UrgentRequests:N0} faults served, {now.TotalBytes / 1e6:F1} MB"));
+                Report(string.Create(CultureInfo.InvariantCulture, $"post-copy done: {now.PagesSent:N0} pages, {now.ZeroPages:N0} zero, {now.SkippedFrames:N0} skipped, {now.UrgentRequests:N0} faults served, {now.TotalBytes / 1e6:F1} MB{(now.PushedBeforeSwitchover > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {now.PushedBeforeSwitchover:N0} pushed before the switchover, {now.ResentAtSwitchover:N0} of them sent again (written meanwhile)") : "")}"));
                 return anyConnection;
             }
             if (at > deadline)

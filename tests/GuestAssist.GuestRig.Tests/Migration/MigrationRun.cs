@@ -15,6 +15,10 @@ public static class MigrationRun
 
     public const double BaselineSeconds = 5;
 
+    /// <summary>How long QEMU's migration may take before a pre-copy that cannot converge is cancelled and reported so.</summary>
+    public static double PrecopyLimitSeconds =>
+        double.TryParse(Environment.GetEnvironmentVariable("GUESTASSIST_MIGRATION_PRECOPY_LIMIT"), CultureInfo.InvariantCulture, out var seconds) ? seconds : 90;
+
     public static async Task<MigrationRecord> RunAsync(MigrationInputs inputs, MigrationWorkload workload, MigrationMethod method, int run, ShapedLink link, string outputDirectory, double windowSeconds, Action<string> log)
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"{workload.Name}-{method.Name()}-{run}");
@@ -85,18 +89,29 @@ public static class MigrationRun
             }
             else
             {
-                (facts, destination) = await QemuMigration.MigrateAsync(context, method, source, TimeSpan.FromMinutes(5));
+                (facts, destination) = await QemuMigration.MigrateAsync(context, method, source, TimeSpan.FromSeconds(PrecopyLimitSeconds));
+            }
+            // Every run is watched until 15 s after its own switchover at least: a slow pre-copy's recovery counts too.
+            if (facts.SourceStopped is { } stoppedAt)
+            {
+                var switchover = Stopwatch.GetElapsedTime(evictionStart, stoppedAt);
+                if (switchover + TimeSpan.FromSeconds(15) > window)
+                {
+                    window = switchover + TimeSpan.FromSeconds(15);
+                }
             }
             var left = window - Stopwatch.GetElapsedTime(evictionStart);
             if (left > TimeSpan.Zero)
             {
                 await Task.Delay(left);
             }
-            var status = await destination.Qmp!.ExecuteAsync("query-status");
-            Log($"destination after the window: {status?.ToJsonString()}, {destination.Console.Lines.Count(l => l.Text.StartsWith("TPUT", StringComparison.Ordinal))} TPUT lines");
-            var before = destination.Console.Count;
-            await destination.SendLineAsync("v");
-            var verify = await destination.Console.WaitForAsync("VERIFY", "the service's check of every word", TimeSpan.FromMinutes(3), before);
+            // A migration that never switched over leaves the VM on the source: the check runs there.
+            var runs = facts.SourceStopped is null ? source : destination;
+            var status = await runs.Qmp!.ExecuteAsync("query-status");
+            Log($"{runs.Options.Name} after the window: {status?.ToJsonString()}, {runs.Console.Lines.Count(l => l.Text.StartsWith("TPUT", StringComparison.Ordinal))} TPUT lines");
+            var before = runs.Console.Count;
+            await runs.SendLineAsync("v");
+            var verify = await runs.Console.WaitForAsync("VERIFY", "the service's check of every word", TimeSpan.FromMinutes(3), before);
             var verdict = verify.Text.Split(' ');
             var trace = ThroughputTrace.From(evictionStart, source.Console.Lines.Concat(destination.Console.Lines));
             if (handler is not null)
@@ -109,7 +124,7 @@ public static class MigrationRun
                 await handler.WaitForExitAsync(wait.Token).ConfigureAwait(false);
                 facts = facts with { Notes = facts.Notes + "; handler: " + HandlerSummary(work) };
             }
-            return Measure(workload, method, run, evictionStart, facts, trace, windowSeconds,
+            return Measure(workload, method, run, evictionStart, facts, trace, window.TotalSeconds,
                 long.Parse(verdict[1], CultureInfo.InvariantCulture), long.Parse(verdict[2], CultureInfo.InvariantCulture));
         }
         finally
@@ -169,7 +184,7 @@ public static class MigrationRun
             facts.BlocktimeSeconds,
             trace.Errors + verifyErrors,
             verifiedPages,
-            facts.Notes + (facts.BytesByClass.Count > 0 ? "; MB by class: " + string.Join(", ", facts.BytesByClass.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value / 1e6:0.0}"))) : ""),
+            string.Create(CultureInfo.InvariantCulture, $"window {windowSeconds:0} s; ") + facts.Notes + (facts.BytesByClass.Count > 0 ? "; MB by class: " + string.Join(", ", facts.BytesByClass.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value / 1e6:0.0}"))) : ""),
             trace);
     }
 }

@@ -25,7 +25,8 @@ public sealed record MigrationWorkload(string Name, string Description, int Memo
     public const string AgentPort = "guestassist";
 
     /// <summary>The guest's scenario: read the disk into the page cache, start the agent, the rogue, then the service in the foreground.</summary>
-    public string Script()
+    /// <param name="agentEnvironment">Settings for the agent as VAR=value words (GUESTASSIST_MIGRATION_AGENT_ENV, e.g. GUESTASSIST_HEAT=soft-dirty).</param>
+    public string Script(string agentEnvironment = "")
     {
         var script = new StringBuilder();
         script.Append(CultureInfo.InvariantCulture, $$"""
@@ -33,7 +34,7 @@ public sealed record MigrationWorkload(string Name, string Description, int Memo
             export PATH=/bin
             cd /
             {{(CacheMiB > 0 ? $"dd if=/dev/vda of=/dev/null bs=1M count={CacheMiB} 2>/dev/null; echo \"MIG-CACHE $(cat /proc/uptime)\"" : "")}}
-            {{AgentPackager.InstalledBinary}} serve --listen serial:/dev/virtio-ports/{{AgentPort}} --heat-window-ms 2000 > /dev/console 2>&1 &
+            {{agentEnvironment}} {{AgentPackager.InstalledBinary}} serve --listen serial:/dev/virtio-ports/{{AgentPort}} --heat-window-ms 2000 > /dev/console 2>&1 &
             {{(RogueMiB > 0 ? $"/bin/migload rogue {RogueMiB} > /tmp/rogue.out 2>&1 &" : "")}}
             stty -echo 2>/dev/null
             exec /bin/migload kv {{WorkingSetMiB}} {{IdleMiB}} {{ThetaPercent}} {{WritePercent}} 7

@@ -42,7 +42,24 @@ public static class QemuMigration
             await WaitForStatusAsync(source, s => s is "active" or "completed" or "failed", TimeSpan.FromSeconds(20));
             await source.Qmp.ExecuteAsync("migrate-start-postcopy");
         }
-        var (status, completedAt, info) = await WaitForStatusAsync(source, s => s is "completed" or "failed" or "cancelled", timeout);
+        string status;
+        long completedAt;
+        JsonNode? info;
+        try
+        {
+            (status, completedAt, info) = await WaitForStatusAsync(source, s => s is "completed" or "failed" or "cancelled", timeout);
+        }
+        catch (TimeoutException) when (!postcopy)
+        {
+            // Pre-copy that cannot catch up with the guest's writes: a result, not a failure. The VM stays on the source.
+            var stuck = await source.Qmp.ExecuteAsync("query-migrate");
+            await source.Qmp.ExecuteAsync("migrate_cancel");
+            return (new MigrationFacts
+            {
+                BytesSent = stuck?["ram"]?["transferred"]?.GetValue<long>() ?? 0,
+                Notes = $"did not converge within {timeout.TotalSeconds:0} s ({stuck?["ram"]?["dirty-sync-count"]?.GetValue<long>()} dirty syncs, throttle {stuck?["cpu-throttle-percentage"]?.GetValue<long>() ?? 0}%): cancelled, the VM stayed on the source",
+            }, destination);
+        }
         if (status != "completed")
         {
             throw new InvalidOperationException($"{method.Name()}: QEMU's migration ended {status}: {info?["error-desc"]?.GetValue<string>()}");

@@ -88,7 +88,11 @@ public sealed class ThroughputTrace
         return double.NaN;
     }
 
-    /// <summary>Work lost against <paramref name="baseline"/> over [from, to], in seconds of baseline work.</summary>
+    /// <summary>
+    /// Work lost against <paramref name="baseline"/> over [from, to], in seconds of baseline work: what the baseline
+    /// would have done minus what was done (a stretch above the baseline offsets one below, so noise averages out and
+    /// windows of different lengths compare).
+    /// </summary>
     public double Deficit(double baseline, double from, double to)
     {
         double lost = 0, covered = from;
@@ -104,7 +108,7 @@ public sealed class ThroughputTrace
             {
                 lost += start - covered; // no line at all: the guest did nothing the host saw
             }
-            lost += (end - start) * Math.Max(0, 1 - sample.OperationsPerSecond / baseline);
+            lost += (end - start) * (1 - sample.OperationsPerSecond / baseline);
             covered = Math.Max(covered, end);
         }
         if (to > covered)
