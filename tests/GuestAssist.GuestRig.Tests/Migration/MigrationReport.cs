@@ -64,6 +64,28 @@ public static class MigrationReport
         return lines;
     }
 
+    /// <summary>The plot shows half-second averages: 100 ms samples of a TCG guest jitter too much to read.</summary>
+    public const double PlotBinSeconds = 0.5;
+
+    /// <summary>Operations per second averaged over consecutive bins of <paramref name="width"/> seconds (time-weighted), at each bin's middle.</summary>
+    public static IEnumerable<ThroughputSample> Binned(ThroughputTrace trace, double width)
+    {
+        var bins = new SortedDictionary<long, (double Operations, double Seconds)>();
+        foreach (var sample in trace.Samples)
+        {
+            var start = sample.Seconds - sample.IntervalSeconds;
+            while (start < sample.Seconds)
+            {
+                var bin = (long)Math.Floor(start / width);
+                var end = Math.Min(sample.Seconds, (bin + 1) * width);
+                var (operations, seconds) = bins.GetValueOrDefault(bin);
+                bins[bin] = (operations + sample.OperationsPerSecond * (end - start), seconds + (end - start));
+                start = end;
+            }
+        }
+        return bins.Where(b => b.Value.Seconds > 0).Select(b => new ThroughputSample((b.Key + 0.5) * width, b.Value.Operations / b.Value.Seconds, width));
+    }
+
     /// <summary>Writes throughput-WORKLOAD.dat/.gp and renders throughput-WORKLOAD.png with gnuplot: run 1 of each method.</summary>
     public static async Task<string?> PlotAsync(IReadOnlyList<MigrationRecord> records, string workload, string directory, double windowSeconds)
     {
@@ -77,7 +99,7 @@ public static class MigrationReport
         script.Append(Invariant, $"""
             set terminal pngcairo size 1200,600 font ",10"
             set output '{png}'
-            set title "{workload}: service throughput while the VM is evicted (t = 0: eviction starts; 1.0 = the source's baseline)"
+            set title "{workload}: service throughput while the VM is evicted (0.5 s averages; t = 0: eviction starts; 1.0 = the source's baseline)"
             set xlabel "seconds since the eviction began"
             set ylabel "throughput / baseline"
             set xrange [-{MigrationRun.BaselineSeconds}:{windowSeconds}]
@@ -90,7 +112,7 @@ public static class MigrationReport
         foreach (var record in firstRuns)
         {
             var data = Path.Combine(directory, $"throughput-{workload}-{record.Method.Name()}.dat");
-            await File.WriteAllLinesAsync(data, record.Trace.Samples.Select(s => string.Create(Invariant, $"{s.Seconds:0.000} {s.OperationsPerSecond / record.BaselineOpsPerSecond:0.0000}")));
+            await File.WriteAllLinesAsync(data, Binned(record.Trace, PlotBinSeconds).Select(b => string.Create(Invariant, $"{b.Seconds:0.000} {b.OperationsPerSecond / record.BaselineOpsPerSecond:0.0000}")));
             plots.Add($"'{data}' using 1:2 with lines lw 2 title '{record.Method.Name()}'");
         }
         script.Append("plot ").Append(string.Join(", \\\n     ", plots)).Append('\n');
