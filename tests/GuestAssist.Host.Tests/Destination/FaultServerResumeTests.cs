@@ -74,7 +74,9 @@ public sealed class FaultServerResumeTests : IDisposable
 
         Assert.Equal(heldAtResume, resumeBitmap);
         var sent = restarted.Counters.Snapshot();
-        Assert.Equal((long)(vm.Layout.MemoryBytes / Page) - heldCount, sent.PagesSent + sent.ZeroPages);
+        // At most what was missing at the resume: frames still buffered on the dead connection may land after the
+        // snapshot (the channel that reconnects first greets before the other has drained), and are then not sent again.
+        Assert.InRange(sent.PagesSent + sent.ZeroPages, 1, (long)(vm.Layout.MemoryBytes / Page) - heldCount);
         Assert.Equal(0, client.Statistics().DuplicateDeliveries);
         Assert.Equal(0, faults.Statistics.AlreadyPresent);
         foreach (var gfn in TestVm.Frames)
