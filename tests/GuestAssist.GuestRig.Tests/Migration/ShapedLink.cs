@@ -37,7 +37,7 @@ public sealed class ShapedLink : IAsyncDisposable
         var hostEnd = "gam0-" + id;
         var nsEnd = "gam1-" + id;
         var link = new ShapedLink(ns, hostEnd, bitsPerSecond);
-        await RemoveAsync(ns, hostEnd); // a previous run killed before it cleaned up
+        await RemoveAbandonedAsync(); // runs killed before they cleaned up leave the same addresses behind
         var rate = string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond}bit");
         try
         {
@@ -68,6 +68,22 @@ public sealed class ShapedLink : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await RemoveAsync(Namespace, _hostEnd);
+
+    /// <summary>Removes this benchmark's namespaces and links whose owning test process is gone (or is this one).</summary>
+    private static async Task RemoveAbandonedAsync()
+    {
+        var listed = await CommandRunner.RunAsync("ip", ["netns", "list"], TimeSpan.FromSeconds(10));
+        foreach (var line in listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var name = line.Split(' ')[0];
+            if (name.StartsWith("ga-mig-", StringComparison.Ordinal)
+                && int.TryParse(name["ga-mig-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+                && (id == Environment.ProcessId % 100000 || !Directory.Exists($"/proc/{id}")))
+            {
+                await RemoveAsync(name, "gam0-" + name["ga-mig-".Length..]);
+            }
+        }
+    }
 
     private static async Task RemoveAsync(string ns, string hostEnd)
     {
