@@ -153,10 +153,9 @@ public sealed class AgentThrottling : IDisposable
         }
     }
 
-    /// <summary>Rates measured outside (the host's dirty log, attributed to processes).</summary>
+    /// <summary>Rates measured outside (the host's dirty log, attributed to processes; its arrival was noted by <see cref="NoteHostRates"/>).</summary>
     public void Observe(IReadOnlyList<DirtyRateSample> samples)
     {
-        NoteHostRates();
         Throttler? throttler;
         lock (_lock)
         {

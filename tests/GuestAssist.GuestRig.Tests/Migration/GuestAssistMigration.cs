@@ -30,19 +30,7 @@ internal static class GuestAssistMigration
         var handlerSocket = Path.Combine(context.WorkDirectory, "handler.sock");
         File.Delete(handlerSocket);
         var handler = StartHandler(context, handlerSocket, secretFile);
-        var destinationOptions = context.DestinationOptions() with
-        {
-            Environment = new Dictionary<string, string>
-            {
-                ["LD_PRELOAD"] = context.Inputs.PreloadLibrary,
-                ["GUESTASSIST_UFFD_MODE"] = "missing",
-                ["GUESTASSIST_UFFD_SOCKET"] = handlerSocket,
-            },
-        };
-        destinationOptions = destinationOptions with
-        {
-            Environment = new Dictionary<string, string>(destinationOptions.Environment) { ["GUESTASSIST_UFFD_RAM"] = destinationOptions.RamFile },
-        };
+        var destinationOptions = context.DestinationOptions().WithUffdPreload(context.Inputs.PreloadLibrary, "missing", handlerSocket);
         var destination = await MigrationQemu.StartAsync(destinationOptions);
         context.Destination = destination;
         var ignoreShared = new { capabilities = new[] { new { capability = "x-ignore-shared", state = true } } };

@@ -23,6 +23,18 @@ public sealed record MigrationQemuOptions(
 
     public string KernelArguments { get; init; } = "console=ttyS0 quiet panic=-1 mitigations=off";
 
+    /// <summary>This QEMU with uffd-preload: its RAM file's mapping goes to <paramref name="socket"/> as a uffd (missing or wp-async).</summary>
+    public MigrationQemuOptions WithUffdPreload(string library, string mode, string socket) => this with
+    {
+        Environment = new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = library,
+            ["GUESTASSIST_UFFD_MODE"] = mode,
+            ["GUESTASSIST_UFFD_SOCKET"] = socket,
+            ["GUESTASSIST_UFFD_RAM"] = RamFile,
+        },
+    };
+
     public string QmpSocket => Path.Combine(WorkDirectory, Name + "-qmp.sock");
 
     public string AgentSocket => Path.Combine(WorkDirectory, Name + "-agent.sock");

@@ -60,16 +60,7 @@ public static class MigrationRun
                     var connection = await listener.AcceptAsync();
                     return FirecrackerHandshake.Receive(connection, (ulong)workload.MemoryMiB << 20, TimeSpan.FromSeconds(30));
                 });
-                baseOptions = baseOptions with
-                {
-                    Environment = new Dictionary<string, string>
-                    {
-                        ["LD_PRELOAD"] = inputs.PreloadLibrary,
-                        ["GUESTASSIST_UFFD_MODE"] = "wp-async",
-                        ["GUESTASSIST_UFFD_SOCKET"] = trackerSocket,
-                        ["GUESTASSIST_UFFD_RAM"] = sourceRam,
-                    },
-                };
+                baseOptions = baseOptions.WithUffdPreload(inputs.PreloadLibrary, "wp-async", trackerSocket);
             }
             source = await MigrationQemu.StartAsync(baseOptions);
             if (handshake is not null)
