@@ -33,7 +33,7 @@ internal static partial class AgentLog
     [LoggerMessage(9, LogLevel.Information, "{Connection}: map {Sequence} sent: {Runs} runs in {Chunks} chunks ({Bytes} bytes), scan took {ScanMs} ms")]
     public static partial void MapSent(this ILogger logger, string connection, ulong sequence, int runs, int chunks, long bytes, double scanMs);
 
-    [LoggerMessage(10, LogLevel.Information, "{Connection}: eviction session {Session} started (mode {Mode}); throttling is not implemented yet, no process will be throttled")]
+    [LoggerMessage(10, LogLevel.Information, "{Connection}: eviction session {Session} started (mode {Mode}); nothing is throttled until the host sets a throttle policy")]
     public static partial void EvictionStarted(this ILogger logger, string connection, ulong session, EvictionMode mode);
 
     [LoggerMessage(11, LogLevel.Information, "{Connection}: eviction session {Session} ended (succeeded: {Succeeded})")]

@@ -117,7 +117,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             throw new ArgumentException(
                 $"max_chunk_bytes {ask.MaxChunkBytes} is outside {PageClassMapCodec.MinChunkBytes}..{runtime.Options.MaxChunkBytes} (0 = agent default)");
         }
-        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids], chunkBytes);
+        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids], chunkBytes, IndexOwners: runtime.Evictions.Active is not null);
         // Scan and encode under the gate (the source reuses its buffers on the next scan); the chunks are the
         // receiver's, so sending happens outside it and a slow host never holds up the next scan.
         var (scanned, scanMs) = await runtime.Scans.RunAsync(

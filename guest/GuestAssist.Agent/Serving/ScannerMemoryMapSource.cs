@@ -83,14 +83,15 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
         OwnerIndex? owners = null;
         // The attributor reuses the owner index's arrays: an index cached for DirtyFrames is stale from here on.
         _owners = null;
-        if (request.IncludeOwners)
+        if (request.IncludeOwners || request.IndexOwners)
         {
-            var pids = request.OwnerPids.Count > 0 ? request.OwnerPids : null;
-            owners = _attributor.Attribute(scan, pids).Owners;
+            var pids = request.IncludeOwners && request.OwnerPids.Count > 0 ? request.OwnerPids : null;
+            var index = _attributor.Attribute(scan, pids).Owners;
             if (pids is null)
             {
-                (_owners, _ownersAt) = (owners, Stopwatch.GetTimestamp());
+                (_owners, _ownersAt) = (index, Stopwatch.GetTimestamp());
             }
+            owners = request.IncludeOwners ? index : null;
         }
         var chunks = scan.ToChunks(_encoder, request.MaxChunkBytes, request.IncludeHeat, owners);
         return new ScannedMap(chunks, scan.Epoch, _encoder.RunCount, request.IncludeHeat ? scan.HeatMethod : HeatMethod.None);

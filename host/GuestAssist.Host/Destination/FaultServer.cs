@@ -485,7 +485,7 @@ public sealed class FaultServer : IPageSink, IDisposable
     private void Run()
     {
         _serverThreadId = Environment.CurrentManagedThreadId;
-        ThreadNice.TrySetCurrent(ThreadNice.LatencyCritical);
+        LatencyCriticalThread.Enter();
         try
         {
             while (!_stopping && !_targetGone)

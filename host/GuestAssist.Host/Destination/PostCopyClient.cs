@@ -293,7 +293,14 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private void ReceiveLoop(ChannelKind kind)
     {
         // Installing the bulk stream yields the CPU to urgent pages and the fault server (raising needs root; best effort).
-        ThreadNice.TrySetCurrent(kind == ChannelKind.Background ? ThreadNice.Bulk : ThreadNice.LatencyCritical);
+        if (kind == ChannelKind.Background)
+        {
+            ThreadNice.TrySetCurrent(ThreadNice.Bulk);
+        }
+        else
+        {
+            LatencyCriticalThread.Enter();
+        }
         var payload = new byte[TransferLimits.MaxPagesPerFrame * (int)_layout.PageSize];
         var channel = kind == ChannelKind.Urgent ? _urgent! : _background!;
         while (!_stop.IsCancellationRequested && !IsComplete)

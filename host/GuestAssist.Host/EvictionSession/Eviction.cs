@@ -544,6 +544,11 @@ public sealed class Eviction : IAsyncDisposable
             if (finished)
             {
                 await done.ConfigureAwait(false);
+                if (planner is not null)
+                {
+                    var plan = planner.GetStatistics();
+                    Report(string.Create(CultureInfo.InvariantCulture, $"plan: {plan.BackgroundFrames:N0} frames in class order, {plan.PivotFrames:N0} pre-paged around faults, {plan.UrgentFrames:N0} on demand, {plan.ZeroFilledFrames:N0} zero-filled at the destination"));
+                }
                 Report(string.Create(CultureInfo.InvariantCulture, $"post-copy done: {now.PagesSent:N0} pages, {now.ZeroPages:N0} zero, {now.SkippedFrames:N0} skipped, {now.UrgentRequests:N0} faults served, {now.TotalBytes / 1e6:F1} MB{(now.PushedBeforeSwitchover > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {now.PushedBeforeSwitchover:N0} pushed before the switchover, {now.ResentAtSwitchover:N0} of them sent again (written meanwhile)") : "")}"));
                 return anyConnection;
             }

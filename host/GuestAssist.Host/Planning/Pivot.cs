@@ -12,6 +12,9 @@ internal struct Pivot
     public ulong DownTop;
     public ulong DownEnd;
 
+    /// <summary>The lowest-priority class rank this pivot may send ahead of the class order (byte.MaxValue: any).</summary>
+    public byte RankBound;
+
     public Pivot(ulong gfn, ulong radius, ulong frames, PivotDirection direction)
     {
         Centre = gfn;

@@ -62,6 +62,10 @@ public sealed class TransferPlanner : ITransferPlan
     private readonly ulong[] _segmentStart;
     private readonly ulong[] _segmentEnd;
     private readonly PageClass[] _segmentClass;
+    private readonly byte[] _segmentRank;
+    private readonly ulong[] _byAddressStart;
+    private readonly int[] _byAddressSegment;
+    private readonly bool _pivotsFollowClassOrder;
     private readonly int _candidatePhase;
     private readonly ulong[] _plannedPerClass = new ulong[ClassSlots];
     private readonly ulong _holeFrames;
@@ -121,6 +125,7 @@ public sealed class TransferPlanner : ITransferPlan
         _pivots = new Pivot[options.MaxPivots];
         _pivotRadius = (ulong)options.PivotRadius;
         _pivotStep = options.PivotStep;
+        _pivotsFollowClassOrder = options.PrePageWithinClassOrder;
 
         _backed = new FrameBitmap(_frames);
         foreach (var region in layout.Regions)
@@ -168,6 +173,7 @@ public sealed class TransferPlanner : ITransferPlan
         _segmentStart = new ulong[segments];
         _segmentEnd = new ulong[segments];
         _segmentClass = new PageClass[segments];
+        _segmentRank = new byte[segments];
         var s = 0;
         foreach (var key in keys)
         {
@@ -186,6 +192,9 @@ public sealed class TransferPlanner : ITransferPlan
         {
             AddSegment(s++, runs[i].StartGfn, Math.Min(runs[i].EndGfn, _frames), runs[i].Class);
         }
+        _byAddressStart = (ulong[])_segmentStart.Clone();
+        _byAddressSegment = Enumerable.Range(0, segments).ToArray();
+        Array.Sort(_byAddressStart, _byAddressSegment);
         _holeFrames = mapFramesInLayout - _backed.CountSet(0, unclassifiedFrom)
             + (map.TotalFrames > _frames ? map.TotalFrames - _frames : 0);
         ResetCursors();
@@ -366,18 +375,42 @@ public sealed class TransferPlanner : ITransferPlan
         (int)pageClass is > 0 and < ClassSlots ? (int)pageClass : 0;
 
     /// <summary>Sort key in the high 32 bits (rank nibble, then 28 bits of class/heat/owner); run index goes in the low 32.</summary>
+    /// <summary>A class's place in the background order (free and unbacked frames come after every rank).</summary>
+    private static ulong ClassRank(PageClass pageClass) => pageClass switch
+    {
+        PageClass.Kernel => 0,
+        PageClass.Hot => 2,
+        PageClass.Active => 3,
+        PageClass.Inactive => 4,
+        PageClass.Cache => 5,
+        PageClass.Unproven => 6,
+        _ => 7,
+    };
+
+    private const byte CandidateRank = 8;
+
+    /// <summary>The background order's rank of <paramref name="gfn"/>'s segment; past every rank for frames no segment holds.</summary>
+    private byte RankAt(ulong gfn)
+    {
+        var i = Array.BinarySearch(_byAddressStart, gfn);
+        if (i < 0)
+        {
+            i = ~i - 1;
+        }
+        if (i < 0)
+        {
+            return byte.MaxValue;
+        }
+        var segment = _byAddressSegment[i];
+        return gfn < _segmentEnd[segment] ? _segmentRank[segment] : byte.MaxValue;
+    }
+
+    /// <summary>The rank the class order is sending now.</summary>
+    private byte CursorRank => _segment < _segmentRank.Length ? _segmentRank[_segment] : CandidateRank;
+
     private static ulong OrderKey(PageClass pageClass, byte heat, ulong ownerRank, OwnerPriorityMode mode)
     {
-        ulong classRank = pageClass switch
-        {
-            PageClass.Kernel => 0,
-            PageClass.Hot => 2,
-            PageClass.Active => 3,
-            PageClass.Inactive => 4,
-            PageClass.Cache => 5,
-            PageClass.Unproven => 6,
-            _ => 7,
-        };
+        var classRank = ClassRank(pageClass);
         var coldness = (ulong)(byte)~heat;
         var rank = classRank;
         ulong subClass = 0;
@@ -419,6 +452,7 @@ public sealed class TransferPlanner : ITransferPlan
         _segmentStart[index] = start;
         _segmentEnd[index] = end;
         _segmentClass[index] = pageClass;
+        _segmentRank[index] = IsCandidateClass(pageClass) ? CandidateRank : (byte)ClassRank(pageClass);
         _plannedPerClass[ClassSlot(pageClass)] += _planned.CountSet(start, end);
     }
 
@@ -603,7 +637,10 @@ public sealed class TransferPlanner : ITransferPlan
         }
         var keep = Math.Min(_pivotCount, _pivots.Length - 1);
         Array.Copy(_pivots, 0, _pivots, 1, keep);
-        _pivots[0] = new Pivot(gfn, _pivotRadius, _frames, direction);
+        _pivots[0] = new Pivot(gfn, _pivotRadius, _frames, direction)
+        {
+            RankBound = _pivotsFollowClassOrder ? Math.Max(CursorRank, RankAt(gfn)) : byte.MaxValue,
+        };
         _pivotCount = keep + 1;
     }
 
@@ -661,7 +698,7 @@ public sealed class TransferPlanner : ITransferPlan
                 break;
             }
             pivot.Up = bit + 1;
-            if (TryTakeNeighbour(bit, skipping))
+            if (TryTakeNeighbour(bit, pivot.RankBound, skipping))
             {
                 gfn = bit;
                 return true;
@@ -682,7 +719,7 @@ public sealed class TransferPlanner : ITransferPlan
                 break;
             }
             pivot.DownTop = bit;
-            if (TryTakeNeighbour(bit, skipping))
+            if (TryTakeNeighbour(bit, pivot.RankBound, skipping))
             {
                 gfn = bit;
                 return true;
@@ -692,10 +729,17 @@ public sealed class TransferPlanner : ITransferPlan
         return false;
     }
 
-    /// <summary>A clean free frame near a fault is left for zero-fill rather than sent.</summary>
-    private bool TryTakeNeighbour(ulong gfn, bool skipping)
+    /// <summary>
+    /// A clean free frame near a fault is left for zero-fill rather than sent, and a neighbour the class order ranks
+    /// below both the fault and what it is sending now waits for its turn.
+    /// </summary>
+    private bool TryTakeNeighbour(ulong gfn, byte rankBound, bool skipping)
     {
         if (skipping && _candidate.IsSet(gfn) && !IsDirtyForSkipping(gfn))
+        {
+            return false;
+        }
+        if (rankBound != byte.MaxValue && RankAt(gfn) > rankBound)
         {
             return false;
         }

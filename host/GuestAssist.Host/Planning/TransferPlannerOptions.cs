@@ -17,6 +17,14 @@ public sealed record TransferPlannerOptions
     /// </summary>
     public int MaxPivots { get; init; } = 1;
 
+    /// <summary>
+    /// Pre-paging sends a neighbour ahead of the class order only when the map ranks it no lower than the faulting frame
+    /// or what the order sends now: a fault on a hot page then brings hot and kernel neighbours, not the cold pages that
+    /// surround a scattered working set, while a fault on a frame the map called cold (the map was wrong there) still
+    /// pre-pages everything around it. Off: locality only, whatever the map says.
+    /// </summary>
+    public bool PrePageWithinClassOrder { get; init; } = true;
+
     /// <summary>Frames each pivot emits in each direction per round before the next pivot gets its turn.</summary>
     public int PivotStep { get; init; } = 8;
 

@@ -259,7 +259,7 @@ public sealed class PageServer : IDisposable
             Counters.AddConnection();
             if (hello.Kind == ChannelKind.Urgent)
             {
-                ThreadNice.TrySetCurrent(ThreadNice.LatencyCritical);
+                LatencyCriticalThread.Enter();
                 ServeUrgent(stream, connection);
             }
             else

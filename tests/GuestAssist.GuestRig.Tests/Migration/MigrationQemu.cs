@@ -31,6 +31,7 @@ public sealed class MigrationQemu : IAsyncDisposable
         var arguments = new List<string>
         {
             "-L", Path.Combine(options.QemuDirectory, "root", "usr", "share", "qemu"), "-L", "/usr/share/seabios",
+            "-name", $"{options.Name},debug-threads=on",
             "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", memory,
             "-machine", "pc,memory-backend=ram0",
             "-object", $"memory-backend-file,id=ram0,size={memory},mem-path={options.RamFile},share=on",
@@ -93,6 +94,7 @@ public sealed class MigrationQemu : IAsyncDisposable
         try
         {
             qemu.Qmp = await QmpClient.ConnectAsync(options.QmpSocket, TimeSpan.FromSeconds(20));
+            await CpuPlacement.PlaceAsync(process.Id);
         }
         catch
         {

@@ -207,7 +207,7 @@ public class TransferPlannerPropertyTests
             var scenario = RandomScenario.Create(rng, logMode: 0);
             const int step = 4;
             const int radius = 64;
-            var options = new TransferPlannerOptions { MaxPivots = 4, PivotStep = step, PivotRadius = radius };
+            var options = new TransferPlannerOptions { MaxPivots = 4, PivotStep = step, PivotRadius = radius, PrePageWithinClassOrder = false };
             var planner = new TransferPlanner(scenario.Map, scenario.Layout, RandomScenario.MapRequestedAt, options: options);
             var driver = new PlannerDriver(planner, scenario.Frames);
             driver.Batch(rng.Next(0, 256));
@@ -259,6 +259,40 @@ public class TransferPlannerPropertyTests
         driver.Batch(16);
 
         Assert.Equal([5001UL, 5002, 4998, 4999, 1001, 1002, 998, 999, 5003, 5004, 4996, 4997, 1003, 1004, 996, 997], driver.Order);
+    }
+
+    [Fact]
+    public void Pre_paging_around_a_hot_fault_sends_hot_neighbours_and_leaves_colder_ones_to_the_class_order()
+    {
+        // 0-99 kernel, then hot and inactive frames interleaved in runs of 10 (a scattered working set).
+        var runs = new List<ClassRun> { new(0, 100, PageClass.Kernel) };
+        for (var start = 100UL; start < 2000; start += 20)
+        {
+            runs.Add(new ClassRun(start, 10, PageClass.Hot));
+            runs.Add(new ClassRun(start + 10, 10, PageClass.Inactive));
+        }
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, 2000UL << 12, 0)]);
+        var map = new PageClassMap(new MapEpoch(), 4096, [.. runs]);
+        var options = new TransferPlannerOptions { MaxPivots = 1, PivotStep = 64, PivotRadius = 40 };
+
+        var bounded = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options), layout.TotalFrames);
+        bounded.Fault(1005);
+        bounded.Batch(40);
+        var prePaged = bounded.Order.TakeWhile(g => g is >= 965 and <= 1045).ToList();
+        Assert.NotEmpty(prePaged);
+        Assert.All(prePaged, g => Assert.True((g - 100) % 20 < 10, $"frame {g} is inactive, pre-paged ahead of the hot class"));
+
+        // A fault on a frame the map called inactive pre-pages every neighbour: the map was wrong about that place.
+        var cold = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options), layout.TotalFrames);
+        cold.Fault(1015);
+        cold.Batch(16);
+        Assert.Contains(cold.Order, g => g is >= 1016 and <= 1019);
+        Assert.Contains(cold.Order, g => g is >= 1020 and <= 1029);
+
+        var unbounded = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options with { PrePageWithinClassOrder = false }), layout.TotalFrames);
+        unbounded.Fault(1005);
+        unbounded.Batch(40);
+        Assert.Contains(unbounded.Order.Take(40), g => (g - 100) % 20 >= 10);
     }
 
     [Fact]
