@@ -73,6 +73,7 @@ public static class MigrationRun
             await Task.Delay(TimeSpan.FromSeconds(WarmupSeconds + BaselineSeconds));
 
             var evictionStart = Stopwatch.GetTimestamp();
+            Log(string.Create(CultureInfo.InvariantCulture, $"eviction starts at {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:0.000} (Unix time, for tools sampling the host alongside)"));
             var window = TimeSpan.FromSeconds(windowSeconds);
             MigrationFacts facts;
             if (method.IsGuestAssist())
