@@ -17,6 +17,9 @@ public static class AgentSettingKeys
     public const string Listen = "listen";
     public const string HeatWindowMs = "heat_window_ms";
     public const string Heat = "heat";
+    public const string DamonSampleMs = "damon_sample_ms";
+    public const string DamonMaxRegions = "damon_max_regions";
+    public const string DamonVaddrTargets = "damon_vaddr_targets";
     public const string ChunkBytes = "chunk_bytes";
     public const string MaxQueuedScans = "max_queued_scans";
     public const string MaxConnections = "max_connections";
@@ -53,6 +56,9 @@ public static class AgentSettingKeys
         [Listen] = (s, v) => s with { Listen = ParseListen(v) },
         [HeatWindowMs] = (s, v) => s with { HeatWindow = TimeSpan.FromMilliseconds(ParseInt(v, 0, 600_000)) },
         [Heat] = (s, v) => s with { Heat = GuestAssist.Guest.Heat.HeatMonitorSelector.Names.Contains(v) ? v : throw new FormatException($"expected one of {string.Join(", ", GuestAssist.Guest.Heat.HeatMonitorSelector.Names)}, got \"{v}\"") },
+        [DamonSampleMs] = (s, v) => s with { Damon = s.Damon with { Sample = TimeSpan.FromMilliseconds(ParseInt(v, 1, 10_000)) } },
+        [DamonMaxRegions] = (s, v) => s with { Damon = s.Damon with { MaxRegions = ParseInt(v, 10, 100_000), MinRegions = Math.Min(s.Damon.MinRegions, ParseInt(v, 10, 100_000)) } },
+        [DamonVaddrTargets] = (s, v) => s with { Damon = s.Damon with { VirtualTargets = ParseInt(v, 0, 16) } },
         [ChunkBytes] = (s, v) => s with { ChunkBytes = ParseInt(v, 32, 1024 * 1024) },
         [MaxQueuedScans] = (s, v) => s with { MaxQueuedScans = ParseInt(v, 0, 1024) },
         [MaxConnections] = (s, v) => s with { MaxConnections = ParseInt(v, 1, 65_536) },

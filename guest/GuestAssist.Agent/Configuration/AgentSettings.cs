@@ -17,6 +17,9 @@ public sealed record AgentSettings
     /// <summary>The access monitor (a <see cref="GuestAssist.Guest.Heat.HeatMonitorSelector"/> name).</summary>
     public string Heat { get; init; } = GuestAssist.Guest.Heat.HeatMonitorSelector.Auto;
 
+    /// <summary>DAMON's attributes when it is the access monitor: sampling interval, region limit, vaddr targets.</summary>
+    public GuestAssist.Guest.Heat.DamonOptions Damon { get; init; } = new();
+
     public int ChunkBytes { get; init; } = 256 * 1024;
 
     public int MaxQueuedScans { get; init; } = 4;

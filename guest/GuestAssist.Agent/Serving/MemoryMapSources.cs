@@ -9,6 +9,6 @@ internal static class MemoryMapSources
     public static IMemoryMapSource Create(AgentSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return ScannerMemoryMapSource.Create(new ProcFsPaths(settings.ProcRoot, settings.SysRoot), settings.HeatWindow, settings.Heat);
+        return ScannerMemoryMapSource.Create(new ProcFsPaths(settings.ProcRoot, settings.SysRoot), settings.HeatWindow, settings.Heat, settings.Damon);
     }
 }

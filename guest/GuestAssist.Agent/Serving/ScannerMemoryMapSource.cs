@@ -25,10 +25,10 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
     private readonly TimeSpan _heatWindow;
     private readonly MemoryMapChunkEncoder _encoder = new();
 
-    private ScannerMemoryMapSource(FrameScanner scanner, GuestCapabilities capabilities, ProcFsPaths paths, TimeSpan heatWindow, string heatMethod)
+    private ScannerMemoryMapSource(FrameScanner scanner, GuestCapabilities capabilities, ProcFsPaths paths, TimeSpan heatWindow, string heatMethod, DamonOptions? damon)
     {
         _scanner = scanner;
-        _heat = HeatMonitorSelector.Create(heatMethod, paths, scanner.RamRanges, out var heatReason);
+        _heat = HeatMonitorSelector.Create(heatMethod, paths, scanner.RamRanges, out var heatReason, damon);
         HeatReason = heatReason;
         _attributor = new ProcessAttributor(paths);
         _heatWindow = heatWindow;
@@ -53,7 +53,7 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
     public string HeatReason { get; }
 
     /// <summary>Probes this machine; when frames cannot be classified, a source that says why.</summary>
-    public static IMemoryMapSource Create(ProcFsPaths paths, TimeSpan heatWindow, string heatMethod = HeatMonitorSelector.Auto)
+    public static IMemoryMapSource Create(ProcFsPaths paths, TimeSpan heatWindow, string heatMethod = HeatMonitorSelector.Auto, DamonOptions? damon = null)
     {
         var capabilities = CapabilityProbe.Detect(paths);
         if (!capabilities.CanScanFrames)
@@ -63,7 +63,7 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
         try
         {
             var scanner = new FrameScanner(paths, new FrameScannerOptions { PageSize = (uint)Environment.SystemPageSize });
-            return new ScannerMemoryMapSource(scanner, capabilities, paths, heatWindow, heatMethod);
+            return new ScannerMemoryMapSource(scanner, capabilities, paths, heatWindow, heatMethod, damon);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {

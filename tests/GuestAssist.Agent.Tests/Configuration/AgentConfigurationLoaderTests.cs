@@ -22,6 +22,21 @@ public sealed class AgentConfigurationLoaderTests : IDisposable
     }
 
     [Fact]
+    public void DAMONs_cost_is_configurable_and_a_region_limit_below_the_minimum_lowers_the_minimum()
+    {
+        _layers.Conf("damon_sample_ms = 100\ndamon_vaddr_targets = 1\n");
+        var sources = _layers.Sources(("GUESTASSIST_DAMON_MAX_REGIONS", "50"));
+
+        var settings = AgentConfigurationLoader.Load(sources, []);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.Damon.Sample);
+        Assert.Equal(1, settings.Damon.VirtualTargets);
+        Assert.Equal(50, settings.Damon.MaxRegions);
+        Assert.True(settings.Damon.MinRegions <= 50, $"min regions {settings.Damon.MinRegions} above the limit");
+        Assert.Equal("environment GUESTASSIST_DAMON_MAX_REGIONS", settings.Origins[AgentSettingKeys.DamonMaxRegions]);
+    }
+
+    [Fact]
     public void Each_layer_overrides_the_one_below_defaults_file_environment_kernel_cli()
     {
         _layers
