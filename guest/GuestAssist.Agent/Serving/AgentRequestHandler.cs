@@ -191,7 +191,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             },
             cancellationToken).ConfigureAwait(false);
         attribution.SessionId = dirty.SessionId;
-        runtime.Throttling.Observe([.. attribution.Processes.Select(p => new Guest.Throttling.DirtyRateSample(p.Pid, p.BytesPerSecond, "host dirty log"))]);
+        runtime.Throttling.Observe([.. attribution.Processes.Select(p => new Guest.Throttling.DirtyRateSample(p.Pid, p.BytesPerSecond, p.Method))]);
         await request.ReplyAsync(new Envelope { DirtyAttribution = attribution }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -244,7 +244,7 @@ public sealed class AgentThrottling : IDisposable
             try
             {
                 await monitor.SampleAsync(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
-                throttler.Observe([.. monitor.LatestWrites.Select(w => new DirtyRateSample(w.Pid, w.PagesPerSecond * 4096, "soft-dirty"))]);
+                throttler.Observe([.. monitor.LatestWrites.Select(w => new DirtyRateSample(w.Pid, w.PagesPerSecond * 4096, DirtyRateSample.SoftDirty))]);
             }
             catch (OperationCanceledException)
             {

@@ -60,6 +60,7 @@ public sealed class DirtyFramesFeedTests : IDisposable
         Assert.True(sent >= 2, $"{sent} windows sent");
         // 16 pages rewritten in every window: the agent sees all of them as this process's.
         Assert.Equal((ulong)Pages, us.DirtyFrames);
+        Assert.Equal("host dirty log", us.Method);
     }
 
     private static ulong[] FramesOf(MappedMemory memory)

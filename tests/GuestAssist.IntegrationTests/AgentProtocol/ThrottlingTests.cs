@@ -234,6 +234,7 @@ public sealed class ThrottlingTests : IDisposable
         var attribution = await client.SendDirtyFramesAsync(started.SessionId, _rogue.FrameRuns(), TimeSpan.FromSeconds(1));
         var rate = Assert.Single(attribution.Processes, p => p.Pid == _rogue.Pid);
         Assert.True(rate.BytesPerSecond >= 64 << 20, $"the rogue's frames should count at least 64 MiB/s, got {rate.BytesPerSecond}");
+        Assert.Equal("host dirty log", rate.Method);
         var status = await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, Method = method, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
         var throttled = Assert.Single(status.Processes);
         Assert.Equal(_rogue.Pid, throttled.Pid);
