@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using GuestAssist.Agent.Serving;
 using GuestAssist.Guest.ProcFs;
 using GuestAssist.Host.Agent;
 using GuestAssist.IntegrationTests.AgentProtocol.Support;
-using GuestAssist.Linux.Processes;
-using GuestAssist.Linux.Transports;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.IntegrationTests.AgentProtocol;
@@ -167,51 +164,28 @@ public sealed class ThrottlingTests : IDisposable
     /// <summary>Starts the agent as its own process, has it throttle the rogue, signals it; returns how long until the rogue ran again.</summary>
     private async Task<TimeSpan> ThrottleThenSignalAgentAsync(bool sigkill, ThrottleMethod method = ThrottleMethod.SigstopDuty)
     {
-        var socket = _directory.PathOf("agent.sock");
-        var agentBinary = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
-        var start = new ProcessStartInfo(agentBinary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "serve", "--listen", "unix:" + socket })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["GUESTASSIST_THROTTLE_JOURNAL"] = JournalPath;
-        using var agent = Process.Start(start)!;
-        try
-        {
-            var deadline = Stopwatch.StartNew();
-            while (!File.Exists(socket) && deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                await Task.Delay(50);
-            }
-            await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket), SlowScans);
-            await ThrottleRogueAsync(client, method: method);
-            Assert.True(File.Exists(JournalPath), "a throttled process is journalled");
+        using var agent = await AgentProcess.StartAsync(_directory, JournalPath);
+        await using var client = await AgentClient.ConnectAsync(agent.Unix, SlowScans);
+        await ThrottleRogueAsync(client, method: method);
+        Assert.True(File.Exists(JournalPath), "a throttled process is journalled");
 
-            if (sigkill)
-            {
-                agent.Kill();
-            }
-            else
-            {
-                ProcessSignals.Terminate(agent.Id);
-            }
-            var signalled = Stopwatch.StartNew();
-            await WaitRunningAsync(TimeSpan.FromSeconds(10));
-            var resumedAfter = signalled.Elapsed;
-            Assert.True(agent.WaitForExit(10_000), "the agent should exit");
-
-            // Stays running: nothing stops it again.
-            await Task.Delay(300);
-            AssertRunning();
-            return resumedAfter;
-        }
-        finally
+        if (sigkill)
         {
-            if (!agent.HasExited)
-            {
-                agent.Kill();
-            }
+            agent.Kill();
         }
+        else
+        {
+            agent.Terminate();
+        }
+        var signalled = Stopwatch.StartNew();
+        await WaitRunningAsync(TimeSpan.FromSeconds(10));
+        var resumedAfter = signalled.Elapsed;
+        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(10)), "the agent should exit");
+
+        // Stays running: nothing stops it again.
+        await Task.Delay(300);
+        AssertRunning();
+        return resumedAfter;
     }
 
     // The first DirtyFrames rebuilds the owner index: a scan of this 24 GiB machine and a walk of every process.
@@ -279,13 +253,12 @@ public sealed class ThrottlingTests : IDisposable
         AssertRunning();
     }
 
-    /// <summary>Neither stopped by a signal nor in a frozen v2 cgroup.</summary>
+    /// <summary>Neither stopped by a signal nor in a frozen cgroup.</summary>
     private async Task<bool> ProgressesAsync()
     {
         for (var i = 0; i < 40; i++)
         {
-            var cgroupFreeze = FrozenFlag();
-            if (!_rogue.IsStopped && cgroupFreeze is null or false)
+            if (!_rogue.IsStopped && _rogue.FrozenCgroup is null)
             {
                 return true;
             }
@@ -294,91 +267,5 @@ public sealed class ThrottlingTests : IDisposable
         return false;
     }
 
-    /// <summary>cgroup.events "frozen 1" of the rogue's v2 cgroup; null where it has none.</summary>
-    private bool? FrozenFlag()
-    {
-        var line = File.ReadAllLines($"/proc/{_rogue.Pid}/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
-        var events = line is null ? null : Path.Combine("/sys/fs/cgroup/unified", line[3..].TrimStart('/'), "cgroup.events");
-        return events is not null && File.Exists(events) ? File.ReadAllLines(events).Contains("frozen 1") : null;
-    }
-
     private void AssertRunning() => Assert.False(_rogue.IsStopped, $"rogue {_rogue.Pid} left stopped");
-
-    /// <summary>A perl child holding 64 MiB; its frames are what the "host dirty log" reports.</summary>
-    private sealed class Rogue : IDisposable
-    {
-        private readonly Process _process;
-
-        public Rogue()
-        {
-            var start = new ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-            start.ArgumentList.Add("-e");
-            start.ArgumentList.Add("my $x = 'a' x (64 << 20); $| = 1; print \"ready\\n\"; <STDIN>;");
-            _process = Process.Start(start)!;
-            _ = _process.StandardOutput.ReadLine();
-        }
-
-        public int Pid => _process.Id;
-
-        public bool IsStopped
-        {
-            get
-            {
-                var stat = File.ReadAllText($"/proc/{Pid}/stat");
-                return stat[(stat.LastIndexOf(')') + 2)..][0] is 'T' or 't';
-            }
-        }
-
-        /// <summary>The frames of its exclusively mapped resident pages, as (first, count) runs.</summary>
-        public List<(ulong FirstGfn, ulong Count)> FrameRuns()
-        {
-            var pfns = new SortedSet<ulong>();
-            using var pagemap = File.OpenHandle($"/proc/{Pid}/pagemap");
-            var buffer = new ulong[4096];
-            foreach (var line in File.ReadLines($"/proc/{Pid}/maps"))
-            {
-                var range = line[..line.IndexOf(' ')].Split('-');
-                var start = Convert.ToUInt64(range[0], 16) / 4096;
-                var end = Convert.ToUInt64(range[1], 16) / 4096;
-                if (end > 1UL << 35)
-                {
-                    continue;
-                }
-                for (var page = start; page < end; page += (ulong)buffer.Length)
-                {
-                    var count = (int)Math.Min((ulong)buffer.Length, end - page);
-                    var read = RandomAccess.Read(pagemap, MemoryMarshal.AsBytes(buffer.AsSpan(0, count)), (long)page * 8) / 8;
-                    foreach (var entry in buffer.AsSpan(0, read))
-                    {
-                        // Present and mapped by this process alone: what a host dirty log would see it write.
-                        if ((entry >> 63) != 0 && ((entry >> 56) & 1) != 0 && (entry & ((1UL << 55) - 1)) is var pfn and not 0)
-                        {
-                            pfns.Add(pfn);
-                        }
-                    }
-                }
-            }
-            var runs = new List<(ulong, ulong)>();
-            foreach (var pfn in pfns)
-            {
-                if (runs.Count > 0 && runs[^1].Item1 + runs[^1].Item2 == pfn)
-                {
-                    runs[^1] = (runs[^1].Item1, runs[^1].Item2 + 1);
-                }
-                else
-                {
-                    runs.Add((pfn, 1));
-                }
-            }
-            return runs;
-        }
-
-        public void Dispose()
-        {
-            ProcessSignals.Continue(Pid);
-            _process.Kill();
-            _process.WaitForExit();
-            _process.Dispose();
-        }
-    }
 }
