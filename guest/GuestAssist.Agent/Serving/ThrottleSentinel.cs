@@ -14,6 +14,8 @@ internal sealed class ThrottleSentinel : IDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>
     /// Starts a sentinel watching this process: <paramref name="command"/> (executable, then leading arguments)
     /// or, when null, this agent's own executable. Null (and why) when it cannot be started.

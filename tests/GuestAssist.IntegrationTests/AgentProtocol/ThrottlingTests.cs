@@ -152,6 +152,29 @@ public sealed class ThrottlingTests : IDisposable
     }
 
     [KPageFlagsFact]
+    public async Task Sessions_that_change_the_throttle_method_share_one_sentinel()
+    {
+        using (var agent = await AgentProcess.StartAsync(_directory, JournalPath))
+        {
+            await using var client = await AgentClient.ConnectAsync(agent.Unix, SlowScans);
+            Assert.Contains(GuestAssist.Protocol.Handshake.Capabilities.ThrottleCgroup, client.Session.Capabilities);
+            foreach (var method in new[] { ThrottleMethod.SigstopDuty, ThrottleMethod.CgroupFreeze, ThrottleMethod.SigstopDuty })
+            {
+                var session = await ThrottleRogueAsync(client, method: method);
+                await client.EndEvictionAsync(session, succeeded: true);
+            }
+
+            Assert.Single(SentinelProcesses.Watching(JournalPath));
+        }
+        var watch = Stopwatch.StartNew();
+        while (SentinelProcesses.Watching(JournalPath).Count > 0 && watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+        Assert.Empty(SentinelProcesses.Watching(JournalPath));
+    }
+
+    [KPageFlagsFact]
     public async Task An_agent_killed_by_SIGKILL_while_freezing_the_rogue_leaves_it_thawed_and_home()
     {
         var homeBefore = File.ReadAllText($"/proc/{_rogue.Pid}/cgroup");
