@@ -49,7 +49,7 @@ public sealed class DirtyFramesFeedTests : IDisposable
         long sent;
         await using (var feed = DirtyFramesFeed.Start(client, session, tracker, TimeSpan.FromMilliseconds(300)))
         {
-            // The first window rebuilds the agent's owner index (a scan of this machine); the second is steady.
+            // The first window builds the agent's owner index (a walk of every process); the second is steady.
             attributed = await feed.Attributions.Where(a => a.Processes.Any(p => p.Pid == Environment.ProcessId)).Skip(1).FirstAsync().Timeout(TimeSpan.FromSeconds(90));
             sent = feed.WindowsSent;
         }

@@ -74,7 +74,7 @@ public sealed class ThrottlingTests : IDisposable
         await using var client = await agent.ConnectAsync(SlowScans);
         using (var beating = new CancellationTokenSource())
         {
-            // A host sends heartbeats while it works (an owner-index rebuild takes about a second on this machine).
+            // A host sends heartbeats while it works (the first DirtyFrames walks every process's pagemap).
             var heart = Task.Run(async () =>
             {
                 while (!beating.IsCancellationRequested)
@@ -211,7 +211,7 @@ public sealed class ThrottlingTests : IDisposable
         return resumedAfter;
     }
 
-    // The first DirtyFrames rebuilds the owner index: a scan of this 24 GiB machine and a walk of every process.
+    // The first DirtyFrames builds the owner index: a walk of every process's pagemap.
     private static readonly AgentClientOptions SlowScans = new() { RequestTimeout = TimeSpan.FromSeconds(60) };
 
     private string JournalPath => _directory.PathOf("throttle.journal");
