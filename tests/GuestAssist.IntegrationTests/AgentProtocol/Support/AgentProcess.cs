@@ -58,6 +58,8 @@ internal sealed partial class AgentProcess : IDisposable
         }
         start.Environment["GUESTASSIST_THROTTLE_JOURNAL"] = journalPath;
         start.Environment["GUESTASSIST_DAMON"] = "off";
+        // Not the agent's setting (it would warn about an unknown key): the chaos test's own.
+        start.Environment.Remove(ThrottlingChaosTests.SeedVariable);
         var agent = new AgentProcess(Process.Start(start)!, alsoTcp ? 2 : 1);
         // Read both pipes to the end: an agent blocked on a full pipe would hold its throttles forever.
         agent._process.ErrorDataReceived += (_, e) => agent.Note(e.Data);

@@ -79,7 +79,7 @@ internal sealed class Rogue : IDisposable
     /// <summary>The frames of its exclusively mapped resident pages, as (first, count) runs.</summary>
     public List<(ulong FirstGfn, ulong Count)> FrameRuns()
     {
-        var pfns = new SortedSet<ulong>();
+        var pfns = new List<ulong>(1 << 15);
         using var pagemap = File.OpenHandle($"/proc/{Pid}/pagemap");
         var buffer = new ulong[4096];
         foreach (var line in File.ReadLines($"/proc/{Pid}/maps"))
@@ -105,9 +105,14 @@ internal sealed class Rogue : IDisposable
                 }
             }
         }
+        pfns.Sort();
         var runs = new List<(ulong, ulong)>();
         foreach (var pfn in pfns)
         {
+            if (runs.Count > 0 && runs[^1].Item1 + runs[^1].Item2 > pfn)
+            {
+                continue; // listed twice
+            }
             if (runs.Count > 0 && runs[^1].Item1 + runs[^1].Item2 == pfn)
             {
                 runs[^1] = (runs[^1].Item1, runs[^1].Item2 + 1);
