@@ -120,6 +120,20 @@ public sealed class ThrottlingTests : IDisposable
     }
 
     [KPageFlagsFact]
+    public async Task An_agent_killed_by_SIGKILL_under_a_parent_that_does_not_reap_it_leaves_nothing_stopped()
+    {
+        // A zombie agent is dead although /proc still lists it with its start time: the sentinel must not wait for its reaping.
+        using var agent = await AgentProcess.StartAsync(_directory, JournalPath, parentNeverReaps: true);
+        await using var client = await AgentClient.ConnectAsync(agent.Unix, SlowScans);
+        await ThrottleRogueAsync(client);
+
+        agent.Kill();
+
+        await WaitRunningAsync(TimeSpan.FromSeconds(1));
+        Assert.False(File.Exists(JournalPath), "the sentinel replayed the journal");
+    }
+
+    [KPageFlagsFact]
     public async Task An_agent_stopped_by_SIGTERM_releases_the_rogue_and_empties_its_journal()
     {
         await ThrottleThenSignalAgentAsync(sigkill: false);

@@ -10,6 +10,7 @@ namespace GuestAssist.IntegrationTests.AgentProtocol.Support;
 /// The agent binary (`guestassist-agent serve`) as its own process, so that it can be signalled and killed: on a
 /// Unix socket in <see cref="TempDirectory"/> and, when asked, also on a loopback TCP port (a TCP peer can reset).
 /// Its sentinel is its own executable, as in a real install. Its log is kept (the last lines) for failure messages.
+/// Started under a parent that never reaps it, a killed agent stays a zombie until that parent exits.
 /// </summary>
 internal sealed partial class AgentProcess : IDisposable
 {
@@ -20,6 +21,7 @@ internal sealed partial class AgentProcess : IDisposable
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _addressesExpected;
     private readonly List<TransportAddress> _addresses = [];
+    private int? _agentPid;
 
     private AgentProcess(Process process, int addressesExpected)
     {
@@ -27,9 +29,8 @@ internal sealed partial class AgentProcess : IDisposable
         _addressesExpected = addressesExpected;
     }
 
-    public int Pid => _process.Id;
-
-    public bool HasExited => _process.HasExited;
+    /// <summary>The agent's pid (not its non-reaping parent's).</summary>
+    public int Pid => _agentPid ?? _process.Id;
 
     public UnixAddress Unix => _addresses.OfType<UnixAddress>().Single();
 
@@ -40,14 +41,21 @@ internal sealed partial class AgentProcess : IDisposable
     public string Log => string.Join('\n', _log);
 
     /// <summary>Starts it and waits until it listens on every address (a port of 0 is the one it picked).</summary>
-    public static async Task<AgentProcess> StartAsync(TempDirectory directory, string journalPath, bool alsoTcp = false)
+    public static async Task<AgentProcess> StartAsync(TempDirectory directory, string journalPath, bool alsoTcp = false, bool parentNeverReaps = false)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "guestassist-agent"))
+        var agentPath = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
+        var start = new ProcessStartInfo(parentNeverReaps ? "perl" : agentPath)
         {
             UseShellExecute = false,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        if (parentNeverReaps)
+        {
+            start.ArgumentList.Add("-e");
+            start.ArgumentList.Add("defined(my $pid = fork) or die; if ($pid == 0) { exec @ARGV or die } sleep 3600;");
+            start.ArgumentList.Add(agentPath);
+        }
         start.ArgumentList.Add("serve");
         start.ArgumentList.Add("--listen");
         start.ArgumentList.Add("unix:" + directory.PathOf("agent.sock"));
@@ -75,13 +83,29 @@ internal sealed partial class AgentProcess : IDisposable
             agent.Dispose();
             throw new TimeoutException($"the agent did not listen within 30 s; it logged:\n{agent.Log}");
         }
+        if (parentNeverReaps)
+        {
+            agent._agentPid = int.Parse(File.ReadAllText($"/proc/{agent._process.Id}/task/{agent._process.Id}/children").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
         return agent;
     }
 
-    public void Kill() => _process.Kill();
+    public void Kill()
+    {
+        if (_agentPid is { } pid)
+        {
+            using var agent = Process.GetProcessById(pid);
+            agent.Kill();
+        }
+        else
+        {
+            _process.Kill();
+        }
+    }
 
     public void Terminate() => ProcessSignals.Terminate(Pid);
 
+    /// <summary>Waits for the process started (the non-reaping parent, when there is one).</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan within)
     {
         try
@@ -99,6 +123,17 @@ internal sealed partial class AgentProcess : IDisposable
 
     public void Dispose()
     {
+        if (_agentPid is not null)
+        {
+            try
+            {
+                Kill();
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // Gone already (ArgumentException: no process has that pid).
+            }
+        }
         try
         {
             if (!_process.HasExited)
