@@ -140,8 +140,11 @@ public sealed class ThrottlingChaosTests : IDisposable
         {
             client = await AgentClient.ConnectAsync(agent.Unix, ClientOptions);
         }
+        List<(ulong FirstGfn, ulong Count)> frames = [.. plan.Rogues.SelectMany(r => r.FrameRuns())];
+        using var beating = new CancellationTokenSource();
         await using (client)
         {
+            var heart = plan.Ending == ChaosEnding.HeartbeatLoss ? BeatAsync(client, beating.Token) : Task.CompletedTask;
             var started = await client.BeginEvictionAsync(new BeginEviction
             {
                 Mode = EvictionMode.PostCopy,
@@ -151,7 +154,7 @@ public sealed class ThrottlingChaosTests : IDisposable
             // 1 MiB/s shared by the rogues, 64 MiB dirtied by each in one second: every one of them is a rogue.
             var policy = new SetThrottlePolicy { SessionId = session, Method = plan.Method, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = (uint)Period.TotalMilliseconds, MaxStopMs = (uint)MaxStop.TotalMilliseconds };
             await client.SetThrottlePolicyAsync(policy);
-            await client.SendDirtyFramesAsync(session, [.. plan.Rogues.SelectMany(r => r.FrameRuns())], TimeSpan.FromSeconds(1));
+            await client.SendDirtyFramesAsync(session, frames, TimeSpan.FromSeconds(1));
             var throttled = Stopwatch.GetTimestamp();
 
             long ended;
@@ -168,7 +171,11 @@ public sealed class ThrottlingChaosTests : IDisposable
             else
             {
                 await AssertHeldAsync(client, plan);
-                ended = await EndAsync(client, tcp, session, plan);
+                ended = await EndAsync(client, tcp, session, plan, async () =>
+                {
+                    await beating.CancelAsync();
+                    await heart;
+                });
             }
 
             var toRunning = await WaitAllFreeAsync(ended);
@@ -212,7 +219,7 @@ public sealed class ThrottlingChaosTests : IDisposable
     }
 
     /// <summary>Ends the throttle as planned; returns when (Stopwatch timestamp) the ending took effect.</summary>
-    private async Task<long> EndAsync(AgentClient client, Socket? tcp, ulong session, ChaosRunPlan plan)
+    private async Task<long> EndAsync(AgentClient client, Socket? tcp, ulong session, ChaosRunPlan plan, Func<Task> stopHeartbeats)
     {
         var agent = _agent!;
         var now = Stopwatch.GetTimestamp();
@@ -234,6 +241,7 @@ public sealed class ThrottlingChaosTests : IDisposable
                 break;
             case ChaosEnding.HeartbeatLoss:
                 // The last word from the host: the agent ends the session a heartbeat timeout after it.
+                await stopHeartbeats();
                 await client.HeartbeatAsync();
                 now = Stopwatch.GetTimestamp() + (long)(HeartbeatTimeout.TotalSeconds * Stopwatch.Frequency);
                 break;
@@ -247,6 +255,23 @@ public sealed class ThrottlingChaosTests : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(plan), plan.Ending, "not an ending handled here");
         }
         return now;
+    }
+
+    /// <summary>A host sends heartbeats while it works (a fresh agent's first DirtyFrames walks every process).</summary>
+    private static async Task BeatAsync(AgentClient client, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await client.HeartbeatAsync(CancellationToken.None);
+            try
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
