@@ -120,6 +120,10 @@ public sealed class AgentThrottling : IDisposable
                     else
                     {
                         _protection.AddPid(_sentinel.Pid);
+                        if (failure is not null)
+                        {
+                            _logger.LogWarning("{Reason}: if the agent is killed before it watches, throttled processes resume when it does", failure);
+                        }
                     }
                 }
                 _throttler = new Throttler(_paths, journal, _protection, actuator);

@@ -166,6 +166,25 @@ public sealed class ThrottlingTests : IDisposable
     }
 
     [KPageFlagsFact]
+    public async Task The_first_throttle_policy_is_answered_only_once_the_sentinel_watches()
+    {
+        // A sentinel slow to start (a loaded machine): half a second in a shell before it becomes the agent's executable.
+        var agentPath = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
+        await using var agent = await RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), options => options with
+        {
+            ThrottleJournal = JournalPath,
+            SentinelCommand = ["sh", "-c", "sleep 0.5; exec \"$0\" \"$@\"", agentPath],
+        });
+        await using var client = await agent.ConnectAsync(SlowScans);
+        var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy });
+
+        await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20 });
+
+        var sentinel = Assert.Single(SentinelProcesses.Watching(JournalPath));
+        Assert.Equal(Path.GetFullPath(agentPath), new FileInfo($"/proc/{sentinel}/exe").LinkTarget);
+    }
+
+    [KPageFlagsFact]
     public async Task Sessions_that_change_the_throttle_method_share_one_sentinel()
     {
         using (var agent = await AgentProcess.StartAsync(_directory, JournalPath))
