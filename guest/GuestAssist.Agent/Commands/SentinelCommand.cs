@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using GuestAssist.Guest.ProcFs;
+using GuestAssist.Agent.Serving;
 using GuestAssist.Guest.Throttling;
 
 namespace GuestAssist.Agent.Commands;
@@ -31,6 +32,9 @@ internal static class SentinelCommand
             }
             var watched = new ProcessIdentity(pid, start);
             var paths = ProcFsPaths.Live;
+            // The agent waits for this line before its first stop: from here on its death is seen within 20 ms.
+            Console.Out.WriteLine(ThrottleSentinel.ReadyLine);
+            Console.Out.Flush();
             while (!cancellationToken.IsCancellationRequested && watched.IsAlive(paths))
             {
                 Thread.Sleep(20);

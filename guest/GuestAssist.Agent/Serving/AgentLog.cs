@@ -33,8 +33,8 @@ internal static partial class AgentLog
     [LoggerMessage(9, LogLevel.Information, "{Connection}: map {Sequence} sent: {Runs} runs in {Chunks} chunks ({Bytes} bytes), scan took {ScanMs} ms")]
     public static partial void MapSent(this ILogger logger, string connection, ulong sequence, int runs, int chunks, long bytes, double scanMs);
 
-    [LoggerMessage(10, LogLevel.Information, "{Connection}: eviction session {Session} started (mode {Mode}); nothing is throttled until the host sets a throttle policy")]
-    public static partial void EvictionStarted(this ILogger logger, string connection, ulong session, EvictionMode mode);
+    [LoggerMessage(10, LogLevel.Information, "{Connection}: eviction session {Session} started (mode {Mode}, heartbeat timeout {HeartbeatTimeoutMs} ms; 0: none)")]
+    public static partial void EvictionStarted(this ILogger logger, string connection, ulong session, EvictionMode mode, uint heartbeatTimeoutMs);
 
     [LoggerMessage(11, LogLevel.Information, "{Connection}: eviction session {Session} ended (succeeded: {Succeeded})")]
     public static partial void EvictionEnded(this ILogger logger, string connection, ulong session, bool succeeded);

@@ -153,7 +153,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
     private async ValueTask BeginEvictionAsync(IncomingRequest request, BeginEviction begin, CancellationToken cancellationToken)
     {
         var session = runtime.BeginEviction(connection, begin);
-        logger.EvictionStarted(connection, session.Id, begin.Mode);
+        logger.EvictionStarted(connection, session.Id, begin.Mode, begin.HeartbeatTimeoutMs);
         var reply = new EvictionStarted { SessionId = session.Id, Epoch = session.Epoch.Clone() };
         await request.ReplyAsync(new Envelope { EvictionStarted = reply }, cancellationToken).ConfigureAwait(false);
     }
@@ -191,7 +191,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             },
             cancellationToken).ConfigureAwait(false);
         attribution.SessionId = dirty.SessionId;
-        runtime.Throttling.Observe([.. attribution.Processes.Select(p => new Guest.Throttling.DirtyRateSample(p.Pid, p.BytesPerSecond, "host dirty log"))]);
+        runtime.Throttling.Observe([.. attribution.Processes.Select(p => new Guest.Throttling.DirtyRateSample(p.Pid, p.BytesPerSecond, p.Method))]);
         await request.ReplyAsync(new Envelope { DirtyAttribution = attribution }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -108,14 +108,23 @@ public sealed class AgentThrottling : IDisposable
                 var journal = new ThrottleJournal(JournalPath);
                 var actuator = ThrottleActuatorFactory.Create(method, _paths, journal, out var why)
                     ?? throw new ProtocolException(ErrorCode.Unsupported, $"throttle method {request.Method} is not available in this guest: {why}");
-                _sentinel = ThrottleSentinel.TryStart(JournalPath, _sentinelCommand, out var failure);
-                if (_sentinel is null)
+                // One sentinel for the agent's lifetime: it replays the journal, whichever actuator writes it.
+                if (_sentinel is null || _sentinel.HasExited)
                 {
-                    _logger.LogWarning("no sentinel ({Reason}): if the agent is killed, throttled processes resume only when it restarts", failure);
-                }
-                else
-                {
-                    _protection.AddPid(_sentinel.Pid);
+                    _sentinel?.Dispose();
+                    _sentinel = ThrottleSentinel.TryStart(JournalPath, _sentinelCommand, out var failure);
+                    if (_sentinel is null)
+                    {
+                        _logger.LogWarning("no sentinel ({Reason}): if the agent is killed, throttled processes resume only when it restarts", failure);
+                    }
+                    else
+                    {
+                        _protection.AddPid(_sentinel.Pid);
+                        if (failure is not null)
+                        {
+                            _logger.LogWarning("{Reason}: if the agent is killed before it watches, throttled processes resume when it does", failure);
+                        }
+                    }
                 }
                 _throttler = new Throttler(_paths, journal, _protection, actuator);
                 _method = method;
@@ -244,7 +253,7 @@ public sealed class AgentThrottling : IDisposable
             try
             {
                 await monitor.SampleAsync(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
-                throttler.Observe([.. monitor.LatestWrites.Select(w => new DirtyRateSample(w.Pid, w.PagesPerSecond * 4096, "soft-dirty"))]);
+                throttler.Observe([.. monitor.LatestWrites.Select(w => new DirtyRateSample(w.Pid, w.PagesPerSecond * 4096, DirtyRateSample.SoftDirty))]);
             }
             catch (OperationCanceledException)
             {

@@ -40,6 +40,7 @@ internal static class DirtyAttributor
                 Cgroup = process.Cgroup,
                 DirtyFrames = frames,
                 BytesPerSecond = frames * pageSize / seconds,
+                Method = Guest.Throttling.DirtyRateSample.HostDirtyLog,
             });
         }
         return attribution;

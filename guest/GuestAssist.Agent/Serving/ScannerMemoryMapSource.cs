@@ -107,8 +107,7 @@ public sealed class ScannerMemoryMapSource : IMemoryMapSource, IFrameOwnerSource
         {
             return ValueTask.FromResult(owners);
         }
-        var scan = _scanner.Scan();
-        _owners = _attributor.Attribute(scan).Owners;
+        _owners = _attributor.Owners();
         _ownersAt = Stopwatch.GetTimestamp();
         return ValueTask.FromResult(_owners);
     }

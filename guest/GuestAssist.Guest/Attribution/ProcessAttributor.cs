@@ -34,6 +34,19 @@ public sealed class ProcessAttributor
     /// <summary>Attributes the frames of <paramref name="pids"/> (all processes when null) against a scan.</summary>
     public AttributionResult Attribute(FrameScanResult scan, IEnumerable<int>? pids = null)
     {
+        ArgumentNullException.ThrowIfNull(scan);
+        return WalkAll(scan, pids);
+    }
+
+    /// <summary>
+    /// Frame → owner for <paramref name="pids"/> (all processes when null), without per-class counts: no frame scan
+    /// is needed, so attributing the host's dirty log costs a walk of the processes' pagemaps, not a read of every
+    /// frame's flags. Valid until the next call, as <see cref="Attribute"/>'s index is.
+    /// </summary>
+    public OwnerIndex Owners(IEnumerable<int>? pids = null) => WalkAll(scan: null, pids).Owners;
+
+    private AttributionResult WalkAll(FrameScanResult? scan, IEnumerable<int>? pids)
+    {
         var targets = (pids ?? ListPids()).Distinct().Order().ToList();
         var processes = new List<ProcessFrames>();
         var entryCount = 0;
@@ -78,7 +91,10 @@ public sealed class ProcessAttributor
 
         var entries = _entries.AsSpan(0, entryCount);
         entries.Sort();
-        CountClasses(scan, entries, processes);
+        if (scan is not null)
+        {
+            CountClasses(scan, entries, processes);
+        }
         // One entry per frame, in place: sorted by frame then owner, so the first process walked keeps it.
         var unique = 0;
         foreach (var entry in entries)

@@ -49,6 +49,10 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTicks)
         return true;
     }
 
-    /// <summary>True while the process with this pid is still the one that started at <see cref="StartTicks"/>.</summary>
-    public bool IsAlive(ProcFsPaths paths) => TryRead(paths, Pid, out var now, out _) && now == this;
+    /// <summary>
+    /// True while the process with this pid is still the one that started at <see cref="StartTicks"/> and has not
+    /// exited. A zombie (state Z, or X while it is reaped) keeps its /proc entry and start time until its parent
+    /// waits for it, which a parent may never do: it is not alive.
+    /// </summary>
+    public bool IsAlive(ProcFsPaths paths) => TryRead(paths, Pid, out var now, out var stat) && now == this && stat.State is not ('Z' or 'X');
 }

@@ -50,6 +50,21 @@ public sealed class ProcessAttributorFixtureTests : IDisposable
     }
 
     [Fact]
+    public void Owners_without_a_scan_are_the_owners_a_scan_gives()
+    {
+        AddProcess(100, "db", "/system.slice/db.service", 0x400, [Present | 1000, Present | 1001, 0, Present | 1008]);
+        AddProcess(200, "web", "/system.slice/web.service", 0x400, [Present | 1008, Present | 1009]);
+        var attributor = new ProcessAttributor(_fixture.Paths);
+        var scanned = attributor.Attribute(Scan(), [200, 100]).Owners;
+        var expected = Enumerable.Range(0, scanned.Count).Select(i => (scanned.PfnAt(i), scanned.Processes[scanned.OwnerAt(i)].Pid)).ToList();
+
+        var owners = attributor.Owners([200, 100]);
+
+        Assert.Equal(expected, Enumerable.Range(0, owners.Count).Select(i => (owners.PfnAt(i), owners.Processes[owners.OwnerAt(i)].Pid)));
+        Assert.Equal(3UL, owners.FramesOwnedBy(100));
+    }
+
+    [Fact]
     public void The_map_carries_owners_for_the_planner()
     {
         AddProcess(100, "db", "/db", 0x400, [Present | 1000, Present | 1001]);

@@ -49,7 +49,7 @@ public sealed class DirtyFramesFeedTests : IDisposable
         long sent;
         await using (var feed = DirtyFramesFeed.Start(client, session, tracker, TimeSpan.FromMilliseconds(300)))
         {
-            // The first window rebuilds the agent's owner index (a scan of this machine); the second is steady.
+            // The first window builds the agent's owner index (a walk of every process); the second is steady.
             attributed = await feed.Attributions.Where(a => a.Processes.Any(p => p.Pid == Environment.ProcessId)).Skip(1).FirstAsync().Timeout(TimeSpan.FromSeconds(90));
             sent = feed.WindowsSent;
         }
@@ -60,6 +60,7 @@ public sealed class DirtyFramesFeedTests : IDisposable
         Assert.True(sent >= 2, $"{sent} windows sent");
         // 16 pages rewritten in every window: the agent sees all of them as this process's.
         Assert.Equal((ulong)Pages, us.DirtyFrames);
+        Assert.Equal("host dirty log", us.Method);
     }
 
     private static ulong[] FramesOf(MappedMemory memory)

@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using GuestAssist.Agent.Serving;
 using GuestAssist.Guest.ProcFs;
 using GuestAssist.Host.Agent;
 using GuestAssist.IntegrationTests.AgentProtocol.Support;
-using GuestAssist.Linux.Processes;
-using GuestAssist.Linux.Transports;
 using GuestAssist.Protocol.V1;
 
 namespace GuestAssist.IntegrationTests.AgentProtocol;
@@ -77,7 +74,7 @@ public sealed class ThrottlingTests : IDisposable
         await using var client = await agent.ConnectAsync(SlowScans);
         using (var beating = new CancellationTokenSource())
         {
-            // A host sends heartbeats while it works (an owner-index rebuild takes about a second on this machine).
+            // A host sends heartbeats while it works (the first DirtyFrames walks every process's pagemap).
             var heart = Task.Run(async () =>
             {
                 while (!beating.IsCancellationRequested)
@@ -123,6 +120,20 @@ public sealed class ThrottlingTests : IDisposable
     }
 
     [KPageFlagsFact]
+    public async Task An_agent_killed_by_SIGKILL_under_a_parent_that_does_not_reap_it_leaves_nothing_stopped()
+    {
+        // A zombie agent is dead although /proc still lists it with its start time: the sentinel must not wait for its reaping.
+        using var agent = await AgentProcess.StartAsync(_directory, JournalPath, parentNeverReaps: true);
+        await using var client = await AgentClient.ConnectAsync(agent.Unix, SlowScans);
+        await ThrottleRogueAsync(client);
+
+        agent.Kill();
+
+        await WaitRunningAsync(TimeSpan.FromSeconds(1));
+        Assert.False(File.Exists(JournalPath), "the sentinel replayed the journal");
+    }
+
+    [KPageFlagsFact]
     public async Task An_agent_stopped_by_SIGTERM_releases_the_rogue_and_empties_its_journal()
     {
         await ThrottleThenSignalAgentAsync(sigkill: false);
@@ -155,6 +166,48 @@ public sealed class ThrottlingTests : IDisposable
     }
 
     [KPageFlagsFact]
+    public async Task The_first_throttle_policy_is_answered_only_once_the_sentinel_watches()
+    {
+        // A sentinel slow to start (a loaded machine): half a second in a shell before it becomes the agent's executable.
+        var agentPath = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
+        await using var agent = await RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), options => options with
+        {
+            ThrottleJournal = JournalPath,
+            SentinelCommand = ["sh", "-c", "sleep 0.5; exec \"$0\" \"$@\"", agentPath],
+        });
+        await using var client = await agent.ConnectAsync(SlowScans);
+        var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy });
+
+        await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20 });
+
+        var sentinel = Assert.Single(SentinelProcesses.Watching(JournalPath));
+        Assert.Equal(Path.GetFullPath(agentPath), new FileInfo($"/proc/{sentinel}/exe").LinkTarget);
+    }
+
+    [KPageFlagsFact]
+    public async Task Sessions_that_change_the_throttle_method_share_one_sentinel()
+    {
+        using (var agent = await AgentProcess.StartAsync(_directory, JournalPath))
+        {
+            await using var client = await AgentClient.ConnectAsync(agent.Unix, SlowScans);
+            Assert.Contains(GuestAssist.Protocol.Handshake.Capabilities.ThrottleCgroup, client.Session.Capabilities);
+            foreach (var method in new[] { ThrottleMethod.SigstopDuty, ThrottleMethod.CgroupFreeze, ThrottleMethod.SigstopDuty })
+            {
+                var session = await ThrottleRogueAsync(client, method: method);
+                await client.EndEvictionAsync(session, succeeded: true);
+            }
+
+            Assert.Single(SentinelProcesses.Watching(JournalPath));
+        }
+        var watch = Stopwatch.StartNew();
+        while (SentinelProcesses.Watching(JournalPath).Count > 0 && watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+        Assert.Empty(SentinelProcesses.Watching(JournalPath));
+    }
+
+    [KPageFlagsFact]
     public async Task An_agent_killed_by_SIGKILL_while_freezing_the_rogue_leaves_it_thawed_and_home()
     {
         var homeBefore = File.ReadAllText($"/proc/{_rogue.Pid}/cgroup");
@@ -167,54 +220,31 @@ public sealed class ThrottlingTests : IDisposable
     /// <summary>Starts the agent as its own process, has it throttle the rogue, signals it; returns how long until the rogue ran again.</summary>
     private async Task<TimeSpan> ThrottleThenSignalAgentAsync(bool sigkill, ThrottleMethod method = ThrottleMethod.SigstopDuty)
     {
-        var socket = _directory.PathOf("agent.sock");
-        var agentBinary = Path.Combine(AppContext.BaseDirectory, "guestassist-agent");
-        var start = new ProcessStartInfo(agentBinary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "serve", "--listen", "unix:" + socket })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["GUESTASSIST_THROTTLE_JOURNAL"] = JournalPath;
-        using var agent = Process.Start(start)!;
-        try
-        {
-            var deadline = Stopwatch.StartNew();
-            while (!File.Exists(socket) && deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                await Task.Delay(50);
-            }
-            await using var client = await AgentClient.ConnectAsync(new UnixAddress(socket), SlowScans);
-            await ThrottleRogueAsync(client, method: method);
-            Assert.True(File.Exists(JournalPath), "a throttled process is journalled");
+        using var agent = await AgentProcess.StartAsync(_directory, JournalPath);
+        await using var client = await AgentClient.ConnectAsync(agent.Unix, SlowScans);
+        await ThrottleRogueAsync(client, method: method);
+        Assert.True(File.Exists(JournalPath), "a throttled process is journalled");
 
-            if (sigkill)
-            {
-                agent.Kill();
-            }
-            else
-            {
-                ProcessSignals.Terminate(agent.Id);
-            }
-            var signalled = Stopwatch.StartNew();
-            await WaitRunningAsync(TimeSpan.FromSeconds(10));
-            var resumedAfter = signalled.Elapsed;
-            Assert.True(agent.WaitForExit(10_000), "the agent should exit");
-
-            // Stays running: nothing stops it again.
-            await Task.Delay(300);
-            AssertRunning();
-            return resumedAfter;
-        }
-        finally
+        if (sigkill)
         {
-            if (!agent.HasExited)
-            {
-                agent.Kill();
-            }
+            agent.Kill();
         }
+        else
+        {
+            agent.Terminate();
+        }
+        var signalled = Stopwatch.StartNew();
+        await WaitRunningAsync(TimeSpan.FromSeconds(10));
+        var resumedAfter = signalled.Elapsed;
+        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(10)), "the agent should exit");
+
+        // Stays running: nothing stops it again.
+        await Task.Delay(300);
+        AssertRunning();
+        return resumedAfter;
     }
 
-    // The first DirtyFrames rebuilds the owner index: a scan of this 24 GiB machine and a walk of every process.
+    // The first DirtyFrames builds the owner index: a walk of every process's pagemap.
     private static readonly AgentClientOptions SlowScans = new() { RequestTimeout = TimeSpan.FromSeconds(60) };
 
     private string JournalPath => _directory.PathOf("throttle.journal");
@@ -234,6 +264,7 @@ public sealed class ThrottlingTests : IDisposable
         var attribution = await client.SendDirtyFramesAsync(started.SessionId, _rogue.FrameRuns(), TimeSpan.FromSeconds(1));
         var rate = Assert.Single(attribution.Processes, p => p.Pid == _rogue.Pid);
         Assert.True(rate.BytesPerSecond >= 64 << 20, $"the rogue's frames should count at least 64 MiB/s, got {rate.BytesPerSecond}");
+        Assert.Equal("host dirty log", rate.Method);
         var status = await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, Method = method, DirtyBudgetBytesPerSecond = 1 << 20, PeriodMs = 50, MaxStopMs = 45 });
         var throttled = Assert.Single(status.Processes);
         Assert.Equal(_rogue.Pid, throttled.Pid);
@@ -278,13 +309,12 @@ public sealed class ThrottlingTests : IDisposable
         AssertRunning();
     }
 
-    /// <summary>Neither stopped by a signal nor in a frozen v2 cgroup.</summary>
+    /// <summary>Neither stopped by a signal nor in a frozen cgroup.</summary>
     private async Task<bool> ProgressesAsync()
     {
         for (var i = 0; i < 40; i++)
         {
-            var cgroupFreeze = FrozenFlag();
-            if (!_rogue.IsStopped && cgroupFreeze is null or false)
+            if (!_rogue.IsStopped && _rogue.FrozenCgroup is null)
             {
                 return true;
             }
@@ -293,91 +323,5 @@ public sealed class ThrottlingTests : IDisposable
         return false;
     }
 
-    /// <summary>cgroup.events "frozen 1" of the rogue's v2 cgroup; null where it has none.</summary>
-    private bool? FrozenFlag()
-    {
-        var line = File.ReadAllLines($"/proc/{_rogue.Pid}/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
-        var events = line is null ? null : Path.Combine("/sys/fs/cgroup/unified", line[3..].TrimStart('/'), "cgroup.events");
-        return events is not null && File.Exists(events) ? File.ReadAllLines(events).Contains("frozen 1") : null;
-    }
-
     private void AssertRunning() => Assert.False(_rogue.IsStopped, $"rogue {_rogue.Pid} left stopped");
-
-    /// <summary>A perl child holding 64 MiB; its frames are what the "host dirty log" reports.</summary>
-    private sealed class Rogue : IDisposable
-    {
-        private readonly Process _process;
-
-        public Rogue()
-        {
-            var start = new ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-            start.ArgumentList.Add("-e");
-            start.ArgumentList.Add("my $x = 'a' x (64 << 20); $| = 1; print \"ready\\n\"; <STDIN>;");
-            _process = Process.Start(start)!;
-            _ = _process.StandardOutput.ReadLine();
-        }
-
-        public int Pid => _process.Id;
-
-        public bool IsStopped
-        {
-            get
-            {
-                var stat = File.ReadAllText($"/proc/{Pid}/stat");
-                return stat[(stat.LastIndexOf(')') + 2)..][0] is 'T' or 't';
-            }
-        }
-
-        /// <summary>The frames of its exclusively mapped resident pages, as (first, count) runs.</summary>
-        public List<(ulong FirstGfn, ulong Count)> FrameRuns()
-        {
-            var pfns = new SortedSet<ulong>();
-            using var pagemap = File.OpenHandle($"/proc/{Pid}/pagemap");
-            var buffer = new ulong[4096];
-            foreach (var line in File.ReadLines($"/proc/{Pid}/maps"))
-            {
-                var range = line[..line.IndexOf(' ')].Split('-');
-                var start = Convert.ToUInt64(range[0], 16) / 4096;
-                var end = Convert.ToUInt64(range[1], 16) / 4096;
-                if (end > 1UL << 35)
-                {
-                    continue;
-                }
-                for (var page = start; page < end; page += (ulong)buffer.Length)
-                {
-                    var count = (int)Math.Min((ulong)buffer.Length, end - page);
-                    var read = RandomAccess.Read(pagemap, MemoryMarshal.AsBytes(buffer.AsSpan(0, count)), (long)page * 8) / 8;
-                    foreach (var entry in buffer.AsSpan(0, read))
-                    {
-                        // Present and mapped by this process alone: what a host dirty log would see it write.
-                        if ((entry >> 63) != 0 && ((entry >> 56) & 1) != 0 && (entry & ((1UL << 55) - 1)) is var pfn and not 0)
-                        {
-                            pfns.Add(pfn);
-                        }
-                    }
-                }
-            }
-            var runs = new List<(ulong, ulong)>();
-            foreach (var pfn in pfns)
-            {
-                if (runs.Count > 0 && runs[^1].Item1 + runs[^1].Item2 == pfn)
-                {
-                    runs[^1] = (runs[^1].Item1, runs[^1].Item2 + 1);
-                }
-                else
-                {
-                    runs.Add((pfn, 1));
-                }
-            }
-            return runs;
-        }
-
-        public void Dispose()
-        {
-            ProcessSignals.Continue(Pid);
-            _process.Kill();
-            _process.WaitForExit();
-            _process.Dispose();
-        }
-    }
 }
