@@ -479,8 +479,21 @@ public sealed class Eviction : IAsyncDisposable
             return (null, null);
         }
         var tracker = (UffdWriteTracker)liveLog!;
+        // Like a pre-copy round, the push only pays while it outruns the guest's writes. Above the dirty budget (the share
+        // of the link the guest may dirty, what throttling holds rogues to) the hot set is rewritten about as fast as it
+        // moves: then only the kernel's frames are pushed and the hot ones lead the order after the switchover.
+        // Marked before the first read: a page read by the push and written afterwards is sent again at switchover.
+        tracker.Mark();
+        var logged = Math.Max(Stopwatch.GetElapsedTime(tracker.TrackingStartedAt).TotalSeconds, 1e-3);
+        var dirtyRate = tracker.DirtyCount * (double)layout.PageSize / logged;
+        var budget = _options.Link.IsUnlimited ? double.PositiveInfinity : _options.Link.BytesPerSecond * _options.DirtyBudgetShare;
+        var pushHot = dirtyRate <= budget;
+        if (!pushHot)
+        {
+            Report(string.Create(CultureInfo.InvariantCulture, $"pre-switchover push: kernel frames only: the guest wrote {tracker.DirtyCount:N0} frames in {logged:F1} s ({dirtyRate / 1e6:F1} MB/s), above the dirty budget of {budget / 1e6:F1} MB/s: its hot frames would be rewritten as fast as they move"));
+        }
         var frames = new List<ulong>();
-        foreach (var pageClass in (ReadOnlySpan<PageClass>)[PageClass.Kernel, PageClass.Hot])
+        foreach (var pageClass in pushHot ? (ReadOnlySpan<PageClass>)[PageClass.Kernel, PageClass.Hot] : [PageClass.Kernel])
         {
             foreach (var run in map!.Map.Runs)
             {
@@ -493,8 +506,6 @@ public sealed class Eviction : IAsyncDisposable
                 }
             }
         }
-        // Marked before the first read: a page read by the push and written afterwards is sent again at switchover.
-        tracker.Mark();
         PageServer server;
         try
         {
@@ -506,7 +517,7 @@ public sealed class Eviction : IAsyncDisposable
             throw;
         }
         ListenFor(server);
-        Report(string.Create(CultureInfo.InvariantCulture, $"pre-switchover push: {server.PushFrames:N0} kernel and hot frames while the VM runs"));
+        Report(string.Create(CultureInfo.InvariantCulture, $"pre-switchover push: {server.PushFrames:N0} {(pushHot ? "kernel and hot" : "kernel")} frames while the VM runs"));
         await Task.WhenAny(WaitAsync(server.PushDone, cancellationToken), Task.Delay(_options.PreSwitchoverTimeout, cancellationToken)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var now = server.Counters.Snapshot();

@@ -658,7 +658,18 @@ public sealed class PageServer : IDisposable
                 continue;
             }
             var regionEnd = region.GuestPhysicalEnd >> _layout.PageShift;
-            var pieceCount = (int)(Math.Min(end, regionEnd) - gfn);
+            if (_released.IsSet(gfn))
+            {
+                gfn++; // confirmed installed since it was scheduled (a resumed stream overlaps the cut one's confirmations): the destination has it, and its source page may be gone
+                continue;
+            }
+            var pieceEnd = gfn + 1;
+            var pieceLimit = Math.Min(end, regionEnd);
+            while (pieceEnd < pieceLimit && !_released.IsSet(pieceEnd))
+            {
+                pieceEnd++;
+            }
+            var pieceCount = (int)(pieceEnd - gfn);
             source.Read(gfn, pieceCount, buffer);
             var i = 0;
             while (i < pieceCount)
