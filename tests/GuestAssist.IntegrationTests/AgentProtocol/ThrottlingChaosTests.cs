@@ -29,7 +29,8 @@ public sealed class ThrottlingChaosTests : IDisposable
     // throttled one runs at most 10%, is released.
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxStop = TimeSpan.FromMilliseconds(18);
-    private static readonly TimeSpan StaysFree = TimeSpan.FromMilliseconds(30);
+    private static readonly TimeSpan StaysFree = TimeSpan.FromMilliseconds(25);
+    // Short, with room for this process and the agent to be descheduled on a loaded 2-core machine (heartbeats go every 50 ms).
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan LatestKill = TimeSpan.FromMilliseconds(300);
     // A fresh agent's first DirtyFrames builds its owner index (a walk of every process).

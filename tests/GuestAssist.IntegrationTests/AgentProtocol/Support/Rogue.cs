@@ -50,15 +50,26 @@ internal sealed class Rogue : IDisposable
                     continue;
                 }
                 var directory = hierarchy.PathOf(cgroup);
-                var frozen = hierarchy.Version == 2
-                    ? File.Exists(Path.Combine(directory, "cgroup.events")) && File.ReadAllLines(Path.Combine(directory, "cgroup.events")).Contains("frozen 1")
-                    : File.Exists(Path.Combine(directory, "freezer.state")) && File.ReadAllText(Path.Combine(directory, "freezer.state")).Trim() != "THAWED";
-                if (frozen)
+                if (IsFrozen(directory, hierarchy.Version))
                 {
                     return directory;
                 }
             }
             return null;
+        }
+    }
+
+    private static bool IsFrozen(string directory, int version)
+    {
+        try
+        {
+            return version == 2
+                ? File.ReadAllLines(Path.Combine(directory, "cgroup.events")).Contains("frozen 1")
+                : File.ReadAllText(Path.Combine(directory, "freezer.state")).Trim() != "THAWED";
+        }
+        catch (IOException)
+        {
+            return false; // removed as it was read (ENOENT, ENODEV): the agent sent it home, and the next look reads that
         }
     }
 
