@@ -177,8 +177,11 @@ public sealed class ThrottlingTests : IDisposable
         });
         await using var client = await agent.ConnectAsync(SlowScans);
         var started = await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy });
+        // Only the rogue may be a target: where soft-dirty is on, the agent measures every process itself after a grace.
+        var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20 };
+        policy.TargetPids.Add(_rogue.Pid);
 
-        await client.SetThrottlePolicyAsync(new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = 1 << 20 });
+        await client.SetThrottlePolicyAsync(policy);
 
         var sentinel = Assert.Single(SentinelProcesses.Watching(JournalPath));
         Assert.Equal(Path.GetFullPath(agentPath), new FileInfo($"/proc/{sentinel}/exe").LinkTarget);
