@@ -5,13 +5,16 @@ namespace GuestAssist.Host.Destination;
 /// <summary>
 /// Frames the destination installed and has not yet confirmed to the source, as merged runs; thread-safe. The
 /// receive loops add each installed run and take the pending ones when enough frames or time have gathered; a run
-/// that could not be written goes back, so a cut channel only delays a confirmation.
+/// that could not be written goes back, so a cut channel only delays a confirmation. Runs written on the current
+/// connection are kept too: a write that succeeded can still be lost with the connection (the source may close its end
+/// before it read them), so a new connection confirms them again. The source ignores a frame confirmed twice.
 /// </summary>
 internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
 {
     private readonly Lock _gate = new();
     private readonly long _intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
     private List<(ulong First, ulong Count)> _pending = [];
+    private List<(ulong First, ulong Count)> _written = [];
     private long _pendingFrames;
     private long _added;
     private long _lastTaken = Stopwatch.GetTimestamp();
@@ -90,6 +93,39 @@ internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
                 _pending.Add(run);
                 _pendingFrames += (long)run.Count;
             }
+        }
+    }
+
+    /// <summary>Records runs written on the current connection: they are confirmed again if it is replaced.</summary>
+    public void Written(IEnumerable<(ulong First, ulong Count)> runs)
+    {
+        lock (_gate)
+        {
+            foreach (var run in runs)
+            {
+                if (_written.Count > 0 && _written[^1].First + _written[^1].Count == run.First)
+                {
+                    _written[^1] = (_written[^1].First, _written[^1].Count + run.Count);
+                }
+                else
+                {
+                    _written.Add(run);
+                }
+            }
+        }
+    }
+
+    /// <summary>A new connection replaces the last one: what was written on that one is pending again.</summary>
+    public void ConnectionReplaced()
+    {
+        lock (_gate)
+        {
+            foreach (var run in _written)
+            {
+                _pending.Add(run);
+                _pendingFrames += (long)run.Count;
+            }
+            _written = [];
         }
     }
 }

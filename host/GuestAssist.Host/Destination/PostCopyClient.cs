@@ -41,6 +41,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _urgentGate = new();
     private readonly Lock _cutGate = new();
+    private readonly Lock _confirmGate = new();
     private readonly ConnectionCut[] _cuts;
     private readonly ManualResetEventSlim _switchedOver = new();
     private readonly Dictionary<ulong, byte[]?> _staged = [];
@@ -425,7 +426,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             Interlocked.Increment(ref _backgroundReconnects);
             _staged.Clear(); // the new connection's source pushes again from the received bitmap, which has none of them
-            _background = channel;
+            ReplaceBackground(channel);
         }
         return channel;
     }
@@ -532,36 +533,51 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     /// <summary>Sends the pending confirmations on the background channel when due (or now); what cannot be sent waits for the next channel.</summary>
     private void SendConfirmations(bool force)
     {
-        var runs = _confirmations.TakeIfDue(force);
-        if (runs.Count == 0)
+        // Both receive loops confirm; one at a time, so a run is never recorded against a connection it was not written on.
+        lock (_confirmGate)
         {
-            return;
-        }
-        var channel = _background;
-        var sent = 0;
-        try
-        {
-            if (channel is null)
+            var runs = _confirmations.TakeIfDue(force);
+            if (runs.Count == 0)
             {
-                throw new IOException("no background channel");
+                return;
             }
-            foreach (var (first, count) in runs)
+            var channel = _background;
+            var sent = 0;
+            try
             {
-                var at = first;
-                var left = count;
-                while (left > 0)
+                if (channel is null)
                 {
-                    var piece = (uint)Math.Min(left, TransferLimits.MaxZeroRun);
-                    channel.Writer.WriteInstalled(at, piece);
-                    at += piece;
-                    left -= piece;
+                    throw new IOException("no background channel");
                 }
-                sent++;
+                foreach (var (first, count) in runs)
+                {
+                    var at = first;
+                    var left = count;
+                    while (left > 0)
+                    {
+                        var piece = (uint)Math.Min(left, TransferLimits.MaxZeroRun);
+                        channel.Writer.WriteInstalled(at, piece);
+                        at += piece;
+                        left -= piece;
+                    }
+                    sent++;
+                }
             }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                _confirmations.Return(runs.Skip(sent)); // confirmed again over the next connection; the source keeps those pages meanwhile
+            }
+            _confirmations.Written(runs.Take(sent));
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+    }
+
+    /// <summary>Makes <paramref name="channel"/> the background channel; what the last one carried is confirmed again on it.</summary>
+    private void ReplaceBackground(ChannelConnection channel)
+    {
+        lock (_confirmGate)
         {
-            _confirmations.Return(runs.Skip(sent)); // confirmed again over the next connection; the source keeps those pages meanwhile
+            _confirmations.ConnectionReplaced();
+            _background = channel;
         }
     }
 
@@ -587,7 +603,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             var fresh = Connect(ChannelKind.Background); // one attempt: a complete client does not retry
             Interlocked.Increment(ref _backgroundReconnects);
-            _background = fresh;
+            ReplaceBackground(fresh);
             SendConfirmations(force: true);
             channel.Cut();
             DrainToEndOfStream(fresh, payload);
