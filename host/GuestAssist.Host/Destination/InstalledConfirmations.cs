@@ -38,14 +38,7 @@ internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
     {
         lock (_gate)
         {
-            if (_pending.Count > 0 && _pending[^1].First + _pending[^1].Count == first)
-            {
-                _pending[^1] = (_pending[^1].First, _pending[^1].Count + count);
-            }
-            else
-            {
-                _pending.Add((first, count));
-            }
+            Append(_pending, (first, count));
             _pendingFrames += (long)count;
         }
         Interlocked.Add(ref _added, (long)count);
@@ -88,11 +81,7 @@ internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
     {
         lock (_gate)
         {
-            foreach (var run in runs)
-            {
-                _pending.Add(run);
-                _pendingFrames += (long)run.Count;
-            }
+            AddPending(runs);
         }
     }
 
@@ -103,14 +92,7 @@ internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
         {
             foreach (var run in runs)
             {
-                if (_written.Count > 0 && _written[^1].First + _written[^1].Count == run.First)
-                {
-                    _written[^1] = (_written[^1].First, _written[^1].Count + run.Count);
-                }
-                else
-                {
-                    _written.Add(run);
-                }
+                Append(_written, run);
             }
         }
     }
@@ -120,12 +102,30 @@ internal sealed class InstalledConfirmations(int everyFrames, TimeSpan interval)
     {
         lock (_gate)
         {
-            foreach (var run in _written)
-            {
-                _pending.Add(run);
-                _pendingFrames += (long)run.Count;
-            }
+            AddPending(_written);
             _written = [];
+        }
+    }
+
+    private void AddPending(IEnumerable<(ulong First, ulong Count)> runs)
+    {
+        foreach (var run in runs)
+        {
+            _pending.Add(run);
+            _pendingFrames += (long)run.Count;
+        }
+    }
+
+    /// <summary>Adds a run, merged into the last one when it continues it.</summary>
+    private static void Append(List<(ulong First, ulong Count)> runs, (ulong First, ulong Count) run)
+    {
+        if (runs.Count > 0 && runs[^1].First + runs[^1].Count == run.First)
+        {
+            runs[^1] = (runs[^1].First, runs[^1].Count + run.Count);
+        }
+        else
+        {
+            runs.Add(run);
         }
     }
 }
