@@ -16,4 +16,10 @@ public interface IPageSink
 
     /// <summary>Installs zero pages over [firstGfn, firstGfn+count), leaving frames already held alone.</summary>
     InstallResult ZeroFill(ulong firstGfn, ulong count);
+
+    /// <summary>
+    /// Frames the source skipped (proven free) whose zero-fill comes later: from now on a fault on one is answered
+    /// with a local zero page, never asked of the source.
+    /// </summary>
+    void MarkSkipped(ulong firstGfn, ulong count);
 }

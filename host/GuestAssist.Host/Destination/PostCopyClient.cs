@@ -46,6 +46,9 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private readonly ManualResetEventSlim _switchedOver = new();
     private readonly Dictionary<ulong, byte[]?> _staged = [];
     private readonly InstalledConfirmations _confirmations;
+    private readonly Lock _deferredGate = new();
+    private readonly List<(ulong First, int Count)> _deferredZeroFill = [];
+    private readonly AtomicBitmap _deferred;
     private int _nextCut;
     private volatile ChannelConnection? _urgent;
     private volatile ChannelConnection? _background;
@@ -85,6 +88,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         }
         ExpectedFrames = (long)(layout.MemoryBytes / layout.PageSize);
         _confirmations = new InstalledConfirmations(_options.ConfirmEveryFrames, _options.ConfirmInterval);
+        _deferred = new AtomicBitmap(layout.TotalFrames);
     }
 
     /// <summary>Set once the source marked switchover: the VM stopped there and every page staged before it is installed; the VM may run here.</summary>
@@ -330,6 +334,11 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TransferProtocolException)
             {
+                if (kind == ChannelKind.Background && !_stop.IsCancellationRequested && OnlyDeferredZeroFillRemains())
+                {
+                    // Every page is in and the rest is free: the source, which may have freed itself already, has nothing left to give.
+                    ZeroFillDeferred();
+                }
                 if (_stop.IsCancellationRequested || IsComplete)
                 {
                     break;
@@ -452,6 +461,10 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                 {
                     Stage(header.Gfn, (int)header.Count, null);
                 }
+                else if (kind == ChannelKind.Background && (ZeroRunReason)header.Flags == ZeroRunReason.Skipped)
+                {
+                    DeferZeroFill(header.Gfn, (int)header.Count);
+                }
                 else
                 {
                     InstallRuns(header.Gfn, (int)header.Count, null, kind, (ZeroRunReason)header.Flags);
@@ -462,11 +475,91 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
                 _switchedOver.Set();
                 break;
             case TransferFrameKind.EndOfStream when _switchedOver.IsSet:
+                ZeroFillDeferred();
                 break;
             default:
                 throw new TransferProtocolException($"the page server sent a {header.Kind} frame on the {kind} channel");
         }
         InjectCuts(header.Count);
+    }
+
+    /// <summary>
+    /// Skipped frames (proven free) are zero-filled only after the stream's last page: installing a few hundred MiB of
+    /// zero pages first kept the pages the guest waits for queued behind them for seconds. Meanwhile a fault on one is
+    /// answered here with a local zero page, and they are confirmed at once: the source's copy of a free frame is never
+    /// needed again, so it need not wait for the zero-fill to release it.
+    /// </summary>
+    private void DeferZeroFill(ulong first, int count)
+    {
+        foreach (var (runFirst, runCount) in BackedRuns(first, count))
+        {
+            _sink.MarkSkipped(runFirst, (ulong)runCount);
+            _deferred.SetRange(runFirst, (ulong)runCount);
+            lock (_deferredGate)
+            {
+                _deferredZeroFill.Add((runFirst, runCount));
+            }
+            // Asked for before the mark took effect: the source may already have released it and would not answer.
+            foreach (var gfn in _outstanding.Keys)
+            {
+                if (gfn >= runFirst && gfn < runFirst + (ulong)runCount)
+                {
+                    InstallRuns(gfn, 1, null, ChannelKind.Background, ZeroRunReason.Skipped);
+                }
+            }
+            _confirmations.Add(runFirst, (ulong)runCount);
+        }
+    }
+
+    private void ZeroFillDeferred()
+    {
+        List<(ulong First, int Count)> runs;
+        lock (_deferredGate)
+        {
+            runs = [.. _deferredZeroFill];
+            _deferredZeroFill.Clear();
+        }
+        foreach (var (first, count) in runs)
+        {
+            InstallRuns(first, count, null, ChannelKind.Background, ZeroRunReason.Skipped, confirm: false);
+        }
+    }
+
+    private bool OnlyDeferredZeroFillRemains()
+    {
+        if (_deferred.Count == 0)
+        {
+            return false;
+        }
+        long missing = 0;
+        for (var gfn = 0UL; gfn < _deferred.Length; gfn++)
+        {
+            if (_deferred.IsSet(gfn) && !Held.IsHeld(gfn))
+            {
+                missing++;
+            }
+        }
+        return missing > 0 && Held.Count + missing >= ExpectedFrames;
+    }
+
+    private IEnumerable<(ulong First, int Count)> BackedRuns(ulong first, int count)
+    {
+        var i = 0;
+        while (i < count)
+        {
+            if (!_layout.IsBacked(first + (ulong)i))
+            {
+                i++;
+                continue;
+            }
+            var j = i + 1;
+            while (j < count && _layout.IsBacked(first + (ulong)j))
+            {
+                j++;
+            }
+            yield return (first + (ulong)i, j - i);
+            i = j;
+        }
     }
 
     /// <summary>Before the switchover mark the background stream carries the hybrid push: pages of a running VM, final only at the mark.</summary>
@@ -620,12 +713,12 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     /// Hands the run's backed sub-runs to the sink, which claims each frame in the destination's record and installs
     /// only what it did not hold; frames it held (or that no region backs) count as duplicates.
     /// </summary>
-    private void InstallRuns(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason = ZeroRunReason.ZeroContent)
+    private void InstallRuns(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason = ZeroRunReason.ZeroContent, bool confirm = true)
     {
         Interlocked.Increment(ref _installsInFlight);
         try
         {
-            InstallRunsCore(first, count, pages, kind, reason);
+            InstallRunsCore(first, count, pages, kind, reason, confirm);
         }
         finally
         {
@@ -633,7 +726,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         }
     }
 
-    private void InstallRunsCore(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason)
+    private void InstallRunsCore(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason, bool confirm)
     {
         var pageSize = (int)_layout.PageSize;
         var i = 0;
@@ -678,7 +771,10 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 _outstanding.TryRemove(runFirst + (ulong)k, out _);
             }
-            _confirmations.Add(runFirst, (ulong)runCount);
+            if (confirm)
+            {
+                _confirmations.Add(runFirst, (ulong)runCount);
+            }
             if (installed > 0)
             {
                 FramesInstalled?.Invoke(runFirst, runCount);

@@ -61,6 +61,8 @@ public sealed class Eviction : IAsyncDisposable
     private volatile string? _outage;
     private int _drops;
     private double? _dirtyRate;
+    private DirtyFramesFeed? _feed;
+    private bool _throttling;
     private int _started;
 
     public Eviction(EvictionOptions options)
@@ -88,7 +90,6 @@ public sealed class Eviction : IAsyncDisposable
         IPageSource? liveMemory = null;
         PageServer? server = null;
         Task? heartbeats = null;
-        DirtyFramesFeed? feed = null;
         using var sessionEnd = new CancellationTokenSource();
         var plan = "address order";
         var outcome = EvictionOutcome.Completed;
@@ -107,7 +108,10 @@ public sealed class Eviction : IAsyncDisposable
             if (_agentState == AgentState.Connected)
             {
                 heartbeats = Task.Run(() => HeartbeatLoopAsync(sessionEnd.Token), CancellationToken.None);
-                feed = StartDirtyFramesFeed(liveLog);
+                if (_throttling)
+                {
+                    _feed = StartDirtyFramesFeed(liveLog);
+                }
             }
 
             Enter(EvictionPhase.MemoryMap);
@@ -132,6 +136,9 @@ public sealed class Eviction : IAsyncDisposable
             }
 
             Enter(EvictionPhase.Switchover);
+            // Throttling only ever helped the push converge; kept past the pause it would stop the guest's processes at
+            // the destination until the agent misses its heartbeats there.
+            await StopThrottlingAsync("the switchover is next", cancellationToken).ConfigureAwait(false);
             try
             {
                 await Bounded(vmm.PauseAsync, _options.StepTimeout, $"{vmm.Description}: pause", cancellationToken).ConfigureAwait(false);
@@ -142,11 +149,6 @@ public sealed class Eviction : IAsyncDisposable
                 throw;
             }
             paused = true;
-            if (feed is not null)
-            {
-                await feed.DisposeAsync().ConfigureAwait(false);
-                feed = null;
-            }
             liveLog?.Seal();
             Report($"{vmm.Description}: paused");
             memory = await Bounded(t => vmm.CaptureMemoryAsync(layout, t), _options.StepTimeout, $"{vmm.Description}: memory", cancellationToken).ConfigureAwait(false);
@@ -209,10 +211,7 @@ public sealed class Eviction : IAsyncDisposable
         finally
         {
             await sessionEnd.CancelAsync().ConfigureAwait(false);
-            if (feed is not null)
-            {
-                await feed.DisposeAsync().ConfigureAwait(false);
-            }
+            await StopFeedAsync().ConfigureAwait(false);
             if (heartbeats is not null)
             {
                 await heartbeats.ConfigureAwait(false);
@@ -304,6 +303,9 @@ public sealed class Eviction : IAsyncDisposable
             return;
         }
         var budget = _options.Link.IsUnlimited ? 0UL : (ulong)(_options.Link.BytesPerSecond * _options.DirtyBudgetShare);
+        // Throttling pays only while memory moves with the VM running (the hybrid push); in post-copy nothing does, and
+        // stopping the guest's writers would only cost it work.
+        var throttle = budget > 0 && _options.Mode == EvictionMode.Hybrid;
         await AgentStepAsync("BeginEviction", async t =>
         {
             var started = await agent.BeginEvictionAsync(new BeginEviction
@@ -314,18 +316,47 @@ public sealed class Eviction : IAsyncDisposable
                 HeartbeatTimeoutMs = (uint)_options.HeartbeatTimeout.TotalMilliseconds,
             }, t).ConfigureAwait(false);
             _agentSession = started.SessionId;
-            if (budget > 0)
+            if (throttle)
             {
                 var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = budget, HostDirtyFrames = feedsDirtyFrames };
                 policy.TargetPids.AddRange(_options.ThrottleTargets);
                 policy.ProtectedPids.AddRange(_options.ProtectedPids);
                 var status = await agent.SetThrottlePolicyAsync(policy, t).ConfigureAwait(false);
                 _throttled = status.Processes.Count;
+                _throttling = true;
             }
-            Report(budget > 0
+            Report(!throttle && budget > 0
+                ? $"eviction session {started.SessionId}: post-copy moves nothing while the VM runs, so nobody is throttled"
+                : budget > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"eviction session {started.SessionId}: dirty budget {budget / 1e6:F1} MB/s ({_options.DirtyBudgetShare:P0} of the link)")
                 : $"eviction session {started.SessionId}: unlimited link, nobody throttled");
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the session's throttling (every process continues) and the dirty-log feed that drove it; the session itself goes on.</summary>
+    private async Task StopThrottlingAsync(string why, CancellationToken cancellationToken)
+    {
+        if (!_throttling)
+        {
+            return;
+        }
+        _throttling = false;
+        await StopFeedAsync().ConfigureAwait(false);
+        await AgentStepAsync("ReleaseThrottle", async t =>
+        {
+            var held = _throttled;
+            var status = await _agent!.ReleaseThrottleAsync(_agentSession, cancellationToken: t).ConfigureAwait(false);
+            _throttled = status.Processes.Count;
+            Report($"throttling ended ({why}): {held} process(es) run free");
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StopFeedAsync()
+    {
+        if (Interlocked.Exchange(ref _feed, null) is { } feed)
+        {
+            await feed.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The live dirty log's windows to the agent, so it attributes and throttles without soft-dirty; null when there is nothing to feed.</summary>
@@ -465,6 +496,7 @@ public sealed class Eviction : IAsyncDisposable
         if (live is null)
         {
             Report($"pre-switchover push: not done: {_options.Vmm.Description} gives its memory only once paused (the destination takes pages after the snapshot loads)" + fallback);
+            await StopThrottlingAsync("nothing is pushed", cancellationToken).ConfigureAwait(false);
             return (null, null);
         }
         var missing = map is null
@@ -476,6 +508,7 @@ public sealed class Eviction : IAsyncDisposable
         {
             live.Dispose();
             Report($"pre-switchover push: not done: {missing}" + fallback);
+            await StopThrottlingAsync("nothing is pushed", cancellationToken).ConfigureAwait(false);
             return (null, null);
         }
         var tracker = (UffdWriteTracker)liveLog!;
@@ -491,6 +524,7 @@ public sealed class Eviction : IAsyncDisposable
         if (!pushHot)
         {
             Report(string.Create(CultureInfo.InvariantCulture, $"pre-switchover push: kernel frames only: the guest wrote {tracker.DirtyCount:N0} frames in {logged:F1} s ({dirtyRate / 1e6:F1} MB/s), above the dirty budget of {budget / 1e6:F1} MB/s: its hot frames would be rewritten as fast as they move"));
+            await StopThrottlingAsync("only kernel frames are pushed", cancellationToken).ConfigureAwait(false);
         }
         var frames = new List<ulong>();
         foreach (var pageClass in pushHot ? (ReadOnlySpan<PageClass>)[PageClass.Kernel, PageClass.Hot] : [PageClass.Kernel])

@@ -21,8 +21,16 @@ internal sealed class MemoryPageSink(GuestMemoryLayout layout) : IPageSink
     /// <summary>Called before each install; lets a test fault on the urgent path mid-transfer.</summary>
     public Action<ulong>? BeforeInstall { get; set; }
 
+    /// <summary>Install calls so far, and how many had been made when the first zero-fill of a skipped frame came (-1: none yet).</summary>
+    public int InstallCalls => Volatile.Read(ref _installCalls);
+
+    public int InstallCallsBeforeFirstZeroFill { get; private set; } = -1;
+
+    private int _installCalls;
+
     public InstallResult Install(ulong firstGfn, ReadOnlySpan<byte> pages)
     {
+        Interlocked.Increment(ref _installCalls);
         var pageSize = (int)layout.PageSize;
         var count = pages.Length / pageSize;
         ulong installed = 0, held = 0, present = 0;
@@ -47,12 +55,35 @@ internal sealed class MemoryPageSink(GuestMemoryLayout layout) : IPageSink
 
     public InstallResult ZeroFill(ulong firstGfn, ulong count)
     {
+        bool skipped;
+        lock (Skipped)
+        {
+            skipped = Skipped.Contains(firstGfn);
+        }
+        if (skipped && InstallCallsBeforeFirstZeroFill < 0)
+        {
+            InstallCallsBeforeFirstZeroFill = InstallCalls;
+        }
         ulong installed = 0;
         for (var gfn = firstGfn; gfn < firstGfn + count; gfn++)
         {
             installed += ZeroLocally(gfn) ? 1UL : 0;
         }
         return new InstallResult(installed, count - installed, 0, false);
+    }
+
+    /// <summary>Frames marked skipped (a fault on one would be zero-filled locally).</summary>
+    public HashSet<ulong> Skipped { get; } = [];
+
+    public void MarkSkipped(ulong firstGfn, ulong count)
+    {
+        lock (Skipped)
+        {
+            for (var gfn = firstGfn; gfn < firstGfn + count; gfn++)
+            {
+                Skipped.Add(gfn);
+            }
+        }
     }
 
     /// <summary>Zero-fills a frame at the destination (as a fault on a skipped frame does); false when it was held.</summary>

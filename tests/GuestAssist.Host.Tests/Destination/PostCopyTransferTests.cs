@@ -155,6 +155,38 @@ public class PostCopyTransferTests
         Assert.True(file.AsSpan(500 * PageSize).SequenceEqual(sink.File.AsSpan(500 * PageSize)));
     }
 
+    [Fact]
+    public void Skipped_frames_are_answered_locally_at_once_and_zero_filled_only_after_the_last_page()
+    {
+        var file = Pattern(9);
+        using var server = new PageServer(new ArrayPageSource(file, Layout), Layout, bitmap => new SkippingSchedule(Layout, bitmap, skipBelow: 500), new PageServerOptions { BatchPages = 32 });
+        server.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var sink = new MemoryPageSink(Layout);
+        var markedBeforeFirstPage = -1;
+        sink.BeforeInstall = _ =>
+        {
+            if (markedBeforeFirstPage < 0)
+            {
+                lock (sink.Skipped)
+                {
+                    markedBeforeFirstPage = sink.Skipped.Count;
+                }
+            }
+        };
+        using var client = new PostCopyClient(server.LocalEndPoint!, Layout, sink);
+        client.Start();
+
+        Assert.True(client.WaitForCompletion(TimeSpan.FromSeconds(20)));
+        // The source sends its zero runs first; the destination marks them (a fault there is zeroed locally) before
+        // any page lands, but installs the zero pages only once every page of the stream is in.
+        Assert.Equal(500, markedBeforeFirstPage);
+        Assert.Equal(sink.InstallCalls, sink.InstallCallsBeforeFirstZeroFill);
+        Assert.Equal(500, client.Statistics().SkippedFramesFilled);
+        Assert.True(sink.File.AsSpan(0, 500 * PageSize).IndexOfAnyExcept((byte)0) < 0);
+        Assert.True(file.AsSpan(500 * PageSize).SequenceEqual(sink.File.AsSpan(500 * PageSize)));
+        Assert.True(SpinWait.SpinUntil(() => server.AllConfirmed, TimeSpan.FromSeconds(10)));
+    }
+
     private static PageServer StartServer(byte[] file, out EndPoint endPoint, Guid session = default)
     {
         var server = new PageServer(

@@ -181,6 +181,40 @@ public sealed class EvictionTests : IDisposable
         sleeper.Kill();
     }
 
+    [KPageFlagsFact]
+    public async Task Post_copy_throttles_nobody_and_hybrid_ends_throttling_before_the_pause()
+    {
+        await using var agent = await StartLiveAgentAsync();
+        using var muxer = Muxer();
+        using var sleeper = System.Diagnostics.Process.Start("sleep", "120");
+        foreach (var mode in new[] { EvictionMode.PostCopy, EvictionMode.Hybrid })
+        {
+            await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, ThrottleTargets = [sleeper.Id], Mode = mode });
+            using var cancel = new CancellationTokenSource();
+            var listening = _rig.Listening(eviction);
+
+            var run = eviction.RunAsync(cancel.Token);
+            await listening.WaitAsync(TimeSpan.FromSeconds(60));
+            await cancel.CancelAsync(); // switchover done, no destination yet
+            var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+            var notes = result.Notes.ToList();
+            var paused = notes.FindIndex(n => n.EndsWith(": paused", StringComparison.Ordinal));
+            Assert.True(paused >= 0, string.Join('\n', notes));
+            if (mode == EvictionMode.PostCopy)
+            {
+                Assert.Contains(notes, n => n.EndsWith("post-copy moves nothing while the VM runs, so nobody is throttled", StringComparison.Ordinal));
+                Assert.DoesNotContain(notes, n => n.StartsWith("throttling ended", StringComparison.Ordinal));
+            }
+            else
+            {
+                var ended = notes.FindIndex(n => n.StartsWith("throttling ended (nothing is pushed)", StringComparison.Ordinal));
+                Assert.InRange(ended, 0, paused - 1);
+            }
+        }
+        sleeper.Kill();
+    }
+
     [RootFact]
     public async Task A_dirty_bitmap_that_does_not_cover_the_maps_epoch_is_refused_for_skipping_with_the_reason()
     {
