@@ -117,7 +117,9 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             throw new ArgumentException(
                 $"max_chunk_bytes {ask.MaxChunkBytes} is outside {PageClassMapCodec.MinChunkBytes}..{runtime.Options.MaxChunkBytes} (0 = agent default)");
         }
-        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids], chunkBytes, IndexOwners: runtime.Evictions.Active is not null);
+        // The owner index costs a walk of every process's pagemap: kept only for a session whose host feeds DirtyFrames.
+        var indexOwners = runtime.Evictions.Active is not null && runtime.Throttling.ExpectsHostRates;
+        var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids], chunkBytes, IndexOwners: indexOwners);
         // Scan and encode under the gate (the source reuses its buffers on the next scan); the chunks are the
         // receiver's, so sending happens outside it and a slow host never holds up the next scan.
         var (scanned, scanMs) = await runtime.Scans.RunAsync(

@@ -143,6 +143,9 @@ public sealed class AgentThrottling : IDisposable
         return Status();
     }
 
+    /// <summary>The host said it sends its dirty log (DirtyFrames) in this session, or has sent some.</summary>
+    public bool ExpectsHostRates => _hostRates;
+
     /// <summary>The host sends its dirty log (DirtyFrames): rates come from it, and soft-dirty sampling stops or never starts.</summary>
     public void NoteHostRates()
     {

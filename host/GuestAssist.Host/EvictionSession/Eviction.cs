@@ -115,7 +115,7 @@ public sealed class Eviction : IAsyncDisposable
             }
 
             Enter(EvictionPhase.MemoryMap);
-            var map = await MemoryMapAsync(cancellationToken).ConfigureAwait(false);
+            var map = await MemoryMapAsync(liveLog, cancellationToken).ConfigureAwait(false);
 
             Enter(EvictionPhase.PreSwitchover);
             var serverOptions = new PageServerOptions
@@ -168,6 +168,10 @@ public sealed class Eviction : IAsyncDisposable
             if (server is not null)
             {
                 var tracker = (UffdWriteTracker)liveLog!;
+                if (_options.StartDestination is not null)
+                {
+                    server.HoldStream();
+                }
                 server.Switchover(memory, factory, tracker.WrittenSinceMark);
                 destinationConnected = server.Counters.Snapshot().Connections > 0;
                 var pushed = server.Counters.Snapshot();
@@ -176,12 +180,24 @@ public sealed class Eviction : IAsyncDisposable
             else
             {
                 server = new PageServer(memory, layout, factory, serverOptions);
+                if (_options.StartDestination is not null)
+                {
+                    server.HoldStream();
+                }
                 ListenFor(server);
             }
             if (_options.StartDestination is { } startDestination)
             {
-                await Bounded(startDestination, _options.StepTimeout, "starting the destination", cancellationToken).ConfigureAwait(false);
-                Report("destination started");
+                // The device state crosses the same link: the page stream waits for it (faults are served meanwhile).
+                try
+                {
+                    await Bounded(startDestination, _options.StepTimeout, "starting the destination", cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    server.ReleaseStream();
+                }
+                Report("destination started: the page stream goes on");
             }
             destinationConnected |= await TransferAsync(server, planner, layout, () => destinationConnected = true, cancellationToken).ConfigureAwait(false);
 
@@ -344,10 +360,9 @@ public sealed class Eviction : IAsyncDisposable
         await StopFeedAsync().ConfigureAwait(false);
         await AgentStepAsync("ReleaseThrottle", async t =>
         {
-            var held = _throttled;
             var status = await _agent!.ReleaseThrottleAsync(_agentSession, cancellationToken: t).ConfigureAwait(false);
             _throttled = status.Processes.Count;
-            Report($"throttling ended ({why}): {held} process(es) run free");
+            Report($"throttling ended ({why}): every process runs at full speed");
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -382,14 +397,22 @@ public sealed class Eviction : IAsyncDisposable
         return feed;
     }
 
-    private async Task<AgentMemoryMap?> MemoryMapAsync(CancellationToken cancellationToken)
+    private async Task<AgentMemoryMap?> MemoryMapAsync(IDirtyLog? liveLog, CancellationToken cancellationToken)
     {
         AgentMemoryMap? map = null;
+        // Address order uses the map only to label what it sends, and the host's write log can stand for the guest's
+        // heat window: either way the guest spends no window (seconds, and the cost of sampling) on heat.
+        var hostHeat = _options.Heat == EvictionHeat.HostWriteLog && liveLog is UffdWriteTracker && _options.Order != EvictionOrder.AddressOrder;
+        var includeHeat = _options.Order != EvictionOrder.AddressOrder && !hostHeat;
+        if (_options.Heat == EvictionHeat.HostWriteLog && liveLog is not UffdWriteTracker)
+        {
+            Report("heat from the host's write log asked for, but no live write log runs here: the agent's heat window is used");
+        }
         if (_agent is { } agent && _agentState == AgentState.Connected)
         {
             await AgentStepAsync("memory map", async t =>
             {
-                map = await agent.GetMemoryMapAsync(includeHeat: true, includeOwners: false, cancellationToken: t).ConfigureAwait(false);
+                map = await agent.GetMemoryMapAsync(includeHeat, includeOwners: false, cancellationToken: t).ConfigureAwait(false);
             }, cancellationToken, _options.MapTimeout).ConfigureAwait(false);
         }
         if (map is null && _options.RequestMap is { } request)
@@ -405,7 +428,16 @@ public sealed class Eviction : IAsyncDisposable
         }
         Report(map is null
             ? "no class map: address order"
-            : string.Create(CultureInfo.InvariantCulture, $"map {map.Map.Epoch.Sequence}: {map.Map.TotalFrames:N0} frames in {map.Map.RunCount:N0} runs, heat {map.HeatMethod}"));
+            : string.Create(CultureInfo.InvariantCulture, $"map {map.Map.Epoch.Sequence}: {map.Map.TotalFrames:N0} frames in {map.Map.RunCount:N0} runs, heat {(includeHeat ? map.HeatMethod.ToString() : "not asked for")}"));
+        if (map is not null && hostHeat)
+        {
+            var tracker = (UffdWriteTracker)liveLog!;
+            tracker.Collect();
+            var before = map.Map.CountOf(PageClass.Hot);
+            map = map with { Map = HostWriteHeat.Apply(map.Map, tracker) };
+            var seconds = Stopwatch.GetElapsedTime(tracker.TrackingStartedAt).TotalSeconds;
+            Report(string.Create(CultureInfo.InvariantCulture, $"heat from the host's write log: {map.Map.CountOf(PageClass.Hot) - before:N0} frames written in {seconds:F1} s are the hot set"));
+        }
         return map;
     }
 

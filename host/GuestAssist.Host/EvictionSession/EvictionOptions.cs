@@ -79,6 +79,9 @@ public sealed record EvictionOptions
     /// <summary>The planner's order (default), or address order for comparison (the map then only labels what is sent).</summary>
     public EvictionOrder Order { get; init; } = EvictionOrder.Planner;
 
+    /// <summary>Where the map's heat comes from: the agent's heat window (default) or the host's live write log.</summary>
+    public EvictionHeat Heat { get; init; } = EvictionHeat.Agent;
+
     /// <summary>An experimental schedule over the planner (the demo's forward pre-paging); null: the planner's own.</summary>
     public Func<TransferPlanner, Func<ulong[]?, ITransferSchedule>>? Schedule { get; init; }
 

@@ -42,6 +42,7 @@ public sealed class PageServer : IDisposable
     private readonly AtomicBitmap _sent;
     private readonly AtomicBitmap _released;
     private readonly ManualResetEventSlim _switchedOver = new();
+    private readonly ManualResetEventSlim _streamReleased = new(initialState: true);
     private readonly ManualResetEventSlim _pushDone = new();
     private readonly ulong[] _pushFrames;
     private volatile IPageSource _source;
@@ -55,6 +56,7 @@ public sealed class PageServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Thread? _acceptThread;
+    private int _disposed;
     private volatile ITransferSchedule? _schedule;
     private Guid? _owner;
     private int _connections;
@@ -177,8 +179,22 @@ public sealed class PageServer : IDisposable
         _acceptThread.Start();
     }
 
+    /// <summary>
+    /// Holds the background stream after the switchover mark (urgent requests are still served) until
+    /// <see cref="ReleaseStream"/>: while the destination VMM loads the device state over the same link, a full-rate page
+    /// stream beside it stretched that load, the VM's blackout, from ~70 ms to a second.
+    /// </summary>
+    public void HoldStream() => _streamReleased.Reset();
+
+    /// <summary>Lets the background stream go on after <see cref="HoldStream"/>.</summary>
+    public void ReleaseStream() => _streamReleased.Set();
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         _stop.Cancel();
         _listener?.Dispose();
         Socket?[] channels;
@@ -198,6 +214,7 @@ public sealed class PageServer : IDisposable
         _backgroundDone.Dispose();
         _destinationFinished.Dispose();
         _switchedOver.Dispose();
+        _streamReleased.Dispose();
         _pushDone.Dispose();
         _stop.Dispose();
     }
@@ -414,6 +431,7 @@ public sealed class PageServer : IDisposable
         confirmations.Start();
         var pushed = _switchedOver.IsSet ? null : PushBeforeSwitchover(writer, receivedBitmap, connection, () => confirmations.IsAlive, buffer, gfns);
         writer.WriteSwitchover();
+        _streamReleased.Wait(_stop.Token);
         var schedule = _scheduleFactory!(ResumePoint(receivedBitmap, pushed));
         _schedule = schedule;
         int n;

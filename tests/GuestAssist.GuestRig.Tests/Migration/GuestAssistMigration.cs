@@ -61,6 +61,9 @@ internal static class GuestAssistMigration
             StartDirtyLog = l => UffdWriteTracker.ForProcess(tracking.Peer.ProcessId, tracking.Uffd, l.WithHostAddresses([.. tracking.Mappings.Select(m => m.BaseHostVirtAddr)])),
             Order = method == MigrationMethod.GuestAssistAddressOrder ? EvictionOrder.AddressOrder : EvictionOrder.Planner,
             Mode = method == MigrationMethod.GuestAssistEnlightened ? Host.EvictionSession.EvictionMode.Hybrid : Host.EvictionSession.EvictionMode.PostCopy,
+            // The guest's heat here is soft-dirty (write heat), which the source's WP_ASYNC log sees too at no cost to the
+            // guest; GUESTASSIST_MIGRATION_HEAT=agent measures the agent's heat window instead.
+            Heat = Environment.GetEnvironmentVariable("GUESTASSIST_MIGRATION_HEAT") == "agent" ? EvictionHeat.Agent : EvictionHeat.HostWriteLog,
             StartDestination = async t =>
             {
                 await source.Qmp.ExecuteAsync("migrate", new { uri = context.IncomingUri }, t);

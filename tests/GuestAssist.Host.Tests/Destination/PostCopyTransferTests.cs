@@ -187,6 +187,52 @@ public class PostCopyTransferTests
         Assert.True(SpinWait.SpinUntil(() => server.AllConfirmed, TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task A_source_gone_after_the_last_page_leaves_only_the_skipped_frames_which_the_destination_zero_fills_itself()
+    {
+        var file = Pattern(10);
+        using var streamEnd = new ManualResetEventSlim();
+        // The source sends every page but stalls before its end of stream, then goes away (as one that freed itself may).
+        using var server = new PageServer(new ArrayPageSource(file, Layout), Layout, bitmap => new StallingAtTheEnd(new SkippingSchedule(Layout, bitmap, skipBelow: 500), streamEnd), new PageServerOptions { BatchPages = 32 });
+        server.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var sink = new MemoryPageSink(Layout);
+        using var client = new PostCopyClient(server.LocalEndPoint!, Layout, sink, new PostCopyClientOptions { Recovery = new RecoveryOptions { OutageDeadline = TimeSpan.FromSeconds(15) } });
+        client.Start();
+        Assert.True(SpinWait.SpinUntil(() => sink.Held.Count == client.ExpectedFrames - 500, TimeSpan.FromSeconds(20)));
+        Assert.False(client.IsComplete);
+
+        var gone = Task.Run(server.Dispose);
+        streamEnd.Set();
+        await gone.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(client.WaitForCompletion(TimeSpan.FromSeconds(20)));
+        Assert.Null(client.Failure);
+        Assert.Equal(500, client.Statistics().SkippedFramesFilled);
+        Assert.True(sink.File.AsSpan(0, 500 * PageSize).IndexOfAnyExcept((byte)0) < 0);
+        Assert.True(file.AsSpan(500 * PageSize).SequenceEqual(sink.File.AsSpan(500 * PageSize)));
+    }
+
+    /// <summary>Hands out the inner schedule's frames, then waits (bounded) on <paramref name="end"/> before saying it is done.</summary>
+    private sealed class StallingAtTheEnd(ITransferSchedule inner, ManualResetEventSlim end) : ITransferSchedule
+    {
+        public string Description => inner.Description;
+
+        public int TakeZeroFill(Span<ulong> gfns) => inner.TakeZeroFill(gfns);
+
+        public int NextBatch(Span<ulong> gfns)
+        {
+            var n = inner.NextBatch(gfns);
+            if (n == 0)
+            {
+                end.Wait(TimeSpan.FromSeconds(10));
+                Thread.Sleep(200); // the sockets close first
+            }
+            return n;
+        }
+
+        public void OnDemandFault(ulong gfn) => inner.OnDemandFault(gfn);
+    }
+
     private static PageServer StartServer(byte[] file, out EndPoint endPoint, Guid session = default)
     {
         var server = new PageServer(
