@@ -24,7 +24,9 @@ namespace GuestAssist.Host.Destination;
 /// all of them before this side closes), so the source can release its copy page by page. Pages that come on the
 /// background channel before the source's Switchover mark were pushed while the VM still ran (hybrid): they are staged
 /// here, the latest copy of a frame winning, and installed only at the mark; <see cref="SwitchedOver"/> tells the VM it
-/// may run. A background reconnect before the mark drops the staged pages (the source pushes again).
+/// may run. A background reconnect before the mark drops the staged pages (the source pushes again). Frames the source
+/// skipped (proven free) are marked in the sink as they arrive (a fault on one is a local zero page) and confirmed at once,
+/// but zero-filled only after the stream's last page, so they never hold up the pages the guest waits for.
 /// </para>
 /// </summary>
 public sealed class PostCopyClient : IPageRequester, IDisposable
@@ -729,25 +731,14 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private void InstallRunsCore(ulong first, int count, byte[]? pages, ChannelKind kind, ZeroRunReason reason, bool confirm)
     {
         var pageSize = (int)_layout.PageSize;
-        var i = 0;
-        while (i < count)
+        var backed = 0;
+        foreach (var (runFirst, runCount) in BackedRuns(first, count))
         {
-            if (!_layout.IsBacked(first + (ulong)i))
-            {
-                Interlocked.Increment(ref _duplicates);
-                i++;
-                continue;
-            }
-            var j = i + 1;
-            while (j < count && _layout.IsBacked(first + (ulong)j))
-            {
-                j++;
-            }
-            var runFirst = first + (ulong)i;
-            var runCount = j - i;
+            backed += runCount;
+            var offset = (int)(runFirst - first);
             var result = pages is null
                 ? _sink.ZeroFill(runFirst, (ulong)runCount)
-                : _sink.Install(runFirst, pages.AsSpan(i * pageSize, runCount * pageSize));
+                : _sink.Install(runFirst, pages.AsSpan(offset * pageSize, runCount * pageSize));
             if (result.TargetGone)
             {
                 throw new IOException("the destination VM's memory is gone");
@@ -779,8 +770,8 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
             {
                 FramesInstalled?.Invoke(runFirst, runCount);
             }
-            i = j;
         }
+        Interlocked.Add(ref _duplicates, count - backed); // frames no region backs
         if (IsComplete)
         {
             _completed.Set();

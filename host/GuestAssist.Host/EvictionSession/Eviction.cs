@@ -126,6 +126,8 @@ public sealed class Eviction : IAsyncDisposable
                 BatchPages = (int)Math.Max(1, (256UL << 10) / layout.PageSize),
                 PageClassOf = map is null ? null : ClassLookup(map.Map),
                 ReleaseSource = _options.ReleaseSource,
+                // The device state crosses the same link: the page stream waits for it (faults are served meanwhile).
+                HoldStreamAfterSwitchover = _options.StartDestination is not null,
             };
             if (_options.Mode == EvictionMode.Hybrid)
             {
@@ -169,10 +171,6 @@ public sealed class Eviction : IAsyncDisposable
             if (server is not null)
             {
                 var tracker = (UffdWriteTracker)liveLog!;
-                if (_options.StartDestination is not null)
-                {
-                    server.HoldStream();
-                }
                 server.Switchover(memory, factory, tracker.WrittenSinceMark);
                 destinationConnected = server.Counters.Snapshot().Connections > 0;
                 var pushed = server.Counters.Snapshot();
@@ -181,15 +179,10 @@ public sealed class Eviction : IAsyncDisposable
             else
             {
                 server = new PageServer(memory, layout, factory, serverOptions);
-                if (_options.StartDestination is not null)
-                {
-                    server.HoldStream();
-                }
                 ListenFor(server);
             }
             if (_options.StartDestination is { } startDestination)
             {
-                // The device state crosses the same link: the page stream waits for it (faults are served meanwhile).
                 try
                 {
                     await Bounded(startDestination, _options.StepTimeout, "starting the destination", cancellationToken).ConfigureAwait(false);

@@ -42,7 +42,7 @@ public sealed class PageServer : IDisposable
     private readonly AtomicBitmap _sent;
     private readonly AtomicBitmap _released;
     private readonly ManualResetEventSlim _switchedOver = new();
-    private readonly ManualResetEventSlim _streamReleased = new(initialState: true);
+    private readonly ManualResetEventSlim _streamReleased;
     private readonly ManualResetEventSlim _pushDone = new();
     private readonly ulong[] _pushFrames;
     private volatile IPageSource _source;
@@ -87,6 +87,7 @@ public sealed class PageServer : IDisposable
         }
         _sent = new AtomicBitmap(layout.TotalFrames);
         _released = new AtomicBitmap(layout.TotalFrames);
+        _streamReleased = new ManualResetEventSlim(initialState: !_options.HoldStreamAfterSwitchover);
         _pushFrames = pushFrames;
     }
 
@@ -179,14 +180,7 @@ public sealed class PageServer : IDisposable
         _acceptThread.Start();
     }
 
-    /// <summary>
-    /// Holds the background stream after the switchover mark (urgent requests are still served) until
-    /// <see cref="ReleaseStream"/>: while the destination VMM loads the device state over the same link, a full-rate page
-    /// stream beside it stretched that load, the VM's blackout, from ~70 ms to a second.
-    /// </summary>
-    public void HoldStream() => _streamReleased.Reset();
-
-    /// <summary>Lets the background stream go on after <see cref="HoldStream"/>.</summary>
+    /// <summary>Lets the background stream go on past the switchover mark (<see cref="PageServerOptions.HoldStreamAfterSwitchover"/>).</summary>
     public void ReleaseStream() => _streamReleased.Set();
 
     public void Dispose()

@@ -33,6 +33,13 @@ public sealed class PageServerOptions
     /// </summary>
     public bool ReleaseSource { get; init; }
 
+    /// <summary>
+    /// Hold the background stream after the switchover mark (urgent requests are still served) until
+    /// <see cref="PageServer.ReleaseStream"/>: while the destination VMM loads the device state over the same link, a
+    /// full-rate page stream beside it stretched that load, the VM's blackout, from ~70 ms to a second.
+    /// </summary>
+    public bool HoldStreamAfterSwitchover { get; init; }
+
     /// <summary>Page class (PageClass enum value) of a frame, for per-class counters.</summary>
     public Func<ulong, int>? PageClassOf { get; init; }
 }

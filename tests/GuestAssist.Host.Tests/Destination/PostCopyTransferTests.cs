@@ -212,27 +212,6 @@ public class PostCopyTransferTests
         Assert.True(file.AsSpan(500 * PageSize).SequenceEqual(sink.File.AsSpan(500 * PageSize)));
     }
 
-    /// <summary>Hands out the inner schedule's frames, then waits (bounded) on <paramref name="end"/> before saying it is done.</summary>
-    private sealed class StallingAtTheEnd(ITransferSchedule inner, ManualResetEventSlim end) : ITransferSchedule
-    {
-        public string Description => inner.Description;
-
-        public int TakeZeroFill(Span<ulong> gfns) => inner.TakeZeroFill(gfns);
-
-        public int NextBatch(Span<ulong> gfns)
-        {
-            var n = inner.NextBatch(gfns);
-            if (n == 0)
-            {
-                end.Wait(TimeSpan.FromSeconds(10));
-                Thread.Sleep(200); // the sockets close first
-            }
-            return n;
-        }
-
-        public void OnDemandFault(ulong gfn) => inner.OnDemandFault(gfn);
-    }
-
     private static PageServer StartServer(byte[] file, out EndPoint endPoint, Guid session = default)
     {
         var server = new PageServer(

@@ -268,7 +268,8 @@ public sealed class EvictionTests : IDisposable
         AssertEveryPageVerified(output, handler);
         Assert.True(result.Outcome == EvictionOutcome.Completed, $"{result.Error}\n{string.Join('\n', result.Notes)}");
         Assert.Contains(SkippingStates.Enabled, result.Plan, StringComparison.Ordinal);
-        Assert.Equal((long)VmShapedMapSource.FreeFrames, result.Transfer!.SkippedFrames);
+        // A free frame the destination faults on before the stream hands it out goes on the urgent channel instead.
+        Assert.InRange(result.Transfer!.SkippedFrames, (long)VmShapedMapSource.FreeFrames - result.Transfer.UrgentRequests, (long)VmShapedMapSource.FreeFrames);
         Assert.Contains(result.Notes, n => n.StartsWith("dirty log: 0 frames written in ", StringComparison.Ordinal));
     }
 
