@@ -159,14 +159,8 @@ public sealed class EvictionTests : IDisposable
         await using var agent = await StartLiveAgentAsync();
         using var muxer = Muxer();
         using var sleeper = System.Diagnostics.Process.Start("sleep", "120");
-        await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, ThrottleTargets = [sleeper.Id] });
-        using var cancel = new CancellationTokenSource();
-        var listening = _rig.Listening(eviction);
 
-        var run = eviction.RunAsync(cancel.Token);
-        await listening.WaitAsync(TimeSpan.FromSeconds(60));
-        await cancel.CancelAsync(); // switchover done, no destination yet
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        var result = await CancelOnceListeningAsync(_rig.Options() with { Agent = AgentAddress, ThrottleTargets = [sleeper.Id] });
 
         Assert.Equal(EvictionOutcome.Cancelled, result.Outcome);
         Assert.Equal("cancelled in post-copy", result.Error);
@@ -189,14 +183,7 @@ public sealed class EvictionTests : IDisposable
         using var sleeper = System.Diagnostics.Process.Start("sleep", "120");
         foreach (var mode in new[] { EvictionMode.PostCopy, EvictionMode.Hybrid })
         {
-            await using var eviction = new Host.EvictionSession.Eviction(_rig.Options() with { Agent = AgentAddress, ThrottleTargets = [sleeper.Id], Mode = mode });
-            using var cancel = new CancellationTokenSource();
-            var listening = _rig.Listening(eviction);
-
-            var run = eviction.RunAsync(cancel.Token);
-            await listening.WaitAsync(TimeSpan.FromSeconds(60));
-            await cancel.CancelAsync(); // switchover done, no destination yet
-            var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+            var result = await CancelOnceListeningAsync(_rig.Options() with { Agent = AgentAddress, ThrottleTargets = [sleeper.Id], Mode = mode });
 
             var notes = result.Notes.ToList();
             var paused = notes.FindIndex(n => n.EndsWith(": paused", StringComparison.Ordinal));
@@ -291,6 +278,18 @@ public sealed class EvictionTests : IDisposable
     private TransportAddress AgentAddress => TransportAddress.Parse($"hybrid:{_directory.PathOf("v.sock")}:{AgentPort}");
 
     private string GuestSocket(uint port) => _directory.PathOf($"guest_{port}");
+
+    /// <summary>Runs a session to the point where the page server waits for the destination (switchover done), then cancels it.</summary>
+    private async Task<EvictionResult> CancelOnceListeningAsync(EvictionOptions options)
+    {
+        await using var eviction = new Host.EvictionSession.Eviction(options);
+        using var cancel = new CancellationTokenSource();
+        var listening = _rig.Listening(eviction);
+        var run = eviction.RunAsync(cancel.Token);
+        await listening.WaitAsync(TimeSpan.FromSeconds(60));
+        await cancel.CancelAsync();
+        return await run.WaitAsync(TimeSpan.FromSeconds(60));
+    }
 
     private FirecrackerMuxerDouble Muxer() => new(_directory.PathOf("v.sock"), GuestSocket);
 
