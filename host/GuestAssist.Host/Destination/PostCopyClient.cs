@@ -48,8 +48,6 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
     private readonly ManualResetEventSlim _switchedOver = new();
     private readonly Dictionary<ulong, byte[]?> _staged = [];
     private readonly InstalledConfirmations _confirmations;
-    private readonly Lock _deferredGate = new();
-    private readonly List<(ulong First, int Count)> _deferredZeroFill = [];
     private readonly AtomicBitmap _deferred;
     private int _nextCut;
     private volatile ChannelConnection? _urgent;
@@ -497,10 +495,6 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
         {
             _sink.MarkSkipped(runFirst, (ulong)runCount);
             _deferred.SetRange(runFirst, (ulong)runCount);
-            lock (_deferredGate)
-            {
-                _deferredZeroFill.Add((runFirst, runCount));
-            }
             // Asked for before the mark took effect: the source may already have released it and would not answer.
             foreach (var gfn in _outstanding.Keys)
             {
@@ -515,13 +509,7 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     private void ZeroFillDeferred()
     {
-        List<(ulong First, int Count)> runs;
-        lock (_deferredGate)
-        {
-            runs = [.. _deferredZeroFill];
-            _deferredZeroFill.Clear();
-        }
-        foreach (var (first, count) in runs)
+        foreach (var (first, count) in DeferredNotHeld())
         {
             InstallRuns(first, count, null, ChannelKind.Background, ZeroRunReason.Skipped, confirm: false);
         }
@@ -529,19 +517,33 @@ public sealed class PostCopyClient : IPageRequester, IDisposable
 
     private bool OnlyDeferredZeroFillRemains()
     {
+        var missing = DeferredNotHeld().Sum(run => (long)run.Count);
+        return missing > 0 && Held.Count + missing >= ExpectedFrames;
+    }
+
+    /// <summary>Runs of skipped frames still waiting for their zero-fill (a fault or an earlier fill may have taken some).</summary>
+    private IEnumerable<(ulong First, int Count)> DeferredNotHeld()
+    {
         if (_deferred.Count == 0)
         {
-            return false;
+            yield break;
         }
-        long missing = 0;
-        for (var gfn = 0UL; gfn < _deferred.Length; gfn++)
+        var gfn = 0UL;
+        while (gfn < _deferred.Length)
         {
-            if (_deferred.IsSet(gfn) && !Held.IsHeld(gfn))
+            if (!_deferred.IsSet(gfn) || Held.IsHeld(gfn))
             {
-                missing++;
+                gfn++;
+                continue;
             }
+            var end = gfn + 1;
+            while (end < _deferred.Length && end - gfn < TransferLimits.MaxZeroRun && _deferred.IsSet(end) && !Held.IsHeld(end))
+            {
+                end++;
+            }
+            yield return (gfn, (int)(end - gfn));
+            gfn = end;
         }
-        return missing > 0 && Held.Count + missing >= ExpectedFrames;
     }
 
     private IEnumerable<(ulong First, int Count)> BackedRuns(ulong first, int count)
