@@ -422,6 +422,7 @@ public sealed class PageServer : IDisposable
         var confirmations = new Thread(() => ReadConfirmations(stream, connection)) { IsBackground = true, Name = "page-server confirmations" };
         var buffer = new byte[_options.BatchPages * (int)_layout.PageSize];
         var gfns = new ulong[Math.Max(4096, _options.BatchPages)];
+        AcceptClaimedFrames(receivedBitmap);
         confirmations.Start();
         var pushed = _switchedOver.IsSet ? null : PushBeforeSwitchover(writer, receivedBitmap, connection, () => confirmations.IsAlive, buffer, gfns);
         writer.WriteSwitchover();
@@ -452,6 +453,32 @@ public sealed class PageServer : IDisposable
         // Stay until the destination closes, so a reconnect is the only way to ask for more; its confirmations come meanwhile
         // and end with every frame confirmed (DestinationFinished). A close without them is a cut: it reconnects.
         confirmations.Join();
+    }
+
+    /// <summary>
+    /// Frames the destination's hello says it holds may be confirmed on this connection: after a reconnect it confirms
+    /// again what the last connection carried, which a restarted page server never sent itself. Refusing those cut every
+    /// new connection after a batch or two, so the stream crawled at a fraction of the link until all were re-confirmed.
+    /// </summary>
+    private void AcceptClaimedFrames(ulong[]? receivedBitmap)
+    {
+        if (receivedBitmap is null)
+        {
+            return;
+        }
+        for (var w = 0; w < receivedBitmap.Length; w++)
+        {
+            var word = receivedBitmap[w];
+            while (word != 0)
+            {
+                var gfn = ((ulong)w << 6) + (ulong)System.Numerics.BitOperations.TrailingZeroCount(word);
+                if (gfn < _layout.TotalFrames)
+                {
+                    _sent.TrySet(gfn);
+                }
+                word &= word - 1;
+            }
+        }
     }
 
     /// <summary>

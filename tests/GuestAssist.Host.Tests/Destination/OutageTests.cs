@@ -69,6 +69,10 @@ public sealed class OutageTests : IDisposable
         Assert.NotEmpty(attempts);
         Assert.True(client.Statistics().LongestOutage >= TimeSpan.FromMilliseconds(downMilliseconds * 0.8), $"outage {client.Statistics().LongestOutage} for {downMilliseconds} ms down");
         Assert.True(down.Elapsed < TimeSpan.FromMilliseconds(downMilliseconds) + TimeSpan.FromSeconds(10));
+        // One connection per channel: the restarted server accepts the confirmations of what the old one sent (claimed
+        // in the destination's hello); refusing them cut each new connection after a batch or two.
+        var connections = restarted.Counters.Snapshot().Connections;
+        Assert.True(connections <= 2, $"the restarted page server took {connections} connections");
     }
 
     [Fact]

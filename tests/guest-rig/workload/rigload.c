@@ -197,12 +197,18 @@ static void run_heat(int write_mode, uint32_t hot_mib, uint32_t cold_mib, uint32
 }
 
 // Pages of <pid> present and soft-dirty, over its mappings (pagemap bit 63 present, bit 55 soft-dirty).
-static uint64_t count_soft_dirty(int pid, uint64_t *resident) {
+// Returns 0 with errno ENOENT or ESRCH when <pid> has exited.
+static int count_soft_dirty(int pid, uint64_t *dirty_out, uint64_t *resident) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", pid);
     FILE *maps = fopen(path, "r");
     snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
     int pagemap = open(path, O_RDONLY);
+    if ((!maps || pagemap < 0) && (errno == ENOENT || errno == ESRCH)) {
+        if (maps) fclose(maps);
+        if (pagemap >= 0) close(pagemap);
+        return 0;
+    }
     if (!maps || pagemap < 0) die("opening maps/pagemap");
     static uint64_t entries[4096];
     uint64_t dirty = 0;
@@ -227,7 +233,8 @@ static uint64_t count_soft_dirty(int pid, uint64_t *resident) {
     }
     fclose(maps);
     close(pagemap);
-    return dirty;
+    *dirty_out = dirty;
+    return 1;
 }
 
 // AnonHugePages of <pid> in KiB (smaps_rollup), or -1 when the kernel does not say.
@@ -248,11 +255,19 @@ static void run_writes_of(uint32_t pid, uint32_t seconds) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%u/clear_refs", pid);
     int fd = open(path, O_WRONLY);
+    if (fd < 0 && (errno == ENOENT || errno == ESRCH)) {
+        printf("NO-AGENT the scan ended before the watch began\n");
+        exit(0);
+    }
     if (fd < 0 || write(fd, "4", 1) != 1) die("clear_refs");
     close(fd);
     sleep(seconds);
-    uint64_t resident;
-    uint64_t dirty = count_soft_dirty((int)pid, &resident);
+    uint64_t resident, dirty;
+    if (!count_soft_dirty((int)pid, &dirty, &resident)) {
+        // A monitor that fell back to LRU flags needs no window, so its scan can end inside the watch.
+        printf("NO-AGENT the scan ended during the watch\n");
+        exit(0);
+    }
     printf("WRITES %llu %u %llu %lld\n", (unsigned long long)dirty, seconds, (unsigned long long)resident, anon_huge_kib((int)pid));
     exit(0);
 }
