@@ -462,13 +462,17 @@ public sealed class PageServer : IDisposable
     /// </summary>
     private void AcceptClaimedFrames(ulong[]? receivedBitmap)
     {
-        if (receivedBitmap is null)
+        if (receivedBitmap is not null)
         {
-            return;
+            MarkSent(receivedBitmap);
         }
-        for (var w = 0; w < receivedBitmap.Length; w++)
+    }
+
+    private void MarkSent(ulong[] bitmapWords)
+    {
+        for (var w = 0; w < bitmapWords.Length; w++)
         {
-            var word = receivedBitmap[w];
+            var word = bitmapWords[w];
             while (word != 0)
             {
                 var gfn = ((ulong)w << 6) + (ulong)System.Numerics.BitOperations.TrailingZeroCount(word);
@@ -514,13 +518,7 @@ public sealed class PageServer : IDisposable
         }
         WaitForSwitchover(connection, peerStillThere);
         ResendWrittenSincePush(writer, pushed, buffer, gfns);
-        for (ulong gfn = 0; gfn < _layout.TotalFrames; gfn++)
-        {
-            if (IsSet(pushed, gfn))
-            {
-                _sent.TrySet(gfn);
-            }
-        }
+        MarkSent(pushed);
         return pushed;
     }
 
