@@ -96,8 +96,7 @@ Task("Publish")
 {
     PublishNativeAot("./guest/GuestAssist.Agent/GuestAssist.Agent.csproj", agentOut);
     PublishSingleFile("./host/GuestAssist.Cli/GuestAssist.Cli.csproj", cliOut);
-    // The CLI stays single-file JIT: it hosts the migrate demo and Spectre
-    // tables; its start time matters less than the agent's, and its AOT pass is a separate piece of work.
+    // The CLI is single-file ReadyToRun (its csproj): precompiled, no re-JIT while `uffd-handler` serves faults.
     Information($"agent: {agentOut}/guestassist-agent");
     Information($"cli:   {cliOut}/guestassist");
 });

@@ -24,7 +24,7 @@ public sealed class MigrationBench(ITestOutputHelper output)
         var methods = Environment.GetEnvironmentVariable("GUESTASSIST_MIGRATION_METHODS") is { Length: > 0 } names
             ? names.Split(',').Select(MigrationMethods.Parse).ToList()
             : [.. MigrationMethods.All];
-        var (inputs, skip) = await MigrationInputsBuilder.BuildAsync(workloads);
+        var (inputs, skip) = await MigrationInputsBuilder.BuildAsync(workloads, shippedCli: true);
         if (inputs is null)
         {
             output.WriteLine($"migration benchmark skipped: {skip}");
