@@ -41,6 +41,7 @@ public sealed class PageServer : IDisposable
     private readonly PageServerOptions _options;
     private readonly AtomicBitmap _sent;
     private readonly AtomicBitmap _released;
+    private readonly ReleaseBlocks _releaseBlocks;
     private readonly ManualResetEventSlim _switchedOver = new();
     private readonly ManualResetEventSlim _streamReleased;
     private readonly ManualResetEventSlim _pushDone = new();
@@ -87,6 +88,7 @@ public sealed class PageServer : IDisposable
         }
         _sent = new AtomicBitmap(layout.TotalFrames);
         _released = new AtomicBitmap(layout.TotalFrames);
+        _releaseBlocks = new ReleaseBlocks(layout);
         _streamReleased = new ManualResetEventSlim(initialState: !_options.HoldStreamAfterSwitchover);
         _pushFrames = pushFrames;
     }
@@ -630,7 +632,7 @@ public sealed class PageServer : IDisposable
             Counters.AddConfirmed((long)(runEnd - gfnAt));
             if (_options.ReleaseSource)
             {
-                Release(gfnAt, runEnd);
+                _releaseBlocks.Confirmed(gfnAt, runEnd, Release);
             }
             gfnAt = runEnd;
         }
@@ -640,7 +642,7 @@ public sealed class PageServer : IDisposable
         }
     }
 
-    /// <summary>Releases the source's copy of [first, end), region by region (a run may span a region boundary or a hole).</summary>
+    /// <summary>Releases the source's copy of [first, end), region by region (a block may span a region boundary or a hole).</summary>
     private void Release(ulong first, ulong end)
     {
         var source = _source;
