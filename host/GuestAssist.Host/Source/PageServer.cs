@@ -279,6 +279,7 @@ public sealed class PageServer : IDisposable
             {
                 // The bulk stream yields the CPU to the urgent channel: on a 2-core host it otherwise delays faults.
                 ThreadNice.TrySetCurrent(ThreadNice.Bulk);
+                BackgroundPacing.Apply(connection, _options.Link?.Rate);
                 ServeBackground(stream, hello.ReceivedBitmap, connection);
             }
         }
