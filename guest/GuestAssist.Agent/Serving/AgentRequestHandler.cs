@@ -117,8 +117,10 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
             throw new ArgumentException(
                 $"max_chunk_bytes {ask.MaxChunkBytes} is outside {PageClassMapCodec.MinChunkBytes}..{runtime.Options.MaxChunkBytes} (0 = agent default)");
         }
-        // The owner index costs a walk of every process's pagemap: kept only for a session whose host feeds DirtyFrames.
-        var indexOwners = runtime.Evictions.Active is not null && runtime.Throttling.ExpectsHostRates;
+        // The owner index costs a walk of every process's pagemap (half the map's time on a one-vCPU guest): made with the
+        // map only once the host's DirtyFrames windows flow. A host holds them back while the guest dirties under its
+        // budget, so a guest nobody needs to throttle never pays for it; otherwise the first window builds it.
+        var indexOwners = runtime.Evictions.Active is not null && runtime.Throttling.ReceivesHostWindows;
         var mapRequest = new MemoryMapRequest(ask.IncludeHeat, ask.IncludeOwners, [.. ask.OwnerPids], chunkBytes, IndexOwners: indexOwners);
         // Scan and encode under the gate (the source reuses its buffers on the next scan); the chunks are the
         // receiver's, so sending happens outside it and a slow host never holds up the next scan.
@@ -183,7 +185,7 @@ internal sealed class AgentRequestHandler(AgentRuntime runtime, string connectio
         }
         var runs = PageClassMapCodec.DecodeRuns(dirty.EncodedRuns.Span, dirty.FirstGfn, PageClassMapCodec.MaxTotalFrames);
         // Known as soon as it arrives, even while a map scan holds the gate: the host's log drives throttling, not soft-dirty.
-        runtime.Throttling.NoteHostRates();
+        runtime.Throttling.NoteHostWindow();
         // The scan gate keeps owner rebuilds and their readers from racing map scans over the same reused buffers.
         var attribution = await runtime.Scans.RunAsync(
             async token =>

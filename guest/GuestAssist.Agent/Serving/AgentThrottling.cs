@@ -26,6 +26,7 @@ public sealed class AgentThrottling : IDisposable
     private ThrottleSentinel? _sentinel;
     private CancellationTokenSource? _sampling;
     private volatile bool _hostRates;
+    private volatile bool _hostWindows;
     private ulong _sessionId;
     private ThrottleMethod _method;
     private readonly IReadOnlyList<string>? _sentinelCommand;
@@ -146,6 +147,16 @@ public sealed class AgentThrottling : IDisposable
     /// <summary>The host said it sends its dirty log (DirtyFrames) in this session, or has sent some.</summary>
     public bool ExpectsHostRates => _hostRates;
 
+    /// <summary>A DirtyFrames window arrived in this session: the guest's writers are worth attributing.</summary>
+    public bool ReceivesHostWindows => _hostWindows;
+
+    /// <summary>A DirtyFrames window arrived (its rates follow through <see cref="Observe"/>).</summary>
+    public void NoteHostWindow()
+    {
+        _hostWindows = true;
+        NoteHostRates();
+    }
+
     /// <summary>The host sends its dirty log (DirtyFrames): rates come from it, and soft-dirty sampling stops or never starts.</summary>
     public void NoteHostRates()
     {
@@ -198,6 +209,7 @@ public sealed class AgentThrottling : IDisposable
             _sampling?.Cancel();
             _sampling = null;
             _hostRates = false; // the next session's host may send none
+            _hostWindows = false;
         }
         var released = throttler?.ReleaseAll() ?? 0;
         if (released > 0)

@@ -18,9 +18,9 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval)
+    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond)
     {
-        _loop = Task.Run(() => RunAsync(client, sessionId, window, interval, _stop.Token));
+        _loop = Task.Run(() => RunAsync(client, sessionId, window, interval, holdBelowFramesPerSecond, _stop.Token));
     }
 
     /// <summary>Who dirtied each window's frames, per process, and what no process owns.</summary>
@@ -29,15 +29,32 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// <summary>Windows sent so far.</summary>
     public long WindowsSent { get; private set; }
 
+    /// <summary>Windows kept back because the guest dirtied less than the hold-back rate and nothing had been sent yet.</summary>
+    public long WindowsHeld { get; private set; }
+
     /// <summary>Starts feeding <paramref name="tracker"/>'s windows to the agent for eviction session <paramref name="sessionId"/>.</summary>
-    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval)
+    /// <param name="client">The agent.</param>
+    /// <param name="sessionId">The eviction session the windows belong to.</param>
+    /// <param name="tracker">The host's dirty log of the guest.</param>
+    /// <param name="interval">How often a window goes.</param>
+    /// <param name="holdBelowFramesPerSecond">
+    /// While every window so far dirtied fewer frames per second than this, windows are kept back: nobody needs
+    /// throttling, and attributing frames to processes costs the guest a walk of every process's pagemap. From the first
+    /// window at or above it, every window goes (the throttler needs each). 0 sends every window.
+    /// </param>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval, double holdBelowFramesPerSecond = 0)
     {
         ArgumentNullException.ThrowIfNull(tracker);
-        return Start(client, sessionId, tracker.CollectWindow, interval);
+        return Start(client, sessionId, tracker.CollectWindow, interval, holdBelowFramesPerSecond);
     }
 
     /// <summary>Starts feeding windows from any dirty log that can say what was written since it was last asked.</summary>
-    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval)
+    /// <param name="client">The agent.</param>
+    /// <param name="sessionId">The eviction session the windows belong to.</param>
+    /// <param name="window">The frames written since the last call.</param>
+    /// <param name="interval">How often a window goes.</param>
+    /// <param name="holdBelowFramesPerSecond">As for the tracker overload: windows under this rate are kept back until one is not.</param>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond = 0)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(window);
@@ -45,7 +62,8 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(interval), interval, "the feed interval must be positive");
         }
-        return new DirtyFramesFeed(client, sessionId, window, interval);
+        ArgumentOutOfRangeException.ThrowIfNegative(holdBelowFramesPerSecond);
+        return new DirtyFramesFeed(client, sessionId, window, interval, holdBelowFramesPerSecond);
     }
 
     public async ValueTask DisposeAsync()
@@ -56,7 +74,7 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
         _attributions.Dispose();
     }
 
-    private async Task RunAsync(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, CancellationToken cancellationToken)
+    private async Task RunAsync(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond, CancellationToken cancellationToken)
     {
         // The first window starts now: what was written before it is not a rate.
         window();
@@ -69,6 +87,11 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
                 var runs = window();
                 var elapsed = Stopwatch.GetElapsedTime(since);
                 since = Stopwatch.GetTimestamp();
+                if (WindowsSent == 0 && runs.Sum(r => (double)r.Count) / elapsed.TotalSeconds < holdBelowFramesPerSecond)
+                {
+                    WindowsHeld++;
+                    continue;
+                }
                 var attribution = await client.SendDirtyFramesAsync(sessionId, runs, elapsed, cancellationToken).ConfigureAwait(false);
                 WindowsSent++;
                 _attributions.OnNext(attribution);

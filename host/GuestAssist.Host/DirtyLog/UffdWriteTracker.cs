@@ -42,6 +42,9 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
 
     public ulong TotalFrames => _layout.TotalFrames;
 
+    /// <summary>Bytes per frame of the tracked layout.</summary>
+    public uint PageSize => _layout.PageSize;
+
     public long TrackingStartedAt { get; }
 
     public long? SealedAt => _sealedAt;

@@ -312,7 +312,7 @@ public sealed class Eviction : IAsyncDisposable
             Report("no agent: nothing throttled");
             return;
         }
-        var budget = _options.Link.IsUnlimited ? 0UL : (ulong)(_options.Link.BytesPerSecond * _options.DirtyBudgetShare);
+        var budget = DirtyBudget;
         // Throttling pays only while memory moves with the VM running (the hybrid push); in post-copy nothing does, and
         // stopping the guest's writers would only cost it work.
         var throttle = budget > 0 && _options.Mode == EvictionMode.Hybrid;
@@ -368,6 +368,9 @@ public sealed class Eviction : IAsyncDisposable
         }
     }
 
+    /// <summary>Bytes per second the guest may dirty while memory moves with the VM running; 0 on an unlimited link.</summary>
+    private ulong DirtyBudget => _options.Link.IsUnlimited ? 0UL : (ulong)(_options.Link.BytesPerSecond * _options.DirtyBudgetShare);
+
     /// <summary>The live dirty log's windows to the agent, so it attributes and throttles without soft-dirty; null when there is nothing to feed.</summary>
     private DirtyFramesFeed? StartDirtyFramesFeed(IDirtyLog? liveLog)
     {
@@ -375,7 +378,9 @@ public sealed class Eviction : IAsyncDisposable
         {
             return null;
         }
-        var feed = DirtyFramesFeed.Start(agent, _agentSession, tracker, _options.DirtyFramesInterval);
+        // Windows go only once the guest dirties at or above the budget: under it nobody is throttled, and the agent's
+        // attribution walks every process's pagemap on the guest's vCPUs.
+        var feed = DirtyFramesFeed.Start(agent, _agentSession, tracker, _options.DirtyFramesInterval, DirtyBudget / (double)tracker.PageSize);
         var reported = 0;
         feed.Attributions.Subscribe(
             attribution =>
@@ -387,7 +392,7 @@ public sealed class Eviction : IAsyncDisposable
                 }
             },
             e => Report($"dirty log to the agent stopped: {e.Message}"));
-        Report($"dirty log to the agent every {_options.DirtyFramesInterval.TotalSeconds:0.#} s (DirtyFrames)");
+        Report(string.Create(CultureInfo.InvariantCulture, $"dirty log to the agent every {_options.DirtyFramesInterval.TotalSeconds:0.#} s (DirtyFrames) from the first second the guest dirties {DirtyBudget / 1e6:F1} MB/s or more"));
         return feed;
     }
 

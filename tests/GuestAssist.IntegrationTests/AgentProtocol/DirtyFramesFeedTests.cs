@@ -63,6 +63,27 @@ public sealed class DirtyFramesFeedTests : IDisposable
         Assert.Equal("host dirty log", us.Method);
     }
 
+    [Fact]
+    public async Task Windows_under_the_hold_back_rate_stay_with_the_host_until_one_is_not_and_every_later_one_goes()
+    {
+        await using var agent = await RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), o => o with { ThrottleJournal = _directory.PathOf("throttle.journal") });
+        await using var client = await agent.ConnectAsync(new AgentClientOptions { RequestTimeout = TimeSpan.FromSeconds(60) });
+        var session = (await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy })).SessionId;
+        var calls = 0;
+        // Call 0 opens the first window; calls 1-2 dirty one frame (10 frames/s), call 3 a million frames, then one frame again.
+        IReadOnlyList<(ulong FirstGfn, ulong Count)> Window() => Interlocked.Increment(ref calls) == 4 ? [(0x1000, 1_000_000)] : [(0x1000, 1)];
+
+        long held, sent;
+        await using (var feed = DirtyFramesFeed.Start(client, session, Window, TimeSpan.FromMilliseconds(100), holdBelowFramesPerSecond: 100_000))
+        {
+            await feed.Attributions.Take(3).ToList().Timeout(TimeSpan.FromSeconds(60));
+            (held, sent) = (feed.WindowsHeld, feed.WindowsSent);
+        }
+
+        Assert.Equal(2, held);
+        Assert.True(sent >= 3, $"{sent} windows sent");
+    }
+
     private static ulong[] FramesOf(MappedMemory memory)
     {
         var entries = new ulong[Pages];
