@@ -18,9 +18,9 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond)
+    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond, Func<CancellationToken, Task>? beforeFirstWindow)
     {
-        _loop = Task.Run(() => RunAsync(client, sessionId, window, interval, holdBelowFramesPerSecond, _stop.Token));
+        _loop = Task.Run(() => RunAsync(client, sessionId, window, interval, holdBelowFramesPerSecond, beforeFirstWindow, _stop.Token));
     }
 
     /// <summary>Who dirtied each window's frames, per process, and what no process owns.</summary>
@@ -42,10 +42,11 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// throttling, and attributing frames to processes costs the guest a walk of every process's pagemap. From the first
     /// window at or above it, every window goes (the throttler needs each). 0 sends every window.
     /// </param>
-    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval, double holdBelowFramesPerSecond = 0)
+    /// <param name="beforeFirstWindow">Runs once before the first window goes (e.g. the throttle policy it drives).</param>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null)
     {
         ArgumentNullException.ThrowIfNull(tracker);
-        return Start(client, sessionId, tracker.CollectWindow, interval, holdBelowFramesPerSecond);
+        return Start(client, sessionId, tracker.CollectWindow, interval, holdBelowFramesPerSecond, beforeFirstWindow);
     }
 
     /// <summary>Starts feeding windows from any dirty log that can say what was written since it was last asked.</summary>
@@ -54,7 +55,8 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// <param name="window">The frames written since the last call.</param>
     /// <param name="interval">How often a window goes.</param>
     /// <param name="holdBelowFramesPerSecond">As for the tracker overload: windows under this rate are kept back until one is not.</param>
-    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond = 0)
+    /// <param name="beforeFirstWindow">Runs once before the first window goes.</param>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(window);
@@ -63,7 +65,7 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(interval), interval, "the feed interval must be positive");
         }
         ArgumentOutOfRangeException.ThrowIfNegative(holdBelowFramesPerSecond);
-        return new DirtyFramesFeed(client, sessionId, window, interval, holdBelowFramesPerSecond);
+        return new DirtyFramesFeed(client, sessionId, window, interval, holdBelowFramesPerSecond, beforeFirstWindow);
     }
 
     public async ValueTask DisposeAsync()
@@ -74,7 +76,7 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
         _attributions.Dispose();
     }
 
-    private async Task RunAsync(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond, CancellationToken cancellationToken)
+    private async Task RunAsync(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond, Func<CancellationToken, Task>? beforeFirstWindow, CancellationToken cancellationToken)
     {
         // The first window starts now: what was written before it is not a rate.
         window();
@@ -91,6 +93,10 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
                 {
                     WindowsHeld++;
                     continue;
+                }
+                if (WindowsSent == 0 && beforeFirstWindow is not null)
+                {
+                    await beforeFirstWindow(cancellationToken).ConfigureAwait(false);
                 }
                 var attribution = await client.SendDirtyFramesAsync(sessionId, runs, elapsed, cancellationToken).ConfigureAwait(false);
                 WindowsSent++;

@@ -64,6 +64,7 @@ public sealed class Eviction : IAsyncDisposable
     private double? _dirtyRate;
     private DirtyFramesFeed? _feed;
     private bool _throttling;
+    private SetThrottlePolicy? _pendingPolicy;
     private int _started;
 
     public Eviction(EvictionOptions options)
@@ -331,8 +332,17 @@ public sealed class Eviction : IAsyncDisposable
                 var policy = new SetThrottlePolicy { SessionId = started.SessionId, DirtyBudgetBytesPerSecond = budget, HostDirtyFrames = feedsDirtyFrames };
                 policy.TargetPids.AddRange(_options.ThrottleTargets);
                 policy.ProtectedPids.AddRange(_options.ProtectedPids);
-                var status = await agent.SetThrottlePolicyAsync(policy, t).ConfigureAwait(false);
-                _throttled = status.Processes.Count;
+                if (feedsDirtyFrames)
+                {
+                    // The host sees the rates first: the policy (which costs the guest its throttler and sentinel,
+                    // ~0.5 s of a TCG vCPU) goes with the first window at or above the budget, never if none is.
+                    _pendingPolicy = policy;
+                }
+                else
+                {
+                    var status = await agent.SetThrottlePolicyAsync(policy, t).ConfigureAwait(false);
+                    _throttled = status.Processes.Count;
+                }
                 _throttling = true;
             }
             Report(!throttle && budget > 0
@@ -352,6 +362,11 @@ public sealed class Eviction : IAsyncDisposable
         }
         _throttling = false;
         await StopFeedAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _pendingPolicy, null) is not null)
+        {
+            Report($"throttling ended ({why}): no second of the dirty log had reached the budget yet, so no policy was sent");
+            return;
+        }
         await AgentStepAsync("ReleaseThrottle", async t =>
         {
             var status = await _agent!.ReleaseThrottleAsync(_agentSession, cancellationToken: t).ConfigureAwait(false);
@@ -368,6 +383,21 @@ public sealed class Eviction : IAsyncDisposable
         }
     }
 
+    /// <summary>The throttle policy held back for the first window at or above the budget, sent once.</summary>
+    private async Task SendPendingPolicyAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _pendingPolicy, null) is not { } policy || _agent is not { } agent)
+        {
+            return;
+        }
+        await AgentStepAsync("SetThrottlePolicy", async t =>
+        {
+            var status = await agent.SetThrottlePolicyAsync(policy, t).ConfigureAwait(false);
+            _throttled = status.Processes.Count;
+            Report(string.Create(CultureInfo.InvariantCulture, $"the guest dirties {policy.DirtyBudgetBytesPerSecond / 1e6:F1} MB/s or more: throttle policy sent"));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Bytes per second the guest may dirty while memory moves with the VM running; 0 on an unlimited link.</summary>
     private ulong DirtyBudget => _options.Link.IsUnlimited ? 0UL : (ulong)(_options.Link.BytesPerSecond * _options.DirtyBudgetShare);
 
@@ -380,7 +410,7 @@ public sealed class Eviction : IAsyncDisposable
         }
         // Windows go only once the guest dirties at or above the budget: under it nobody is throttled, and the agent's
         // attribution walks every process's pagemap on the guest's vCPUs.
-        var feed = DirtyFramesFeed.Start(agent, _agentSession, tracker, _options.DirtyFramesInterval, DirtyBudget / (double)tracker.PageSize);
+        var feed = DirtyFramesFeed.Start(agent, _agentSession, tracker, _options.DirtyFramesInterval, DirtyBudget / (double)tracker.PageSize, SendPendingPolicyAsync);
         var reported = 0;
         feed.Attributions.Subscribe(
             attribution =>
@@ -431,6 +461,12 @@ public sealed class Eviction : IAsyncDisposable
         if (map is not null && hostHeat)
         {
             var tracker = (UffdWriteTracker)liveLog!;
+            var rest = _options.HostHeatWindow - Stopwatch.GetElapsedTime(tracker.TrackingStartedAt);
+            if (rest > TimeSpan.Zero)
+            {
+                Report(string.Create(CultureInfo.InvariantCulture, $"heat window: the write log runs {rest.TotalSeconds:F1} s more before the hot set is read from it"));
+                await Task.Delay(rest, cancellationToken).ConfigureAwait(false);
+            }
             tracker.Collect();
             var before = map.Map.CountOf(PageClass.Hot);
             map = map with { Map = HostWriteHeat.Apply(map.Map, tracker) };
