@@ -38,6 +38,8 @@ internal static class ScanJsonWriter
             Math.Round(report.WorkingSet.Window.TotalSeconds, 3),
             // CPU the agent used while the monitor watched its window (the frame scan itself is in timings).
             Math.Round(report.HeatAgentCpu.TotalSeconds, 4),
+            // Of that, starting the monitor (once per window, whatever its length).
+            Math.Round(report.WorkingSet.SetupCpu.TotalSeconds, 4),
             writes);
         var attribution = report.Attribution is { } a
             ? new AttributionJson(a.Walked, a.Vanished, a.Denied, a.Owners.Count, a.PfnsHidden, [.. a.Processes.Take(top).Select(p =>

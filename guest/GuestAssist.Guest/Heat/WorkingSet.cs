@@ -37,6 +37,9 @@ public sealed class WorkingSet
 
     public TimeSpan Window { get; }
 
+    /// <summary>Agent CPU spent starting the monitor, once per window (DAMON: writing its sysfs configuration); zero when none.</summary>
+    public TimeSpan SetupCpu { get; init; }
+
     /// <summary>Why this method was used, for the one-line report.</summary>
     public string Reason { get; }
 

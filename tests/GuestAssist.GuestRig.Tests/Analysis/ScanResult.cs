@@ -6,7 +6,7 @@ using GuestAssist.Protocol.PageMaps;
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
 /// <summary>One agent scan in a guest, as its files in /out describe it.</summary>
-public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null, AgentWrites? AgentWrites = null)
+public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null, AgentWrites? AgentWrites = null, double HeatAgentSetupCpuSeconds = 0)
 {
     public static ScanResult Load(string outDirectory, ScanMethod method)
     {
@@ -20,6 +20,7 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         var mapSeconds = double.NaN;
         var heatCpu = double.NaN;
         var heatWindow = double.NaN;
+        var heatSetup = 0.0;
         Dictionary<int, long>? written = null;
         if (exitCode == 0)
         {
@@ -34,6 +35,10 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
             {
                 heatCpu = cpu.GetDouble();
                 heatWindow = window.GetDouble();
+                if (heat.TryGetProperty("heat_agent_setup_cpu_seconds", out var setup))
+                {
+                    heatSetup = setup.GetDouble();
+                }
             }
             if (json.RootElement.TryGetProperty("method", out var heatMethod) && heatMethod.TryGetProperty("writes_by_process", out var writes))
             {
@@ -41,11 +46,18 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
             }
         }
         var agentWrites = method.WatchAgentSeconds > 0 ? Analysis.AgentWrites.Parse(System.IO.File.ReadAllText(File("writes", "txt"))) : null;
-        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written, agentWrites);
+        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written, agentWrites, heatSetup);
     }
 
     /// <summary>The agent's CPU while its access monitor watched, as a share of one vCPU over the window.</summary>
     public double HeatCpuShare => HeatWindowSeconds > 0 ? HeatAgentCpuSeconds / HeatWindowSeconds : double.NaN;
+
+    /// <summary>
+    /// The agent's CPU for monitoring (all of it but the monitor's start, which comes once per window whatever its
+    /// length) as a share of one vCPU over the window asked for: the reported window also spans the start (several
+    /// seconds for DAMON's kdamonds under TCG), which would otherwise both add CPU and stretch the divisor.
+    /// </summary>
+    public double MonitoringCpuShare => Method.WindowSeconds > 0 && !double.IsNaN(HeatAgentCpuSeconds) ? (HeatAgentCpuSeconds - HeatAgentSetupCpuSeconds) / Method.WindowSeconds : double.NaN;
 
     /// <summary>Why there is no map, for test messages.</summary>
     public string Failure => $"scan {Method.Name} exited with {ExitCode}: {ErrorLine}";

@@ -8,4 +8,5 @@ internal sealed record MethodJson(
     string HeatCost,
     double HeatWindowSeconds,
     double HeatAgentCpuSeconds,
+    double HeatAgentSetupCpuSeconds,
     IReadOnlyList<ProcessWritesJson>? WritesByProcess);
