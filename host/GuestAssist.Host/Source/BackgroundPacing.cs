@@ -26,7 +26,7 @@ internal static class BackgroundPacing
         }
         try
         {
-            // Bytes per second; the kernel counts whole packets, headers included, so the payload rate lands near LinkShare.
+            // Bytes per second of whole packets, headers included: the payload rate lands a few percent below LinkShare.
             connection.SetRawSocketOption(SolSocket, SoMaxPacingRate, BitConverter.GetBytes((ulong)(rate.BytesPerSecond * LinkShare)));
             return true;
         }

@@ -26,4 +26,16 @@ public class ReleaseBlocksTests
         blocks.Confirmed(1535, 1536, (first, end) => released.Add((first, end)));
         Assert.Equal([(0UL, 512UL), (512UL, 1024UL), (1024UL, 1536UL)], released);
     }
+
+    [Fact]
+    public void With_pages_of_2_MiB_every_frame_is_a_block_of_its_own()
+    {
+        var layout = new GuestMemoryLayout([new MemoryRegion(0, 4 * (2UL << 20), 0)], pageSize: 2 << 20);
+        var blocks = new ReleaseBlocks(layout);
+        var released = new List<(ulong, ulong)>();
+
+        blocks.Confirmed(1, 3, (first, end) => released.Add((first, end)));
+
+        Assert.Equal([(1UL, 2UL), (2UL, 3UL)], released);
+    }
 }
