@@ -40,6 +40,9 @@ internal static class ScanJsonWriter
             Math.Round(report.HeatAgentCpu.TotalSeconds, 4),
             // Of that, starting the monitor (once per window, whatever its length).
             Math.Round(report.WorkingSet.SetupCpu.TotalSeconds, 4),
+            // Of that, reading the monitor while it watched, and for how long it watched: the cost while monitoring.
+            Math.Round(report.WorkingSet.WatchCpu.TotalSeconds, 4),
+            Math.Round(report.WorkingSet.Watched.TotalSeconds, 3),
             writes);
         var attribution = report.Attribution is { } a
             ? new AttributionJson(a.Walked, a.Vanished, a.Denied, a.Owners.Count, a.PfnsHidden, [.. a.Processes.Take(top).Select(p =>

@@ -164,6 +164,7 @@ public sealed class DamonMonitor : IHeatMonitor
         {
             Dispose();
         }
+        var watched = Stopwatch.GetElapsedTime(watching);
         var cpuAfterReads = Environment.CpuUsage.TotalTime;
         var physicalOnly = Combine();
         _history.EndWindow();
@@ -174,7 +175,7 @@ public sealed class DamonMonitor : IHeatMonitor
               + $"{physicalOnly} hot frames from paddr alone); {rounds} aggregations of {_aggregation.TotalMilliseconds:0} ms, {_regionsRead} accessed regions read, "
               + $"a later kdamond's answer waited up to {_longestWait.TotalMilliseconds:0} ms; {cpu}"
             : $"DAMON stopped answering ({failure}) after {rounds} aggregations; {cpu}";
-        return new WorkingSet(Method, _history.Now, _history.Recent, Stopwatch.GetElapsedTime(started), reason, Cost) { SetupCpu = cpuAfterSetup - cpuAtStart };
+        return new WorkingSet(Method, _history.Now, _history.Recent, Stopwatch.GetElapsedTime(started), reason, Cost) { SetupCpu = cpuAfterSetup - cpuAtStart, WatchCpu = cpuAfterReads - cpuAfterSetup, Watched = watched };
     }
 
     public void Dispose()

@@ -40,6 +40,12 @@ public sealed class WorkingSet
     /// <summary>Agent CPU spent starting the monitor, once per window (DAMON: writing its sysfs configuration); zero when none.</summary>
     public TimeSpan SetupCpu { get; init; }
 
+    /// <summary>Agent CPU spent reading the monitor while it watched (DAMON: its regions); zero when the monitor does not split it.</summary>
+    public TimeSpan WatchCpu { get; init; }
+
+    /// <summary>How long the monitor watched after it started (at least the window asked for); zero when it does not split it.</summary>
+    public TimeSpan Watched { get; init; }
+
     /// <summary>Why this method was used, for the one-line report.</summary>
     public string Reason { get; }
 

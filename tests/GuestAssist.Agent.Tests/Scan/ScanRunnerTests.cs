@@ -72,6 +72,8 @@ public sealed class ScanRunnerTests : IDisposable
         var names = PropertyNames(json.RootElement).ToList();
         Assert.Contains("heat_agent_cpu_seconds", names);
         Assert.Contains("heat_agent_setup_cpu_seconds", names);
+        Assert.Contains("heat_agent_watch_cpu_seconds", names);
+        Assert.Contains("heat_watched_seconds", names);
         Assert.Contains("ram_frames", names);
         Assert.All(names, name => Assert.Matches("^[a-z][a-z0-9_]*$", name));
     }

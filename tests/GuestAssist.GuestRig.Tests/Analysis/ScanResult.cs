@@ -6,7 +6,7 @@ using GuestAssist.Protocol.PageMaps;
 namespace GuestAssist.GuestRig.Tests.Analysis;
 
 /// <summary>One agent scan in a guest, as its files in /out describe it.</summary>
-public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null, AgentWrites? AgentWrites = null, double HeatAgentSetupCpuSeconds = 0)
+public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLine, PageClassMap? Map, KernelCounters Counters, double MapSeconds, double WallSeconds, double HeatAgentCpuSeconds = double.NaN, double HeatWindowSeconds = double.NaN, IReadOnlyDictionary<int, long>? WrittenPages = null, AgentWrites? AgentWrites = null, double HeatAgentSetupCpuSeconds = 0, double HeatAgentWatchCpuSeconds = 0, double HeatWatchedSeconds = 0)
 {
     public static ScanResult Load(string outDirectory, ScanMethod method)
     {
@@ -21,6 +21,8 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
         var heatCpu = double.NaN;
         var heatWindow = double.NaN;
         var heatSetup = 0.0;
+        var heatWatchCpu = 0.0;
+        var heatWatched = 0.0;
         Dictionary<int, long>? written = null;
         if (exitCode == 0)
         {
@@ -39,6 +41,11 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
                 {
                     heatSetup = setup.GetDouble();
                 }
+                if (heat.TryGetProperty("heat_agent_watch_cpu_seconds", out var watchCpu) && heat.TryGetProperty("heat_watched_seconds", out var watched))
+                {
+                    heatWatchCpu = watchCpu.GetDouble();
+                    heatWatched = watched.GetDouble();
+                }
             }
             if (json.RootElement.TryGetProperty("method", out var heatMethod) && heatMethod.TryGetProperty("writes_by_process", out var writes))
             {
@@ -46,18 +53,24 @@ public sealed record ScanResult(ScanMethod Method, int ExitCode, string ErrorLin
             }
         }
         var agentWrites = method.WatchAgentSeconds > 0 ? Analysis.AgentWrites.Parse(System.IO.File.ReadAllText(File("writes", "txt"))) : null;
-        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written, agentWrites, heatSetup);
+        return new ScanResult(method, exitCode, error, map, counters, mapSeconds, wall, heatCpu, heatWindow, written, agentWrites, heatSetup, heatWatchCpu, heatWatched);
     }
 
     /// <summary>The agent's CPU while its access monitor watched, as a share of one vCPU over the window.</summary>
     public double HeatCpuShare => HeatWindowSeconds > 0 ? HeatAgentCpuSeconds / HeatWindowSeconds : double.NaN;
 
     /// <summary>
-    /// The agent's CPU for monitoring (all of it but the monitor's start, which comes once per window whatever its
-    /// length) as a share of one vCPU over the window asked for: the reported window also spans the start (several
-    /// seconds for DAMON's kdamonds under TCG), which would otherwise both add CPU and stretch the divisor.
+    /// The agent's CPU while monitoring as a share of one vCPU. A monitor that reports its watch on its own (DAMON) is
+    /// judged by that: CPU reading it over the time it watched. Its start and its finish (mapping what it saw to
+    /// frames) come once per window whatever its length, and the reported window spans both (several seconds under
+    /// TCG), so they are judged on their own. Otherwise: all CPU but the start over the window asked for.
     /// </summary>
-    public double MonitoringCpuShare => Method.WindowSeconds > 0 && !double.IsNaN(HeatAgentCpuSeconds) ? (HeatAgentCpuSeconds - HeatAgentSetupCpuSeconds) / Method.WindowSeconds : double.NaN;
+    public double MonitoringCpuShare => HeatWatchedSeconds > 0
+        ? HeatAgentWatchCpuSeconds / HeatWatchedSeconds
+        : Method.WindowSeconds > 0 && !double.IsNaN(HeatAgentCpuSeconds) ? (HeatAgentCpuSeconds - HeatAgentSetupCpuSeconds) / Method.WindowSeconds : double.NaN;
+
+    /// <summary>Agent CPU after the watch (mapping what the monitor saw to frames); zero when the monitor does not split its CPU.</summary>
+    public double HeatAgentFinishCpuSeconds => HeatWatchedSeconds > 0 ? Math.Max(0, HeatAgentCpuSeconds - HeatAgentSetupCpuSeconds - HeatAgentWatchCpuSeconds) : 0;
 
     /// <summary>Why there is no map, for test messages.</summary>
     public string Failure => $"scan {Method.Name} exited with {ExitCode}: {ErrorLine}";

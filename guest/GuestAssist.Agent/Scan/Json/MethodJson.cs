@@ -9,4 +9,6 @@ internal sealed record MethodJson(
     double HeatWindowSeconds,
     double HeatAgentCpuSeconds,
     double HeatAgentSetupCpuSeconds,
+    double HeatAgentWatchCpuSeconds,
+    double HeatWatchedSeconds,
     IReadOnlyList<ProcessWritesJson>? WritesByProcess);
