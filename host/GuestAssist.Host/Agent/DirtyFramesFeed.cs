@@ -29,7 +29,7 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// <summary>Windows sent so far.</summary>
     public long WindowsSent { get; private set; }
 
-    /// <summary>Windows kept back because the guest dirtied less than the hold-back rate and nothing had been sent yet.</summary>
+    /// <summary>Windows kept back because the guest had not yet dirtied at the hold-back rate over two windows in a row.</summary>
     public long WindowsHeld { get; private set; }
 
     /// <summary>Starts feeding <paramref name="tracker"/>'s windows to the agent for eviction session <paramref name="sessionId"/>.</summary>
@@ -38,9 +38,11 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// <param name="tracker">The host's dirty log of the guest.</param>
     /// <param name="interval">How often a window goes.</param>
     /// <param name="holdBelowFramesPerSecond">
-    /// While every window so far dirtied fewer frames per second than this, windows are kept back: nobody needs
-    /// throttling, and attributing frames to processes costs the guest a walk of every process's pagemap. From the first
-    /// window at or above it, every window goes (the throttler needs each). 0 sends every window.
+    /// Until two windows in a row each dirtied at least this many frames per second, windows are kept
+    /// back: nobody needs throttling, and attributing frames to processes costs the guest a walk of every process's
+    /// pagemap. One window's burst (a process starting, the agent's own map) is not a rate the link has to carry, much
+    /// as QEMU's auto-converge throttles only on the second period over its threshold. From then on every window goes
+    /// (the throttler needs each). 0 sends every window.
     /// </param>
     /// <param name="beforeFirstWindow">Runs once before the first window goes (e.g. the throttle policy it drives).</param>
     public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null)
@@ -54,7 +56,7 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// <param name="sessionId">The eviction session the windows belong to.</param>
     /// <param name="window">The frames written since the last call.</param>
     /// <param name="interval">How often a window goes.</param>
-    /// <param name="holdBelowFramesPerSecond">As for the tracker overload: windows under this rate are kept back until one is not.</param>
+    /// <param name="holdBelowFramesPerSecond">As for the tracker overload: windows are kept back until two in a row reach this rate.</param>
     /// <param name="beforeFirstWindow">Runs once before the first window goes.</param>
     public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null)
     {
@@ -81,6 +83,7 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
         // The first window starts now: what was written before it is not a rate.
         window();
         var since = Stopwatch.GetTimestamp();
+        var previousReached = false;
         try
         {
             while (true)
@@ -89,10 +92,16 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
                 var runs = window();
                 var elapsed = Stopwatch.GetElapsedTime(since);
                 since = Stopwatch.GetTimestamp();
-                if (WindowsSent == 0 && runs.Sum(r => (double)r.Count) / elapsed.TotalSeconds < holdBelowFramesPerSecond)
+                if (WindowsSent == 0 && holdBelowFramesPerSecond > 0)
                 {
-                    WindowsHeld++;
-                    continue;
+                    var reached = runs.Sum(r => (double)r.Count) / elapsed.TotalSeconds >= holdBelowFramesPerSecond;
+                    var sustained = reached && previousReached;
+                    previousReached = reached;
+                    if (!sustained)
+                    {
+                        WindowsHeld++;
+                        continue;
+                    }
                 }
                 if (WindowsSent == 0 && beforeFirstWindow is not null)
                 {

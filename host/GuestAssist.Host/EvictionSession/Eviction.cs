@@ -335,7 +335,7 @@ public sealed class Eviction : IAsyncDisposable
                 if (feedsDirtyFrames)
                 {
                     // The host sees the rates first: the policy (which costs the guest its throttler and sentinel,
-                    // ~0.5 s of a TCG vCPU) goes with the first window at or above the budget, never if none is.
+                    // ~0.5 s of a TCG vCPU) goes once two windows in a row reach the budget, never if none do.
                     _pendingPolicy = policy;
                 }
                 else
@@ -364,7 +364,7 @@ public sealed class Eviction : IAsyncDisposable
         await StopFeedAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _pendingPolicy, null) is not null)
         {
-            Report($"throttling ended ({why}): no second of the dirty log had reached the budget yet, so no policy was sent");
+            Report($"throttling ended ({why}): the guest had not dirtied at the budget for two seconds in a row, so no policy was sent");
             return;
         }
         await AgentStepAsync("ReleaseThrottle", async t =>
@@ -383,7 +383,7 @@ public sealed class Eviction : IAsyncDisposable
         }
     }
 
-    /// <summary>The throttle policy held back for the first window at or above the budget, sent once.</summary>
+    /// <summary>The throttle policy held back until the dirty log reaches the budget over two windows in a row, sent once.</summary>
     private async Task SendPendingPolicyAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _pendingPolicy, null) is not { } policy || _agent is not { } agent)
@@ -408,8 +408,8 @@ public sealed class Eviction : IAsyncDisposable
         {
             return null;
         }
-        // Windows go only once the guest dirties at or above the budget: under it nobody is throttled, and the agent's
-        // attribution walks every process's pagemap on the guest's vCPUs.
+        // Windows go only once the guest dirties at or above the budget over two windows: under it nobody is throttled,
+        // and the agent's attribution walks every process's pagemap on the guest's vCPUs.
         var feed = DirtyFramesFeed.Start(agent, _agentSession, tracker, _options.DirtyFramesInterval, DirtyBudget / (double)tracker.PageSize, SendPendingPolicyAsync);
         var reported = 0;
         feed.Attributions.Subscribe(
@@ -422,7 +422,7 @@ public sealed class Eviction : IAsyncDisposable
                 }
             },
             e => Report($"dirty log to the agent stopped: {e.Message}"));
-        Report(string.Create(CultureInfo.InvariantCulture, $"dirty log to the agent every {_options.DirtyFramesInterval.TotalSeconds:0.#} s (DirtyFrames) from the first second the guest dirties {DirtyBudget / 1e6:F1} MB/s or more"));
+        Report(string.Create(CultureInfo.InvariantCulture, $"dirty log to the agent every {_options.DirtyFramesInterval.TotalSeconds:0.#} s (DirtyFrames) once the guest dirties {DirtyBudget / 1e6:F1} MB/s or more over two in a row"));
         return feed;
     }
 

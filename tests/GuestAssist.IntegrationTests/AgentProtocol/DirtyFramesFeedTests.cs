@@ -64,24 +64,34 @@ public sealed class DirtyFramesFeedTests : IDisposable
     }
 
     [Fact]
-    public async Task Windows_under_the_hold_back_rate_stay_with_the_host_until_one_is_not_and_every_later_one_goes()
+    public async Task Windows_under_the_hold_back_rate_stay_with_the_host_until_two_in_a_row_are_not_and_every_later_one_goes()
     {
         await using var agent = await RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), o => o with { ThrottleJournal = _directory.PathOf("throttle.journal") });
         await using var client = await agent.ConnectAsync(new AgentClientOptions { RequestTimeout = TimeSpan.FromSeconds(60) });
         var session = (await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy })).SessionId;
         var calls = 0;
-        // Call 0 opens the first window; calls 1-2 dirty one frame (10 frames/s), call 3 a million frames, then one frame again.
-        IReadOnlyList<(ulong FirstGfn, ulong Count)> Window() => Interlocked.Increment(ref calls) == 4 ? [(0x1000, 1_000_000)] : [(0x1000, 1)];
+        // Call 0 opens the first window; 100 ms windows against a hold-back of 100,000 frames/s (10,000 a window).
+        // Call 2 is a burst (15,000 frames, 150,000/s), calls 4 and 5 a sustained rate.
+        IReadOnlyList<(ulong FirstGfn, ulong Count)> Window() => (Interlocked.Increment(ref calls) - 1) switch
+        {
+            2 => [(0x1000, 15_000)],
+            4 or 5 => [(0x1000, 1_000_000)],
+            _ => [(0x1000, 1)],
+        };
 
+        var policies = 0;
         long held, sent;
-        await using (var feed = DirtyFramesFeed.Start(client, session, Window, TimeSpan.FromMilliseconds(100), holdBelowFramesPerSecond: 100_000))
+        await using (var feed = DirtyFramesFeed.Start(client, session, Window, TimeSpan.FromMilliseconds(100), holdBelowFramesPerSecond: 100_000, beforeFirstWindow: _ => { Interlocked.Increment(ref policies); return Task.CompletedTask; }))
         {
             await feed.Attributions.Take(3).ToList().Timeout(TimeSpan.FromSeconds(60));
             (held, sent) = (feed.WindowsHeld, feed.WindowsSent);
         }
 
-        Assert.Equal(2, held);
+        // Calls 1-4 held: the burst and the first sustained window are each alone at the rate. The policy runs once,
+        // before call 5's window, and every window after it goes.
+        Assert.Equal(1, policies);
         Assert.True(sent >= 3, $"{sent} windows sent");
+        Assert.Equal(4, held);
     }
 
     private static ulong[] FramesOf(MappedMemory memory)
