@@ -18,9 +18,20 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond, Func<CancellationToken, Task>? beforeFirstWindow)
+    private readonly AgentClient _client;
+    private readonly ulong _sessionId;
+    private readonly TimeSpan _interval;
+    private readonly double _holdBelowFramesPerSecond;
+    private Func<CancellationToken, Task>? _beforeFirstWindow;
+
+    private DirtyFramesFeed(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, Func<double>? estimateWhileHeld, TimeSpan interval, double holdBelowFramesPerSecond, Func<CancellationToken, Task>? beforeFirstWindow)
     {
-        _loop = Task.Run(() => RunAsync(client, sessionId, window, interval, holdBelowFramesPerSecond, beforeFirstWindow, _stop.Token));
+        _client = client;
+        _sessionId = sessionId;
+        _interval = interval;
+        _holdBelowFramesPerSecond = holdBelowFramesPerSecond;
+        _beforeFirstWindow = beforeFirstWindow;
+        _loop = Task.Run(() => RunAsync(window, estimateWhileHeld, _stop.Token));
     }
 
     /// <summary>Who dirtied each window's frames, per process, and what no process owns.</summary>
@@ -42,13 +53,14 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// back: nobody needs throttling, and attributing frames to processes costs the guest a walk of every process's
     /// pagemap. One window's burst (a process starting, the agent's own map) is not a rate the link has to carry, much
     /// as QEMU's auto-converge throttles only on the second period over its threshold. From then on every window goes
-    /// (the throttler needs each). 0 sends every window.
+    /// (the throttler needs each). 0 sends every window. While held, the rate is estimated from a sample of the frames
+    /// (<see cref="UffdWriteTracker.SampleWindow"/>), so watching it costs the guest little.
     /// </param>
     /// <param name="beforeFirstWindow">Runs once before the first window goes (e.g. the throttle policy it drives).</param>
     public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, UffdWriteTracker tracker, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null)
     {
         ArgumentNullException.ThrowIfNull(tracker);
-        return Start(client, sessionId, tracker.CollectWindow, interval, holdBelowFramesPerSecond, beforeFirstWindow);
+        return Start(client, sessionId, tracker.CollectWindow, interval, holdBelowFramesPerSecond, beforeFirstWindow, tracker.SampleWindow);
     }
 
     /// <summary>Starts feeding windows from any dirty log that can say what was written since it was last asked.</summary>
@@ -58,7 +70,12 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     /// <param name="interval">How often a window goes.</param>
     /// <param name="holdBelowFramesPerSecond">As for the tracker overload: windows are kept back until two in a row reach this rate.</param>
     /// <param name="beforeFirstWindow">Runs once before the first window goes.</param>
-    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null)
+    /// <param name="estimateWhileHeld">
+    /// Frames written since its last call, estimated more cheaply than a whole window (<see cref="UffdWriteTracker.SampleWindow"/>),
+    /// to judge the rate by while windows are held; the first whole window then starts when the hold ends. Null: held
+    /// windows are judged by <paramref name="window"/> itself and the one that ends the hold is sent.
+    /// </param>
+    public static DirtyFramesFeed Start(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond = 0, Func<CancellationToken, Task>? beforeFirstWindow = null, Func<double>? estimateWhileHeld = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(window);
@@ -67,7 +84,15 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(interval), interval, "the feed interval must be positive");
         }
         ArgumentOutOfRangeException.ThrowIfNegative(holdBelowFramesPerSecond);
-        return new DirtyFramesFeed(client, sessionId, window, interval, holdBelowFramesPerSecond, beforeFirstWindow);
+        return new DirtyFramesFeed(client, sessionId, window, estimateWhileHeld, interval, holdBelowFramesPerSecond, beforeFirstWindow);
+    }
+
+    private async Task BeforeFirstWindowAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _beforeFirstWindow, null) is { } before)
+        {
+            await before(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -78,36 +103,58 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
         _attributions.Dispose();
     }
 
-    private async Task RunAsync(AgentClient client, ulong sessionId, Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, TimeSpan interval, double holdBelowFramesPerSecond, Func<CancellationToken, Task>? beforeFirstWindow, CancellationToken cancellationToken)
+    private async Task RunAsync(Func<IReadOnlyList<(ulong FirstGfn, ulong Count)>> window, Func<double>? estimateWhileHeld, CancellationToken cancellationToken)
     {
-        // The first window starts now: what was written before it is not a rate.
-        window();
-        var since = Stopwatch.GetTimestamp();
+        var holding = _holdBelowFramesPerSecond > 0;
+        var sampling = holding && estimateWhileHeld is not null;
         var previousReached = false;
+        bool Sustained(double frames, TimeSpan elapsed)
+        {
+            var reached = frames / elapsed.TotalSeconds >= _holdBelowFramesPerSecond;
+            var sustained = reached && previousReached;
+            previousReached = reached;
+            return sustained;
+        }
+
+        // The first window starts now: what was written before it is not a rate.
+        _ = sampling ? estimateWhileHeld!() : window().Count;
+        var since = Stopwatch.GetTimestamp();
         try
         {
             while (true)
             {
-                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
-                var runs = window();
-                var elapsed = Stopwatch.GetElapsedTime(since);
-                since = Stopwatch.GetTimestamp();
-                if (WindowsSent == 0 && holdBelowFramesPerSecond > 0)
+                await Task.Delay(_interval, cancellationToken).ConfigureAwait(false);
+                if (sampling)
                 {
-                    var reached = runs.Sum(r => (double)r.Count) / elapsed.TotalSeconds >= holdBelowFramesPerSecond;
-                    var sustained = reached && previousReached;
-                    previousReached = reached;
-                    if (!sustained)
+                    var estimate = estimateWhileHeld!();
+                    var sampled = Stopwatch.GetElapsedTime(since);
+                    since = Stopwatch.GetTimestamp();
+                    if (!Sustained(estimate, sampled))
                     {
                         WindowsHeld++;
                         continue;
                     }
+                    sampling = holding = false;
+                    await BeforeFirstWindowAsync(cancellationToken).ConfigureAwait(false);
+                    // The sample protected only its own frames again: the first whole window starts now.
+                    window();
+                    since = Stopwatch.GetTimestamp();
+                    continue;
                 }
-                if (WindowsSent == 0 && beforeFirstWindow is not null)
+                var runs = window();
+                var elapsed = Stopwatch.GetElapsedTime(since);
+                since = Stopwatch.GetTimestamp();
+                if (holding)
                 {
-                    await beforeFirstWindow(cancellationToken).ConfigureAwait(false);
+                    if (!Sustained(runs.Sum(r => (double)r.Count), elapsed))
+                    {
+                        WindowsHeld++;
+                        continue;
+                    }
+                    holding = false;
                 }
-                var attribution = await client.SendDirtyFramesAsync(sessionId, runs, elapsed, cancellationToken).ConfigureAwait(false);
+                await BeforeFirstWindowAsync(cancellationToken).ConfigureAwait(false);
+                var attribution = await _client.SendDirtyFramesAsync(_sessionId, runs, elapsed, cancellationToken).ConfigureAwait(false);
                 WindowsSent++;
                 _attributions.OnNext(attribution);
             }

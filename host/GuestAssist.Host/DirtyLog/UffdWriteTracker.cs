@@ -10,12 +10,23 @@ namespace GuestAssist.Host.DirtyLog;
 /// Exact write tracking of a VM's memory without soft-dirty: every region is registered in WP mode on a uffd
 /// created with WP_ASYNC|WP_UNPOPULATED and write-protected; the kernel then resolves write faults itself
 /// (no handler thread) and marks the pages written. <see cref="Collect"/> runs PAGEMAP_SCAN on the memory
-/// owner's /proc/&lt;pid&gt;/pagemap, which reports the written ranges and write-protects them again in the
-/// same walk. Works on another process's memory when that process hands over its uffd (SCM_RIGHTS).
+/// owner's /proc/&lt;pid&gt;/pagemap, which reports the written ranges. Works on another process's memory when
+/// that process hands over its uffd (SCM_RIGHTS).
+/// <para>
+/// Every write-protected page the guest writes costs it a fault (several microseconds of its vCPU where the host's
+/// page tables are shadowed), so pages are protected again only where a second write must be seen: by
+/// <see cref="Mark"/> (all of them), <see cref="CollectWindow"/> (what the window found) and <see cref="SampleWindow"/>
+/// (a fixed 1/<see cref="SampleStride"/> of the frames). The log since the start needs none: a page written once
+/// stays written.
+/// </para>
 /// </summary>
 public sealed class UffdWriteTracker : IDirtyLog, IDisposable
 {
+    /// <summary>One frame in this many is in <see cref="SampleWindow"/>'s sample (as in QEMU's calc-dirty-rate, a fixed sample of pages).</summary>
+    public const int SampleStride = 64;
+
     private const int RegionBatch = 512;
+    private const int SampleShift = 6;
 
     private readonly Userfaultfd _uffd;
     private readonly PagemapScanner _scanner;
@@ -24,6 +35,7 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
     private readonly PageRegion[] _regions = new PageRegion[RegionBatch];
     private readonly Lock _collectLock = new();
     private long? _sealedAt;
+    private readonly double _framesPerSample;
     private volatile AtomicBitmap? _writtenSinceMark;
 
     private UffdWriteTracker(Userfaultfd uffd, PagemapScanner scanner, GuestMemoryLayout layout)
@@ -38,6 +50,8 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
             _uffd.WriteProtect(region.HostAddress, region.Size, protect: true);
         }
         TrackingStartedAt = Stopwatch.GetTimestamp();
+        var sampled = layout.Regions.Sum(r => (double)CountSampled(r.GuestPhysicalAddress >> layout.PageShift, r.Size >> layout.PageShift));
+        _framesPerSample = sampled == 0 ? 0 : layout.Regions.Sum(r => (double)(r.Size >> layout.PageShift)) / sampled;
     }
 
     public ulong TotalFrames => _layout.TotalFrames;
@@ -75,7 +89,7 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
     public bool IsDirty(ulong gfn) => _dirty.IsSet(gfn);
 
     /// <summary>
-    /// Collects, then starts a second record of writes from now on (<see cref="WrittenSinceMark"/>), next to the log since
+    /// Collects, write-protecting every written page again, then starts a second record of writes from now on (<see cref="WrittenSinceMark"/>), next to the log since
     /// the start: what a hybrid push needs to know which pages it read changed before switchover. One mark per tracker.
     /// </summary>
     public void Mark()
@@ -86,7 +100,7 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
             {
                 throw new InvalidOperationException("the write tracker was marked already");
             }
-            CollectInto(null);
+            Scan(rearm: true, null);
             _writtenSinceMark = new AtomicBitmap(_layout.TotalFrames);
         }
     }
@@ -94,54 +108,102 @@ public sealed class UffdWriteTracker : IDirtyLog, IDisposable
     /// <summary>True if the frame was written after <see cref="Mark"/> (as of the last collect); false before any mark.</summary>
     public bool WrittenSinceMark(ulong gfn) => _writtenSinceMark?.IsSet(gfn) ?? false;
 
-    public void Collect() => CollectInto(null);
+    /// <summary>Brings the log since the start up to date; protects nothing again.</summary>
+    public void Collect()
+    {
+        lock (_collectLock)
+        {
+            Scan(rearm: false, null);
+        }
+    }
 
     /// <summary>
-    /// Collects, and returns the frames written since the previous collect (each collect write-protects what it
-    /// found again, so a page rewritten in every window shows in every window): the window a dirty-rate feed sends.
+    /// Collects, and returns the frames written since the previous window or mark (what it found is write-protected
+    /// again, so a page rewritten in every window shows in every window): the window a dirty-rate feed sends.
     /// </summary>
     public IReadOnlyList<(ulong FirstGfn, ulong Count)> CollectWindow()
     {
         var window = new List<(ulong FirstGfn, ulong Count)>();
-        CollectInto(window);
+        lock (_collectLock)
+        {
+            Scan(rearm: true, window);
+        }
         return window;
     }
 
-    private void CollectInto(List<(ulong FirstGfn, ulong Count)>? window)
+    /// <summary>
+    /// Collects, and estimates how many frames were written since the previous sample from the sampled frames among
+    /// them (1 in <see cref="SampleStride"/>, picked by a hash of the frame number so no stride of the guest's writes
+    /// lines up with it); only those are write-protected again, so measuring a rate costs the guest a fault per
+    /// sampled page it rewrites, not per page. Rewrites count, as in <see cref="CollectWindow"/>.
+    /// </summary>
+    public double SampleWindow()
     {
+        var written = new List<(ulong FirstGfn, ulong Count)>();
+        long sampledWritten = 0;
         lock (_collectLock)
         {
-            if (_sealedAt is not null)
+            Scan(rearm: false, written);
+            foreach (var (first, count) in written)
             {
-                return;
-            }
-            foreach (var region in _layout.Regions)
-            {
-                var start = region.HostAddress;
-                var end = region.HostEnd;
-                while (start < end)
+                for (var gfn = first; gfn < first + count; gfn++)
                 {
-                    var result = _scanner.Scan(start, end, _regions, PagemapScanFlags.WpMatching | PagemapScanFlags.CheckWpAsync, PageCategories.Written, PageCategories.Written);
-                    for (var i = 0; i < result.Regions; i++)
+                    if (IsSampled(gfn))
                     {
-                        var (first, count) = MarkDirty(region, _regions[i].Start, _regions[i].End);
-                        window?.Add((first, count));
+                        _uffd.WriteProtect(_layout.HostAddressOf(gfn), _layout.PageSize, protect: true);
+                        sampledWritten++;
                     }
-                    if (result.WalkEnd <= start)
-                    {
-                        break;
-                    }
-                    start = result.WalkEnd;
                 }
             }
         }
+        return sampledWritten * _framesPerSample;
+    }
+
+    private void Scan(bool rearm, List<(ulong FirstGfn, ulong Count)>? found)
+    {
+        if (_sealedAt is not null)
+        {
+            return;
+        }
+        var flags = rearm ? PagemapScanFlags.WpMatching | PagemapScanFlags.CheckWpAsync : PagemapScanFlags.CheckWpAsync;
+        foreach (var region in _layout.Regions)
+        {
+            var start = region.HostAddress;
+            var end = region.HostEnd;
+            while (start < end)
+            {
+                var result = _scanner.Scan(start, end, _regions, flags, PageCategories.Written, PageCategories.Written);
+                for (var i = 0; i < result.Regions; i++)
+                {
+                    var (first, count) = MarkDirty(region, _regions[i].Start, _regions[i].End);
+                    found?.Add((first, count));
+                }
+                if (result.WalkEnd <= start)
+                {
+                    break;
+                }
+                start = result.WalkEnd;
+            }
+        }
+    }
+
+    private static bool IsSampled(ulong gfn) => (gfn * 0x9E3779B97F4A7C15UL) >> (64 - SampleShift) == 0;
+
+    private static ulong CountSampled(ulong firstGfn, ulong count)
+    {
+        ulong sampled = 0;
+        for (var gfn = firstGfn; gfn < firstGfn + count; gfn++)
+        {
+            sampled += IsSampled(gfn) ? 1UL : 0;
+        }
+        return sampled;
     }
 
     public void Seal()
     {
         lock (_collectLock)
         {
-            Collect();
+            Scan(rearm: false, null);
             _sealedAt ??= Stopwatch.GetTimestamp();
         }
     }

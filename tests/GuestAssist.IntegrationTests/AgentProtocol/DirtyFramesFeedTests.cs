@@ -94,6 +94,42 @@ public sealed class DirtyFramesFeedTests : IDisposable
         Assert.Equal(4, held);
     }
 
+    [Fact]
+    public async Task A_sampled_estimate_judges_the_held_windows_and_the_first_whole_window_starts_when_the_hold_ends()
+    {
+        await using var agent = await RunningAgent.StartOnUnixAsync(_directory, ScannerMemoryMapSource.Create(ProcFsPaths.Live, TimeSpan.Zero), o => o with { ThrottleJournal = _directory.PathOf("throttle.journal") });
+        await using var client = await agent.ConnectAsync(new AgentClientOptions { RequestTimeout = TimeSpan.FromSeconds(60) });
+        var session = (await client.BeginEvictionAsync(new BeginEviction { Mode = EvictionMode.PostCopy })).SessionId;
+        var estimates = 0;
+        var windows = 0;
+        // Estimate 0 opens the first sample; 2 is a burst, 4 and 5 a sustained rate (100 ms windows, 100,000 frames/s).
+        double Estimate() => (Interlocked.Increment(ref estimates) - 1) switch
+        {
+            2 => 15_000,
+            4 or 5 => 1_000_000,
+            _ => 1,
+        };
+        IReadOnlyList<(ulong FirstGfn, ulong Count)> Window()
+        {
+            Interlocked.Increment(ref windows);
+            return [(0x1000, 1)];
+        }
+
+        int windowsAtFirstSend;
+        long held;
+        await using (var feed = DirtyFramesFeed.Start(client, session, Window, TimeSpan.FromMilliseconds(100), holdBelowFramesPerSecond: 100_000, estimateWhileHeld: Estimate))
+        {
+            await feed.Attributions.FirstAsync().Timeout(TimeSpan.FromSeconds(60));
+            windowsAtFirstSend = Volatile.Read(ref windows);
+            held = feed.WindowsHeld;
+        }
+
+        Assert.Equal(4, held);
+        // The whole log was never asked for while held; at the hold's end one call opens the first window, the next is sent.
+        Assert.Equal(6, Volatile.Read(ref estimates));
+        Assert.InRange(windowsAtFirstSend, 2, 3);
+    }
+
     private static ulong[] FramesOf(MappedMemory memory)
     {
         var entries = new ulong[Pages];
