@@ -74,13 +74,6 @@ public sealed class TransferPlanner : ITransferPlan
     private readonly ulong _pivotRadius;
     private readonly int _pivotStep;
     private int _pivotCount;
-    private readonly int _chunkShift;
-    private readonly FrameBitmap? _chunkQueued;
-    private readonly ulong[] _chunkQueue = [];
-    private readonly byte[] _chunkRankBound = [];
-    private int _chunkHead;
-    private int _chunkCount;
-    private ulong _chunkCursor;
     private int _segment;
     private ulong _position;
     private int _zeroSegment;
@@ -133,14 +126,6 @@ public sealed class TransferPlanner : ITransferPlan
         _pivotRadius = (ulong)options.PivotRadius;
         _pivotStep = options.PivotStep;
         _pivotsFollowClassOrder = options.PrePageWithinClassOrder;
-        if (options.PrePageChunkFrames > 0)
-        {
-            _chunkShift = BitOperations.Log2((uint)options.PrePageChunkFrames);
-            var chunks = (_frames + (ulong)options.PrePageChunkFrames - 1) >> _chunkShift;
-            _chunkQueued = new FrameBitmap(chunks);
-            _chunkQueue = new ulong[chunks];
-            _chunkRankBound = new byte[chunks];
-        }
 
         _backed = new FrameBitmap(_frames);
         foreach (var region in layout.Regions)
@@ -245,9 +230,6 @@ public sealed class TransferPlanner : ITransferPlan
     /// <summary>Demand faults pre-paged around at once (<see cref="TransferPlannerOptions.MaxPivots"/>); 0 = no pre-paging.</summary>
     public int MaxPivots => _pivots.Length;
 
-    /// <summary>Frames per pre-paging chunk (<see cref="TransferPlannerOptions.PrePageChunkFrames"/>); 0 when pre-paging uses pivots.</summary>
-    public int PrePageChunkFrames => _chunkQueued is null ? 0 : 1 << _chunkShift;
-
     /// <summary>
     /// Fills <paramref name="gfns"/> with the next frames to push on the background channel; 0 when nothing
     /// is left to send (frames left for <see cref="TakeZeroFill"/> may remain).
@@ -258,12 +240,7 @@ public sealed class TransferPlanner : ITransferPlan
         {
             EvaluateSkipping(out var skipping);
             var n = 0;
-            if (_chunkCount > 0)
-            {
-                n = EmitFaultedChunks(gfns, skipping);
-                _pivotFrames += (ulong)n;
-            }
-            else if (_pivotCount > 0)
+            if (_pivotCount > 0)
             {
                 n = EmitAroundPivots(gfns, skipping);
                 _pivotFrames += (ulong)n;
@@ -288,14 +265,7 @@ public sealed class TransferPlanner : ITransferPlan
             {
                 return FaultDisposition.NotBacked;
             }
-            if (_chunkQueued is not null)
-            {
-                QueueChunk(gfn);
-            }
-            else
-            {
-                AddPivot(gfn);
-            }
+            AddPivot(gfn);
             return TakeUrgent(gfn) ? FaultDisposition.SendNow : FaultDisposition.AlreadyHandled;
         }
     }
@@ -363,10 +333,6 @@ public sealed class TransferPlanner : ITransferPlan
             _pending.AndNot(receivedWords);
             _pendingCount = _pending.CountSet();
             _pivotCount = 0;
-            while (_chunkCount > 0)
-            {
-                DequeueChunk();
-            }
             ResetCursors();
         }
     }
@@ -676,56 +642,6 @@ public sealed class TransferPlanner : ITransferPlan
             RankBound = _pivotsFollowClassOrder ? Math.Max(CursorRank, RankAt(gfn)) : byte.MaxValue,
         };
         _pivotCount = keep + 1;
-    }
-
-    /// <summary>Queues the chunk holding <paramref name="gfn"/> behind those that faulted before it, once while it waits.</summary>
-    private void QueueChunk(ulong gfn)
-    {
-        var chunk = gfn >> _chunkShift;
-        if (_chunkQueued!.IsSet(chunk))
-        {
-            return;
-        }
-        _chunkQueued.Set(chunk);
-        _chunkRankBound[chunk] = _pivotsFollowClassOrder ? Math.Max(CursorRank, RankAt(gfn)) : byte.MaxValue;
-        _chunkQueue[(_chunkHead + _chunkCount) % _chunkQueue.Length] = chunk;
-        if (_chunkCount++ == 0)
-        {
-            _chunkCursor = chunk << _chunkShift;
-        }
-    }
-
-    private void DequeueChunk()
-    {
-        _chunkQueued!.Clear(_chunkQueue[_chunkHead]);
-        _chunkHead = (_chunkHead + 1) % _chunkQueue.Length;
-        if (--_chunkCount > 0)
-        {
-            _chunkCursor = _chunkQueue[_chunkHead] << _chunkShift;
-        }
-    }
-
-    /// <summary>The queued chunks' pending frames, oldest chunk first, each ascending (one multi-page frame per run).</summary>
-    private int EmitFaultedChunks(Span<ulong> gfns, bool skipping)
-    {
-        var n = 0;
-        while (n < gfns.Length && _chunkCount > 0)
-        {
-            var chunk = _chunkQueue[_chunkHead];
-            var end = Math.Min((chunk + 1) << _chunkShift, _frames);
-            var bit = _pending.FindNextSet(_chunkCursor, end);
-            if (bit >= end)
-            {
-                DequeueChunk();
-                continue;
-            }
-            _chunkCursor = bit + 1;
-            if (TryTakeNeighbour(bit, _chunkRankBound[chunk], skipping))
-            {
-                gfns[n++] = bit;
-            }
-        }
-        return n;
     }
 
     private void RemovePivot(int index)

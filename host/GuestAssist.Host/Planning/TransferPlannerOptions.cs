@@ -25,16 +25,6 @@ public sealed record TransferPlannerOptions
     /// </summary>
     public bool PrePageWithinClassOrder { get; init; } = true;
 
-    /// <summary>
-    /// When non-zero (a power of two), pre-paging works by aligned chunks of this many frames instead of pivots: each
-    /// demand fault queues its chunk once, and the chunks go whole, in the order they first faulted, ahead of the class
-    /// order. A pivot lives only until the next fault displaces it, so when faults come faster than the link can carry
-    /// a pivot's radius (a real guest's scattered working set after switchover: thousands a second) pre-paging
-    /// shrinks to a few frames around each; a queue of chunks keeps every region a fault has shown to be in use until
-    /// it has gone, and leaves the regions no fault touches (idle memory of the same class) for later.
-    /// </summary>
-    public int PrePageChunkFrames { get; init; }
-
     /// <summary>Frames each pivot emits in each direction per round before the next pivot gets its turn.</summary>
     public int PivotStep { get; init; } = 8;
 
@@ -50,10 +40,6 @@ public sealed record TransferPlannerOptions
         if (PivotStep < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(PivotStep), PivotStep, "at least 1 frame per round");
-        }
-        if (PrePageChunkFrames < 0 || (PrePageChunkFrames & (PrePageChunkFrames - 1)) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(PrePageChunkFrames), PrePageChunkFrames, "0 or a power of two");
         }
         if (PivotRadius < 1)
         {

@@ -3,7 +3,7 @@ using GuestAssist.Host.Planning;
 namespace GuestAssist.Host.Source;
 
 /// <summary>
-/// The enlightened order: a <see cref="TransferPlanner"/> (class order, pre-paging around faults, skipping under a
+/// The enlightened order: a <see cref="TransferPlanner"/> (class order, pivots around faults, skipping under a
 /// covering dirty log) behind the page server's schedule interface. One planner serves the whole session; a
 /// reconnecting background channel resumes it from the destination's received bitmap.
 /// </summary>
@@ -11,9 +11,7 @@ public sealed class PlannerSchedule(TransferPlanner planner) : ITransferSchedule
 {
     public TransferPlanner Planner { get; } = planner ?? throw new ArgumentNullException(nameof(planner));
 
-    public string Description => Planner.PrePageChunkFrames > 0
-        ? $"enlightened (class order, pre-paging the {Planner.PrePageChunkFrames}-frame chunks faults touch, in the order they faulted), " + Planner.SkippingState
-        : Planner.MaxPivots == 0
+    public string Description => Planner.MaxPivots == 0
         ? "enlightened (class order, no pre-paging), " + Planner.SkippingState
         : $"enlightened (class order, pre-paging around {(Planner.MaxPivots == 1 ? "the newest fault" : $"the {Planner.MaxPivots} newest faults")}), " + Planner.SkippingState;
 

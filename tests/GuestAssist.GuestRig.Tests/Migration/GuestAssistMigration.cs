@@ -4,7 +4,6 @@ using GuestAssist.Host.DirtyLog;
 using GuestAssist.Host.EvictionSession;
 using GuestAssist.Host.Firecracker;
 using GuestAssist.Host.Layout;
-using GuestAssist.Host.Planning;
 using GuestAssist.Host.Source;
 using GuestAssist.Host.Transfer;
 using GuestAssist.Host.Vmm;
@@ -65,10 +64,6 @@ internal static class GuestAssistMigration
             // The guest's heat here is soft-dirty (write heat), which the source's WP_ASYNC log sees too at no cost to the
             // guest; GUESTASSIST_MIGRATION_HEAT=agent measures the agent's heat window instead.
             Heat = Environment.GetEnvironmentVariable("GUESTASSIST_MIGRATION_HEAT") == "agent" ? EvictionHeat.Agent : EvictionHeat.HostWriteLog,
-            // GUESTASSIST_MIGRATION_PREPAGE_CHUNK=frames measures another pre-paging (0: pivots) against the default.
-            Planner = Environment.GetEnvironmentVariable("GUESTASSIST_MIGRATION_PREPAGE_CHUNK") is { Length: > 0 } chunk
-                ? TransferPlannerOptions.Default with { PrePageChunkFrames = int.Parse(chunk, CultureInfo.InvariantCulture) }
-                : TransferPlannerOptions.Default,
             StartDestination = async t =>
             {
                 await source.Qmp.ExecuteAsync("migrate", new { uri = context.IncomingUri }, t);

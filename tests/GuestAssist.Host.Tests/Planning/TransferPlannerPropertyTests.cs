@@ -23,7 +23,6 @@ public class TransferPlannerPropertyTests
             var options = new TransferPlannerOptions
             {
                 MaxPivots = rng.Next(0, 6),
-                PrePageChunkFrames = rng.Next(3) == 0 ? 1 << rng.Next(0, 9) : 0,
                 PivotStep = rng.Next(1, 20),
                 PivotRadius = rng.Next(1, 300),
                 OwnerPriorityMode = (OwnerPriorityMode)rng.Next(3),
@@ -260,42 +259,6 @@ public class TransferPlannerPropertyTests
         driver.Batch(16);
 
         Assert.Equal([5001UL, 5002, 4998, 4999, 1001, 1002, 998, 999, 5003, 5004, 4996, 4997, 1003, 1004, 996, 997], driver.Order);
-    }
-
-    [Fact]
-    public void Chunk_pre_paging_sends_each_faulted_chunk_whole_in_the_order_the_faults_came_and_keeps_every_one()
-    {
-        var options = new TransferPlannerOptions { PrePageChunkFrames = 8 };
-        var layout = new GuestMemoryLayout([new MemoryRegion(0, 1000UL << 12, 0)]);
-        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, 1000, PageClass.Inactive)]);
-        var planner = new TransferPlanner(map, layout, 0, options: options);
-        var driver = new PlannerDriver(planner, layout.TotalFrames);
-
-        // Faults faster than the chunks can go: 300 (chunk 296-303), 50 (48-55), 301 again, 700 (696-703).
-        driver.Fault(300);
-        driver.Fault(50);
-        driver.Fault(301);
-        driver.Fault(700);
-        driver.Batch(22);
-
-        Assert.Equal([296UL, 297, 298, 299, 302, 303, 48, 49, 51, 52, 53, 54, 55, 696, 697, 698, 699, 701, 702, 703, 0, 1], driver.Order);
-        Assert.Equal("enlightened (class order, pre-paging the 8-frame chunks faults touch, in the order they faulted), skipping disabled: no dirty log", new GuestAssist.Host.Source.PlannerSchedule(planner).Description);
-        Assert.Equal(8, planner.PrePageChunkFrames);
-    }
-
-    [Fact]
-    public void Chunk_pre_paging_around_a_hot_fault_leaves_colder_neighbours_to_the_class_order()
-    {
-        var layout = new GuestMemoryLayout([new MemoryRegion(0, 64UL << 12, 0)]);
-        var map = new PageClassMap(new MapEpoch(), 4096, [new ClassRun(0, 4, PageClass.Hot), new ClassRun(4, 4, PageClass.Cache), new ClassRun(8, 56, PageClass.Hot)]);
-        var options = new TransferPlannerOptions { PrePageChunkFrames = 8 };
-        var driver = new PlannerDriver(new TransferPlanner(map, layout, 0, options: options), layout.TotalFrames);
-
-        driver.Fault(2);
-        driver.Batch(3);
-
-        Assert.Equal([0UL, 1, 3], driver.Order);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TransferPlanner(map, layout, 0, options: new TransferPlannerOptions { PrePageChunkFrames = 6 }));
     }
 
     [Fact]
