@@ -17,7 +17,6 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
     private readonly Subject<DirtyAttribution> _attributions = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-
     private readonly AgentClient _client;
     private readonly ulong _sessionId;
     private readonly TimeSpan _interval;
