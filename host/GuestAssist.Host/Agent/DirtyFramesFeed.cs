@@ -116,7 +116,14 @@ public sealed class DirtyFramesFeed : IAsyncDisposable
         }
 
         // The first window starts now: what was written before it is not a rate.
-        _ = sampling ? estimateWhileHeld!() : window().Count;
+        if (sampling)
+        {
+            estimateWhileHeld!();
+        }
+        else
+        {
+            window();
+        }
         var since = Stopwatch.GetTimestamp();
         try
         {

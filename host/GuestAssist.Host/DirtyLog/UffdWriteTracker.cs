@@ -13,7 +13,7 @@ namespace GuestAssist.Host.DirtyLog;
 /// owner's /proc/&lt;pid&gt;/pagemap, which reports the written ranges. Works on another process's memory when
 /// that process hands over its uffd (SCM_RIGHTS).
 /// <para>
-/// Every write-protected page the guest writes costs its vCPU a fault (2-5 µs of system time each on this project's
+/// Every write-protected page the guest writes costs its vCPU a fault (2-6 µs of system time each on this project's
 /// development VM), so pages are protected again only where a second write must be seen: by
 /// <see cref="Mark"/> (all of them), <see cref="CollectWindow"/> (what the window found) and <see cref="SampleWindow"/>
 /// (a fixed 1/<see cref="SampleStride"/> of the frames). The log since the start needs none: a page written once

@@ -364,7 +364,7 @@ public sealed class Eviction : IAsyncDisposable
         await StopFeedAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _pendingPolicy, null) is not null)
         {
-            Report($"throttling ended ({why}): the guest had not dirtied at the budget for two seconds in a row, so no policy was sent");
+            Report($"throttling ended ({why}): the guest had not dirtied at the budget for two dirty-log windows in a row, so no policy was sent");
             return;
         }
         await AgentStepAsync("ReleaseThrottle", async t =>
