@@ -11,10 +11,10 @@ public static class MigrationReport
 
     public static string Csv(IEnumerable<MigrationRecord> records)
     {
-        var csv = new StringBuilder("workload,method,run,baseline_ops,switchover_s,blackout_ms,recovery_s,recovery_to_steady_s,deficit_s,deficit_vs_baseline_s,steady_to_baseline,throughput_during_eviction,source_free_s,mb_sent,faults,blocktime_s,integrity_errors,verified_pages,notes\n");
+        var csv = new StringBuilder("workload,method,run,baseline_ops,switchover_s,blackout_ms,recovery_s,recovery_to_steady_s,deficit_s,deficit_vs_baseline_s,deficit_to_recovery_s,steady_to_baseline,throughput_during_eviction,source_free_s,mb_sent,faults,blocktime_s,integrity_errors,verified_pages,notes\n");
         foreach (var r in records)
         {
-            csv.Append(Invariant, $"{r.Workload},{r.Method.Name()},{r.Run},{r.BaselineOpsPerSecond:0},{r.SwitchoverSeconds:0.000},{r.BlackoutMilliseconds:0.0},{r.RecoverySeconds:0.000},{r.RecoveryToSteadySeconds:0.000},{r.DeficitSeconds:0.000},{r.DeficitVsBaselineSeconds:0.000},{r.SteadyToBaseline:0.000},{r.ThroughputDuringEviction:0.000},{r.SourceFreeSeconds:0.000},{r.MegabytesSent:0.0},{r.Faults},{r.BlocktimeSeconds:0.000},{r.IntegrityErrors},{r.VerifiedPages},\"{r.Notes.Replace('"', '\'')}\"\n");
+            csv.Append(Invariant, $"{r.Workload},{r.Method.Name()},{r.Run},{r.BaselineOpsPerSecond:0},{r.SwitchoverSeconds:0.000},{r.BlackoutMilliseconds:0.0},{r.RecoverySeconds:0.000},{r.RecoveryToSteadySeconds:0.000},{r.DeficitSeconds:0.000},{r.DeficitVsBaselineSeconds:0.000},{r.DeficitToRecoverySeconds:0.000},{r.SteadyToBaseline:0.000},{r.ThroughputDuringEviction:0.000},{r.SourceFreeSeconds:0.000},{r.MegabytesSent:0.0},{r.Faults},{r.BlocktimeSeconds:0.000},{r.IntegrityErrors},{r.VerifiedPages},\"{r.Notes.Replace('"', '\'')}\"\n");
         }
         return csv.ToString();
     }
@@ -22,10 +22,10 @@ public static class MigrationReport
     public static string Table(IEnumerable<MigrationRecord> records)
     {
         var table = new StringBuilder();
-        table.Append(Invariant, $"{"workload",-8} {"method",-26} {"run",3} {"base op/s",10} {"switch s",8} {"blackout ms",11} {"recover s",9} {"deficit s",9} {"vs base",7} {"steady",6} {"during",6} {"src free s",10} {"MB sent",8} {"faults",7} {"errors",6}\n");
+        table.Append(Invariant, $"{"workload",-8} {"method",-26} {"run",3} {"base op/s",10} {"switch s",8} {"blackout ms",11} {"recover s",9} {"deficit s",9} {"vs base",7} {"to rec s",8} {"steady",6} {"during",6} {"src free s",10} {"MB sent",8} {"faults",7} {"errors",6}\n");
         foreach (var r in records)
         {
-            table.Append(Invariant, $"{r.Workload,-8} {r.Method.Name(),-26} {r.Run,3} {r.BaselineOpsPerSecond,10:0} {r.SwitchoverSeconds,8:0.00} {r.BlackoutMilliseconds,11:0.0} {r.RecoverySeconds,9:0.00} {r.DeficitSeconds,9:0.00} {r.DeficitVsBaselineSeconds,7:0.00} {r.SteadyToBaseline,6:0.00} {r.ThroughputDuringEviction,6:0.00} {r.SourceFreeSeconds,10:0.00} {r.MegabytesSent,8:0.0} {r.Faults,7} {r.IntegrityErrors,6}\n");
+            table.Append(Invariant, $"{r.Workload,-8} {r.Method.Name(),-26} {r.Run,3} {r.BaselineOpsPerSecond,10:0} {r.SwitchoverSeconds,8:0.00} {r.BlackoutMilliseconds,11:0.0} {r.RecoverySeconds,9:0.00} {r.DeficitSeconds,9:0.00} {r.DeficitVsBaselineSeconds,7:0.00} {r.DeficitToRecoverySeconds,8:0.00} {r.SteadyToBaseline,6:0.00} {r.ThroughputDuringEviction,6:0.00} {r.SourceFreeSeconds,10:0.00} {r.MegabytesSent,8:0.0} {r.Faults,7} {r.IntegrityErrors,6}\n");
         }
         return table.ToString();
     }
@@ -51,6 +51,9 @@ public static class MigrationReport
         Ratio("a-kv", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopy, r => r.DeficitSeconds, "≤ 0.5×");
         Ratio("a-kv", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopyPreempt, r => r.DeficitSeconds, "≤ 0.5×");
         Ratio("a-kv", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.GuestAssistAddressOrder, r => r.DeficitSeconds, "≤ 0.5×");
+        Ratio("a-kv", "deficit to recovery", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopy, r => r.DeficitToRecoverySeconds, "≤ 0.5×");
+        Ratio("a-kv", "deficit to recovery", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopyPreempt, r => r.DeficitToRecoverySeconds, "≤ 0.5×");
+        Ratio("a-kv", "deficit to recovery", MigrationMethod.GuestAssistEnlightened, MigrationMethod.GuestAssistAddressOrder, r => r.DeficitToRecoverySeconds, "≤ 0.5×");
         Ratio("b-rogue", "source free", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPrecopyAutoConverge, r => r.SourceFreeSeconds, "≤ 0.2×");
         var during = Median("b-rogue", MigrationMethod.GuestAssistEnlightened, r => r.ThroughputDuringEviction);
         if (!double.IsNaN(during))
@@ -58,6 +61,7 @@ public static class MigrationReport
             lines.Add(string.Create(Invariant, $"b-rogue: service throughput during the eviction, ga-enlightened = {during:0.00}× its baseline (target ≥ 0.9×)"));
         }
         Ratio("c-large", "deficit", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopy, r => r.DeficitSeconds, "≤ 1.1×");
+        Ratio("c-large", "deficit to recovery", MigrationMethod.GuestAssistEnlightened, MigrationMethod.QemuPostcopy, r => r.DeficitToRecoverySeconds, "≤ 1.1×");
         Ratio("a-kv", "deficit", MigrationMethod.GuestAssistPostcopy, MigrationMethod.QemuPostcopy, r => r.DeficitSeconds, "(post-copy alone)");
         var failures = records.Count(r => !r.IntegrityOk);
         lines.Add($"integrity: {records.Count - failures} of {records.Count} runs verified every word (target: all)");

@@ -13,7 +13,11 @@ public static class MigrationRun
 {
     public const double WarmupSeconds = 3;
 
-    public const double BaselineSeconds = 5;
+    /// <summary>
+    /// The source's baseline and the destination's steady rate are medians over this long: a TCG guest's rate here swings
+    /// ±20% from one 5 s stretch to the next (so does a plain random-access loop's, ±15%: the machine's memory is shared).
+    /// </summary>
+    public const double BaselineSeconds = 10;
 
     /// <summary>How long QEMU's migration may take before a pre-copy that cannot converge is cancelled and reported so.</summary>
     public static double PrecopyLimitSeconds =>
@@ -33,11 +37,13 @@ public static class MigrationRun
         var context = new MigrationContext(inputs, workload, link, work, () => destinationOptions);
         var trackerSocket = Path.Combine(work, "tracker.sock");
         var lines = new List<string>();
+        long? evictionStart = null;
         void Log(string line)
         {
             lock (lines)
             {
-                lines.Add(line);
+                // session.log carries the host's time since the eviction began, the clock throughput.csv uses.
+                lines.Add(evictionStart is { } t ? string.Create(CultureInfo.InvariantCulture, $"[{Stopwatch.GetElapsedTime(t).TotalSeconds,8:0.000}] {line}") : line);
             }
             log($"{name}: {line}");
         }
@@ -72,7 +78,8 @@ public static class MigrationRun
             Log($"service ready: {ready.Text}");
             await Task.Delay(TimeSpan.FromSeconds(WarmupSeconds + BaselineSeconds));
 
-            var evictionStart = Stopwatch.GetTimestamp();
+            var startedAt = Stopwatch.GetTimestamp();
+            evictionStart = startedAt;
             Log(string.Create(CultureInfo.InvariantCulture, $"eviction starts at {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:0.000} (Unix time, for tools sampling the host alongside)"));
             var window = TimeSpan.FromSeconds(windowSeconds);
             MigrationFacts facts;
@@ -87,13 +94,13 @@ public static class MigrationRun
             // Every run is watched until 15 s after its own switchover at least: a slow pre-copy's recovery counts too.
             if (facts.SourceStopped is { } stoppedAt)
             {
-                var switchover = Stopwatch.GetElapsedTime(evictionStart, stoppedAt);
+                var switchover = Stopwatch.GetElapsedTime(startedAt, stoppedAt);
                 if (switchover + TimeSpan.FromSeconds(15) > window)
                 {
                     window = switchover + TimeSpan.FromSeconds(15);
                 }
             }
-            var left = window - Stopwatch.GetElapsedTime(evictionStart);
+            var left = window - Stopwatch.GetElapsedTime(startedAt);
             if (left > TimeSpan.Zero)
             {
                 await Task.Delay(left);
@@ -106,7 +113,8 @@ public static class MigrationRun
             await runs.SendLineAsync("v");
             var verify = await runs.Console.WaitForAsync("VERIFY", "the service's check of every word", TimeSpan.FromMinutes(3), before);
             var verdict = verify.Text.Split(' ');
-            var trace = ThroughputTrace.From(evictionStart, source.Console.Lines.Concat(destination.Console.Lines));
+            var trace = ThroughputTrace.From(startedAt, source.Console.Lines.Concat(destination.Console.Lines));
+            File.WriteAllLines(Path.Combine(work, "throughput.csv"), ["seconds,operations_per_second,interval_seconds", .. trace.Samples.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Seconds:0.000},{s.OperationsPerSecond:0},{s.IntervalSeconds:0.000}"))]);
             if (handler is not null)
             {
                 File.WriteAllText(Path.Combine(work, "destination-console.log"), destination.Console.Format(Stopwatch.GetTimestamp()));
@@ -117,7 +125,7 @@ public static class MigrationRun
                 await handler.WaitForExitAsync(wait.Token).ConfigureAwait(false);
                 facts = facts with { Notes = facts.Notes + "; handler: " + HandlerSummary(work) };
             }
-            return Measure(workload, method, run, evictionStart, facts, trace, window.TotalSeconds,
+            return Measure(workload, method, run, startedAt, facts, trace, window.TotalSeconds,
                 long.Parse(verdict[1], CultureInfo.InvariantCulture), long.Parse(verdict[2], CultureInfo.InvariantCulture));
         }
         finally
@@ -162,7 +170,7 @@ public static class MigrationRun
         var baseline = trace.MedianRate(-BaselineSeconds, 0);
         var switchover = At(facts.SourceStopped);
         var resumed = At(facts.DestinationResumed);
-        var steady = trace.MedianRate(windowSeconds - 5, windowSeconds);
+        var steady = trace.MedianRate(windowSeconds - BaselineSeconds, windowSeconds);
         var sourceFree = At(facts.SourceFree);
         var during = trace.MedianRate(0, double.IsNaN(sourceFree) ? windowSeconds : Math.Min(sourceFree, windowSeconds));
         return new MigrationRecord(
@@ -174,6 +182,7 @@ public static class MigrationRun
             // difference, integrated over the window, is not work the migration lost.
             double.IsNaN(switchover) ? trace.Deficit(baseline, 0, windowSeconds) : trace.Deficit(baseline, 0, switchover) + trace.Deficit(steady, switchover, windowSeconds),
             trace.Deficit(baseline, 0, windowSeconds),
+            trace.DeficitToRecovery(baseline, steady, switchover, windowSeconds),
             steady / baseline,
             during / baseline,
             sourceFree,

@@ -117,4 +117,20 @@ public sealed class ThroughputTrace
         }
         return lost;
     }
+
+    /// <summary>
+    /// Work lost until the service recovered: before <paramref name="switchover"/> against <paramref name="baseline"/>,
+    /// after it against <paramref name="steady"/> until the end of the first 1 s that averaged 90% of it (the whole
+    /// window if none did, or if the VM never left). What the window adds after that is the machine's own swing.
+    /// </summary>
+    public double DeficitToRecovery(double baseline, double steady, double switchover, double windowSeconds)
+    {
+        if (double.IsNaN(switchover))
+        {
+            return Deficit(baseline, 0, windowSeconds);
+        }
+        var recovered = RecoveredAt(switchover, 0.9 * steady);
+        var end = double.IsNaN(recovered) ? windowSeconds : Math.Min(windowSeconds, recovered + 1);
+        return Deficit(baseline, 0, switchover) + Deficit(steady, switchover, end);
+    }
 }
