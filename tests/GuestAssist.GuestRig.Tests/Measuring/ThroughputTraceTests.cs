@@ -51,4 +51,13 @@ public sealed class ThroughputTraceTests
 
         Assert.InRange(trace.DeficitToRecovery(1000, 1000, double.NaN, 30), 5.8, 6.2);
     }
+
+    [Fact]
+    public void Mean_rate_counts_a_stall_the_median_leaves_out()
+    {
+        var trace = Trace(t => t is >= 2 and < 5 ? 0 : 1000);
+
+        Assert.InRange(trace.MeanRate(0, 10), 690, 710);
+        Assert.InRange(trace.MedianRate(0, 10), 990, 1010);
+    }
 }

@@ -172,7 +172,8 @@ public static class MigrationRun
         var resumed = At(facts.DestinationResumed);
         var steady = trace.MedianRate(windowSeconds - BaselineSeconds, windowSeconds);
         var sourceFree = At(facts.SourceFree);
-        var during = trace.MedianRate(0, double.IsNaN(sourceFree) ? windowSeconds : Math.Min(sourceFree, windowSeconds));
+        // The mean, not the median: a median over the eviction leaves out a stall shorter than half of it.
+        var during = trace.MeanRate(0, double.IsNaN(sourceFree) ? windowSeconds : Math.Min(sourceFree, windowSeconds));
         return new MigrationRecord(
             workload.Name, method, run, baseline, switchover, (resumed - switchover) * 1000,
             trace.RecoveredAt(switchover, 0.9 * baseline) - switchover,

@@ -64,6 +64,9 @@ public sealed class ThroughputTrace
         return rates.Count == 0 ? double.NaN : rates[rates.Count / 2];
     }
 
+    /// <summary>Operations per second over [from, to): the work done in it over its length (a stretch without lines did none).</summary>
+    public double MeanRate(double from, double to) => to > from ? (1 - Deficit(1, from, to) / (to - from)) : double.NaN;
+
     /// <summary>
     /// First time after <paramref name="after"/> from which the rate averaged over a 1 s window stays at or above
     /// <paramref name="rate"/> for that window: when the service has recovered.
