@@ -90,11 +90,17 @@ public static class MigrationReport
         return bins.Where(b => b.Value.Seconds > 0).Select(b => new ThroughputSample((b.Key + 0.5) * width, b.Value.Operations / b.Value.Seconds, width));
     }
 
-    /// <summary>Writes throughput-WORKLOAD.dat/.gp and renders throughput-WORKLOAD.png with gnuplot: run 1 of each method.</summary>
+    /// <summary>
+    /// Writes throughput-WORKLOAD.dat/.gp and renders throughput-WORKLOAD.png with gnuplot: of each method the run whose
+    /// deficit to recovery is the median (the lower middle of an even count), so the line drawn is the one the table's
+    /// median describes, not whichever run came first.
+    /// </summary>
     public static async Task<string?> PlotAsync(IReadOnlyList<MigrationRecord> records, string workload, string directory, double windowSeconds)
     {
-        var firstRuns = records.Where(r => r.Workload == workload).GroupBy(r => r.Method).Select(g => g.OrderBy(r => r.Run).First()).ToList();
-        if (firstRuns.Count == 0)
+        var medianRuns = records.Where(r => r.Workload == workload).GroupBy(r => r.Method)
+            .Select(g => g.OrderBy(r => double.IsNaN(r.DeficitToRecoverySeconds) ? double.MaxValue : r.DeficitToRecoverySeconds).ThenBy(r => r.Run).ElementAt((g.Count() - 1) / 2))
+            .ToList();
+        if (medianRuns.Count == 0)
         {
             return null;
         }
@@ -113,11 +119,11 @@ public static class MigrationReport
 
             """);
         var plots = new List<string>();
-        foreach (var record in firstRuns)
+        foreach (var record in medianRuns)
         {
             var data = Path.Combine(directory, $"throughput-{workload}-{record.Method.Name()}.dat");
             await File.WriteAllLinesAsync(data, Binned(record.Trace, PlotBinSeconds).Select(b => string.Create(Invariant, $"{b.Seconds:0.000} {b.OperationsPerSecond / record.BaselineOpsPerSecond:0.0000}")));
-            plots.Add($"'{data}' using 1:2 with lines lw 2 title '{record.Method.Name()}'");
+            plots.Add(string.Create(Invariant, $"'{data}' using 1:2 with lines lw 2 title '{record.Method.Name()} (run {record.Run})'"));
         }
         script.Append("plot ").Append(string.Join(", \\\n     ", plots)).Append('\n');
         var scriptPath = Path.Combine(directory, $"throughput-{workload}.gp");
