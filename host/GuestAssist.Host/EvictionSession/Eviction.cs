@@ -364,7 +364,7 @@ public sealed class Eviction : IAsyncDisposable
         await StopFeedAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _pendingPolicy, null) is not null)
         {
-            Report($"throttling ended ({why}): the guest had not dirtied at the budget for two dirty-log windows in a row, so no policy was sent");
+            Report($"throttling ended ({why}): no policy had been sent (the dirty log had not yet shown two windows in a row at the budget)");
             return;
         }
         await AgentStepAsync("ReleaseThrottle", async t =>
