@@ -15,7 +15,7 @@ public static class MigrationRun
 
     /// <summary>
     /// The source's baseline and the destination's steady rate are medians over this long: a TCG guest's rate here swings
-    /// ±20% from one 5 s stretch to the next (so does a plain random-access loop's, ±15%: the machine's memory is shared).
+    /// ±20% from one 5 s stretch to the next (a plain random-access loop's ±15%: the machine's memory speed varies).
     /// </summary>
     public const double BaselineSeconds = 10;
 
